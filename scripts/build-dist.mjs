@@ -1,0 +1,32 @@
+// Bundles the action entries and the CLI into dist/ with ncc. node-llama-cpp stays external:
+// it carries native binaries and is loaded at run time (see src/inference/nodeLlamaCppRuntime.ts).
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const entries = [
+  ['src/main.ts', 'index.js'],
+  ['src/post.ts', 'post.js'],
+  ['src/cli.ts', 'cli.js']
+];
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const out = path.join(root, 'dist');
+const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+rmSync(out, { recursive: true, force: true });
+for (const [entry, name] of entries) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'aqe-ncc-'));
+  execFileSync(process.execPath, [ncc, 'build', entry, '-o', tmp, '--external', 'node-llama-cpp', '--target', 'es2022', '--quiet'], { cwd: root, stdio: 'inherit' });
+  const files = readdirSync(tmp);
+  const main = files.find((f) => f === 'index.mjs' || f === 'index.js');
+  if (!main) throw new Error(`ncc produced no index file for ${entry}: ${files.join(', ')}`);
+  cpSync(path.join(tmp, main), path.join(out, name));
+  for (const extra of files.filter((f) => f !== main && !f.endsWith('.d.ts') && f !== 'package.json')) {
+    const dest = path.join(out, extra);
+    if (!existsSync(dest)) cpSync(path.join(tmp, extra), dest, { recursive: true });
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+// dist/ is ESM like the sources; the marker keeps Node from guessing.
+writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }\n');
+console.log(`dist/: ${readdirSync(out).join(', ')}`);

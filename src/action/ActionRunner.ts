@@ -1,0 +1,15 @@
+/**
+ * The runner as the action sees it. The real one wraps @actions/core; tests can supply their
+ * own, so the main logic runs without a runner.
+ */
+export interface ActionRunner {
+  getInput(name: string): string;
+  setOutput(name: string, value: string | number): void;
+  saveState(name: string, value: string): void;
+  getState(name: string): string;
+  info(message: string): void;
+  warning(message: string): void;
+  group<T>(name: string, task: () => Promise<T>): Promise<T>;
+  appendSummary(markdown: string): Promise<void>;
+  setFailed(message: string): void;
+}

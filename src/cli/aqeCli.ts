@@ -1,0 +1,141 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { InputError } from '../config/InputError.js';
+import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/RunOptions.js';
+import { prepareExamplePullRequest } from '../demo/exampleRepo.js';
+import { packageRoot } from '../demo/packageRoot.js';
+import { loadLocalProvider } from '../inference/loadLocalProvider.js';
+import { checkModelFile } from '../inference/modelFile.js';
+import { consoleLogger } from '../pipeline/Logger.js';
+import { runPipeline } from '../pipeline/runPipeline.js';
+import type { PullRequestHost } from '../repo/ChangedFile.js';
+import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
+import { renderSummary } from '../reporting/renderMarkdown.js';
+import type { RunReport } from '../reporting/RunReport.js';
+import { TOOL_VERSION } from '../version.js';
+
+const USAGE = `aqe ${TOOL_VERSION}: generate unit tests for changed code with a local LLM, keep only those that pass and raise coverage.
+
+Usage:
+  aqe demo [--model FILE] [--dir DIR]        run the whole pipeline on the bundled example pull request
+  aqe run --base REF [--head REF] [options]  generate tests for the changes REF...HEAD of the repository at --repo
+  aqe --version | --help
+
+Options (same meaning and defaults as the action inputs):
+  --repo DIR            repository root (working-directory)         default .
+  --model FILE|demo     GGUF model file, or "demo" for the generated demo model
+  --gpu MODE            auto | cuda | vulkan | metal | cpu          default auto
+  --max-parallel N      sequences generating at once                default 2
+  --context-size N      tokens per sequence                         default 8192
+  --max-tokens N        tokens per generated test file              default 2048
+  --threads N           CPU threads for llama.cpp; 0 = from the CPUs this process may use
+  --test-timeout S      seconds one test run may take               default 120
+  --report FILE         JSON report path                            default <tmp>/aqe-report.json
+  --llama-runtime DIR   directory holding node-llama-cpp
+`;
+
+/** CLI flag → action input of the same meaning. */
+const FLAG_INPUTS = {
+  repo: 'working-directory',
+  model: 'model',
+  gpu: 'gpu',
+  'max-parallel': 'max-parallel',
+  'context-size': 'context-size',
+  'max-tokens': 'max-tokens',
+  threads: 'threads',
+  'test-timeout': 'test-timeout',
+  report: 'report-path',
+  'llama-runtime': 'llama-runtime'
+} as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
+
+/** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
+export async function runCli(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(Object.keys(FLAG_INPUTS).map((k) => [k, { type: 'string' as const }])),
+        base: { type: 'string' },
+        head: { type: 'string' },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' }
+      }
+    });
+  } catch (error) {
+    process.stderr.write(`aqe: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const flag = (name: string): string | undefined => {
+    const v = (values as Record<string, unknown>)[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  if (values.version) {
+    process.stdout.write(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || (command !== 'run' && command !== 'demo')) {
+    (values.help ? process.stdout : process.stderr).write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const raw: RawInputs = {};
+  for (const [name, input] of Object.entries(FLAG_INPUTS)) raw[input] = flag(name);
+  try {
+    const report = command === 'demo' ? await demo(raw, flag('dir')) : await run(raw, flag('base'), flag('head') ?? 'HEAD');
+    process.stdout.write(`${renderSummary(report, { reportPath: report.reportPath })}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`aqe: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof InputError ? 2 : 1;
+  }
+}
+
+type ReportWithPath = RunReport & { reportPath: string };
+
+async function run(raw: RawInputs, base: string | undefined, head: string): Promise<ReportWithPath> {
+  if (!base) throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'aqe-'));
+  const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
+  return runLocally(raw, tempDir, path.basename(options.repoDir), (repoDir) => new GitPullRequestHost(repoDir, base, head));
+}
+
+/**
+ * The bundled example as a pull request, run end to end. With no model given it uses the demo
+ * model (no network needed) and says so in the log and in the report.
+ */
+async function demo(raw: RawInputs, dir: string | undefined): Promise<ReportWithPath> {
+  const workDir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'aqe-demo-'));
+  const pr = await prepareExamplePullRequest(workDir);
+  consoleLogger.info(`Example pull request "${pr.title}" prepared in ${pr.repoDir} (${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}).`);
+  if (!raw.model) {
+    raw.model = 'demo';
+    consoleLogger.info('No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).');
+  }
+  raw['working-directory'] = pr.repoDir;
+  const report = await runLocally(raw, workDir, 'examples/ts-lib', () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha));
+  consoleLogger.info(`Accepted tests were written into ${pr.repoDir}.`);
+  return report;
+}
+
+async function runLocally(raw: RawInputs, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost): Promise<ReportWithPath> {
+  const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
+  if (options.model !== 'demo') await checkModelFile(options.model);
+  const report = await runPipeline({
+    options,
+    host: host(options.repoDir),
+    pullRequest: null,
+    repository,
+    logger: consoleLogger,
+    tempDir,
+    toolVersion: TOOL_VERSION,
+    loadProvider: () => loadLocalProvider(options, { searchFrom: [packageRoot()], tempDir }, consoleLogger)
+  });
+  consoleLogger.info(`JSON report: ${options.reportPath}`);
+  return { ...report, reportPath: options.reportPath };
+}

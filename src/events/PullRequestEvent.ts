@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+
+/** The parts of a pull_request webhook payload a run needs. */
+export interface PullRequestInfo {
+  owner: string;
+  repo: string;
+  number: number;
+  title: string;
+  url?: string;
+  baseSha: string;
+  headSha: string;
+  baseRef: string;
+  headRef: string;
+  /** True when the head lives in another repository: its token is read-only. */
+  fromFork: boolean;
+}
+
+export class EventError extends Error {
+  override readonly name = 'EventError';
+}
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+
+/**
+ * Reads the event payload the runner wrote to GITHUB_EVENT_PATH. A run needs a pull request to
+ * know what changed, so any other event ends with an explanation of how to trigger it instead.
+ */
+export async function readPullRequestEvent(eventPath: string | undefined, eventName: string | undefined): Promise<PullRequestInfo> {
+  if (!eventPath) {
+    throw new EventError(
+      'GITHUB_EVENT_PATH is not set, so there is no event to read. Run this action from a workflow triggered by `on: pull_request`, or use the `aqe run --base <ref>` CLI outside GitHub Actions.'
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(eventPath, 'utf8');
+  } catch (error) {
+    throw new EventError(`The event file ${eventPath} (GITHUB_EVENT_PATH) cannot be read: ${(error as Error).message}. The runner writes it for every job; if you set GITHUB_EVENT_PATH yourself, point it at a pull_request payload.`);
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    throw new EventError(`The event file ${eventPath} (GITHUB_EVENT_PATH) is not valid JSON. Point it at a pull_request webhook payload.`);
+  }
+  if (eventName && !PR_EVENTS.has(eventName)) {
+    throw new EventError(
+      `This workflow was triggered by "${eventName}", but test generation works on a pull request's changes. Trigger the workflow with \`on: pull_request\` (types: opened, synchronize, reopened).`
+    );
+  }
+  return parsePullRequestPayload(payload, eventPath);
+}
+
+export function parsePullRequestPayload(payload: unknown, source: string): PullRequestInfo {
+  const pr = field(payload, 'pull_request');
+  if (!isObject(pr)) {
+    throw new EventError(
+      `The event in ${source} has no "pull_request" object, so it is not a pull request event. Trigger the workflow with \`on: pull_request\`.`
+    );
+  }
+  const base = field(pr, 'base');
+  const head = field(pr, 'head');
+  const baseRepo = field(base, 'repo');
+  const headRepo = field(head, 'repo');
+  const fullName = str(field(baseRepo, 'full_name')) ?? str(field(field(payload, 'repository'), 'full_name'));
+  const number = field(pr, 'number') ?? field(payload, 'number');
+  const baseSha = str(field(base, 'sha'));
+  const headSha = str(field(head, 'sha'));
+  if (!fullName || !fullName.includes('/') || typeof number !== 'number' || !baseSha || !headSha) {
+    throw new EventError(
+      `The pull_request event in ${source} lacks repository full_name, number, base.sha or head.sha. Use the payload GitHub sends for pull_request events.`
+    );
+  }
+  const [owner, repo] = fullName.split('/') as [string, string];
+  const headFullName = str(field(headRepo, 'full_name'));
+  return {
+    owner,
+    repo,
+    number,
+    title: str(field(pr, 'title')) ?? '',
+    url: str(field(pr, 'html_url')),
+    baseSha,
+    headSha,
+    baseRef: str(field(base, 'ref')) ?? '',
+    headRef: str(field(head, 'ref')) ?? '',
+    fromFork: headFullName !== undefined && headFullName !== fullName
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function field(v: unknown, key: string): unknown {
+  return isObject(v) ? v[key] : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

@@ -1,0 +1,75 @@
+import type { TestPlacement } from './TestLayout.js';
+
+export interface PromptInput {
+  framework: 'jest';
+  sourceFile: string;
+  source: string;
+  placement: TestPlacement;
+  /** An existing test of the repository, shown as the style to follow. */
+  example?: { file: string; content: string };
+  uncoveredLines: readonly number[];
+  /** Largest prompt the model's context leaves room for, in characters. */
+  maxChars: number;
+}
+
+export interface Prompt {
+  system: string;
+  user: string;
+}
+
+const SYSTEM = [
+  'You are a senior engineer who writes focused, deterministic unit tests.',
+  'Answer with exactly one fenced code block holding a complete test file and nothing else.',
+  'Test only behaviour visible in the given source; do not invent functions or options it does not have.',
+  'Every test must assert something. No network, no timers left running, no reliance on the current date or random values.'
+].join(' ');
+
+/**
+ * The request for one source file. Parts are added in order of value and the least valuable
+ * (the style example, then the tail of the source) are cut first when the context is small.
+ */
+export function buildPrompt(input: PromptInput): Prompt {
+  const { placement } = input;
+  const header = [
+    `Write ${input.framework} tests for \`${input.sourceFile}\`.`,
+    `The test file will be saved as \`${placement.testFile}\`; import the module under test from '${placement.importSpecifier}'.`,
+    input.uncoveredLines.length > 0
+      ? `These lines are not covered by the existing tests; cover them first: ${compressRanges(input.uncoveredLines)}.`
+      : 'Cover every exported function, including error paths and edge cases.',
+    input.example && /@jest\/globals/.test(input.example.content)
+      ? "Import describe, it and expect from '@jest/globals' as the example does."
+      : 'Use the jest globals (describe, it, expect) as the existing tests do.'
+  ].join('\n');
+  const sourceBlock = (text: string): string => `\nSource of \`${input.sourceFile}\`:\n\`\`\`${fenceLang(input.sourceFile)}\n${text}\n\`\`\`\n`;
+  const exampleBlock = input.example
+    ? `\nAn existing test in this repository (\`${input.example.file}\`), for style:\n\`\`\`${fenceLang(input.example.file)}\n${input.example.content}\n\`\`\`\n`
+    : '';
+  const budget = input.maxChars - SYSTEM.length - header.length;
+  let source = input.source;
+  let example = exampleBlock;
+  if (sourceBlock(source).length + example.length > budget) example = '';
+  if (sourceBlock(source).length > budget) {
+    source = `${source.slice(0, Math.max(0, budget - 200))}\n// … (truncated to fit the model's context)`;
+  }
+  return { system: SYSTEM, user: `${header}\n${sourceBlock(source)}${example}` };
+}
+
+function fenceLang(file: string): string {
+  return /\.[cm]?tsx?$/.test(file) ? 'ts' : 'js';
+}
+
+/** [3,4,5,9] → "3-5, 9" */
+export function compressRanges(lines: readonly number[]): string {
+  const parts: string[] = [];
+  let start = lines[0];
+  let prev = lines[0];
+  for (const n of [...lines.slice(1), Number.NaN]) {
+    if (n === prev! + 1) {
+      prev = n;
+      continue;
+    }
+    parts.push(start === prev ? `${start}` : `${start}-${prev}`);
+    start = prev = n;
+  }
+  return lines.length === 0 ? '' : parts.join(', ');
+}

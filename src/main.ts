@@ -1,0 +1,4 @@
+import { coreRunner } from './action/coreRunner.js';
+import { runMain } from './action/runMain.js';
+
+await runMain(coreRunner);

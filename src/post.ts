@@ -1,0 +1,4 @@
+import { coreRunner } from './action/coreRunner.js';
+import { runPost } from './action/runPost.js';
+
+await runPost(coreRunner);

@@ -1,0 +1,330 @@
+/**
+ * The two human views of a RunReport: the job summary (everything, up to 1 MiB) and the sticky
+ * PR comment (the gist, up to 65,536 characters). Both are pure functions of the report so the
+ * CLI, the action and the tests render identically.
+ */
+
+import type { CandidateRecord, InferenceFigures, RejectionStage, RunReport } from './RunReport.js';
+import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
+import {
+  formatCount,
+  formatCostUsd,
+  formatCoverageChange,
+  formatDuration,
+  formatTokensPerSecond,
+  shortSha
+} from './formatNumbers.js';
+import {
+  alertBlock,
+  codeSpan,
+  detailsBlock,
+  escapeHtml,
+  escapeText,
+  markdownTable,
+  sliceToUtf8Bytes,
+  sliceWhole,
+  truncateText
+} from './markdownText.js';
+
+/** Hidden first line of our PR comment; how a later run finds the comment to update instead of adding another. */
+export const STICKY_COMMENT_MARKER = '<!-- aqe/local-inference:report -->';
+
+/** GitHub rejects issue-comment bodies longer than this (HTTP 422). */
+export const MAX_COMMENT_CHARS = 65_536;
+
+/** GitHub's per-step job-summary limit; a larger summary is not shown at all. */
+export const MAX_SUMMARY_BYTES = 1_048_576;
+
+/**
+ * The summary is rendered to stay this far below MAX_SUMMARY_BYTES, because whoever writes it
+ * out may add a line ending or a short line of its own and must not tip it over the limit.
+ */
+const SUMMARY_HEADROOM_BYTES = 4_096;
+
+export interface RenderOptions {
+  /** Where the JSON report was written; named wherever detail had to be left out, so readers can find it. */
+  reportPath?: string;
+}
+
+// Reasons can be whole compiler logs. The summary can afford far more of them than the comment.
+const SUMMARY_REASON_CAPS = [2_000, 500, 200] as const;
+const COMMENT_REASON_CAPS = [300, 120, 60] as const;
+/** Warnings are not per-file detail, so a few survive even the leanest rendering. */
+const MIN_WARNINGS_SHOWN = 10;
+const MAX_TITLE_CHARS = 200;
+const MAX_NOTICE_CHARS = 2_000;
+
+const STAGE_ORDER: readonly RejectionStage[] = [
+  'generation',
+  'compile',
+  'fails',
+  'no-tests',
+  'no-coverage-gain',
+  'duplicate',
+  'timeout',
+  'suite-conflict'
+];
+
+export function renderSummary(report: RunReport, options: RenderOptions = {}): string {
+  const budget = MAX_SUMMARY_BYTES - SUMMARY_HEADROOM_BYTES;
+  const fitsBudget = (text: string): boolean => Buffer.byteLength(text, 'utf8') <= budget;
+  const levels = detailLadder(itemCount(report), SUMMARY_REASON_CAPS);
+  const result = renderToFit(levels, (level) => summaryAt(report, level, options), fitsBudget);
+  if (result.fits) return result.text;
+  const note = `\n\n---\n${truncationNote('summary', options)}\n`;
+  return closeOpenDetails(sliceToUtf8Bytes(result.text, budget - Buffer.byteLength(note, 'utf8') - 64)) + note;
+}
+
+export function renderComment(report: RunReport, options: RenderOptions = {}): string {
+  const fitsLimit = (text: string): boolean => text.length <= MAX_COMMENT_CHARS;
+  const levels = detailLadder(itemCount(report), COMMENT_REASON_CAPS);
+  const result = renderToFit(levels, (level) => commentAt(report, level, options), fitsLimit);
+  if (result.fits) return result.text;
+  // Last resort: cut the text, but keep the marker, or the next run would post a second comment.
+  const head = `${STICKY_COMMENT_MARKER}\n`;
+  const body = result.text.startsWith(head) ? result.text.slice(head.length) : result.text;
+  const note = `\n\n---\n${truncationNote('comment', options)}`;
+  const room = MAX_COMMENT_CHARS - head.length - note.length - 64;
+  return head + closeOpenDetails(sliceWhole(body, room)) + note;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Job summary
+
+function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions): string {
+  const parts: string[] = ['## 🧪 Generated unit tests'];
+  if (level.index > 0) parts.push(alertBlock('NOTE', truncationNote('summary', options)));
+  if (report.inference.demoModelNotice) parts.push(demoNotice(report.inference.demoModelNotice));
+  parts.push(headline(report), contextLines(report).join('  \n'));
+  if (report.warnings.length > 0) {
+    parts.push(`### ⚠️ Warnings (${formatCount(report.warnings.length)})`, warningList(report, level, options));
+  }
+
+  const rejected = rejectedCandidates(report);
+  if (level.perFileSections) {
+    parts.push(`### Files (${formatCount(report.candidates.length)})`);
+    parts.push(
+      report.candidates.length > 0 ? filesTable(report, level, 'summary', options) : '_No test candidates were generated._'
+    );
+    if (rejected.length > 0) {
+      parts.push(`### ❌ Rejected candidates (${formatCount(rejected.length)})`);
+      parts.push(`By stage: ${escapeText(stageCounts(rejected))}`);
+      parts.push(rejectionList(rejected, level, options));
+    }
+    if (report.skipped.length > 0) {
+      parts.push(`### Skipped files (${formatCount(report.skipped.length)})`, skippedList(report, level, options));
+    }
+  } else {
+    parts.push(`### Files (${formatCount(report.candidates.length)})`);
+    const byStage = rejected.length > 0 ? ` Rejections by stage: ${escapeText(stageCounts(rejected))}.` : '';
+    parts.push(`_Per-file detail left out for size.${byStage} See ${jsonReportRef(options)}._`);
+  }
+
+  parts.push('### ⚙️ Inference', inferenceTable(report.inference));
+  parts.push(footer(report));
+  return `${parts.join('\n\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PR comment
+
+function commentAt(report: RunReport, level: DetailLevel, options: RenderOptions): string {
+  const parts: string[] = [STICKY_COMMENT_MARKER + '\n### 🧪 Generated unit tests'];
+  if (report.inference.demoModelNotice) parts.push(demoNotice(report.inference.demoModelNotice));
+  parts.push(headline(report), contextLines(report).join('  \n'));
+  if (level.index > 0) parts.push(`_${truncationNote('comment', options)}_`);
+  if (report.warnings.length > 0) parts.push(warningList(report, level, options));
+
+  const rejected = rejectedCandidates(report);
+  if (level.perFileSections && report.candidates.length > 0) {
+    parts.push(filesTable(report, level, 'comment', options));
+  }
+  if (rejected.length > 0) {
+    const summary = `❌ Rejected candidates (${formatCount(rejected.length)}): ${escapeHtml(stageCounts(rejected))}`;
+    const body = level.perFileSections
+      ? rejectionList(rejected, level, options)
+      : `_Per-file detail left out for size; see the job summary or ${jsonReportRef(options)}._`;
+    parts.push(detailsBlock(summary, body));
+  }
+  if (report.skipped.length > 0 && level.perFileSections) {
+    parts.push(detailsBlock(`Skipped files (${formatCount(report.skipped.length)})`, skippedList(report, level, options)));
+  }
+  const inf = report.inference;
+  const inferenceSummary = `⚙️ Inference: ${escapeHtml(inf.model)} on ${escapeHtml(inf.hardware)} · ${formatTokensPerSecond(inf.tokensPerSecond)} tokens/s`;
+  parts.push(detailsBlock(inferenceSummary, inferenceTable(inf)));
+  parts.push(footer(report));
+  return `${parts.join('\n\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces shared by both views
+
+function itemCount(report: RunReport): number {
+  return Math.max(report.candidates.length, report.skipped.length, report.warnings.length);
+}
+
+function headline(report: RunReport): string {
+  const icon = report.testsAccepted > 0 ? '✅' : 'ℹ️';
+  const accepted = `**${formatCount(report.testsAccepted)} of ${formatCount(report.testsGenerated)} generated tests accepted**`;
+  const coverage = `coverage of changed files: **${formatCoverageChange(report.coverageBefore, report.coverageAfter)}**`;
+  const { coverageBefore: before, coverageAfter: after } = report;
+  const lines =
+    after.totalLines > 0 || before.totalLines > 0
+      ? ` (${formatCount(before.coveredLines)} → ${formatCount(after.coveredLines)} of ${formatCount(after.totalLines || before.totalLines)} lines)`
+      : '';
+  return `${icon} ${accepted} · ${coverage}${lines}`;
+}
+
+function contextLines(report: RunReport): string[] {
+  const lines: string[] = [];
+  const pr = report.pullRequest;
+  if (pr) {
+    const label = `PR #${pr.number}`;
+    const link = pr.url && isSafeUrl(pr.url) ? `[${label}](${pr.url})` : label;
+    lines.push(
+      `${link}: ${escapeText(truncateText(pr.title, MAX_TITLE_CHARS))} · ${escapeText(report.repository)} · ` +
+        `base ${codeSpan(shortSha(pr.baseSha))} → head ${codeSpan(shortSha(pr.headSha))}`
+    );
+  } else {
+    lines.push(escapeText(report.repository));
+  }
+  lines.push(
+    `${formatCount(report.changedFiles.length)} changed files, ${formatCount(report.targets.length)} targeted, ` +
+      `${formatCount(report.skipped.length)} skipped · run took ${formatDuration(report.durationMs)}`
+  );
+  const b = report.baseline;
+  const suite = `Baseline suite: ${formatCount(b.testsPassed)} passed, ${formatCount(b.testsFailed)} failed in ${formatDuration(b.durationMs)}`;
+  lines.push(b.suiteFailed ? `${suite} · ⚠️ **the baseline suite failed**` : suite);
+  return lines;
+}
+
+function demoNotice(notice: string): string {
+  return alertBlock('WARNING', `**Demo model:** ${escapeText(truncateText(notice, MAX_NOTICE_CHARS))}`);
+}
+
+/** Accepted first: when rows have to be dropped, what was added to the PR is what the reader needs. */
+function orderedCandidates(report: RunReport): CandidateRecord[] {
+  const accepted = report.candidates.filter((c) => c.status === 'accepted');
+  const rest = report.candidates.filter((c) => c.status !== 'accepted');
+  return [...accepted, ...rest];
+}
+
+function rejectedCandidates(report: RunReport): CandidateRecord[] {
+  return report.candidates.filter((c) => c.status === 'rejected');
+}
+
+function filesTable(report: RunReport, level: DetailLevel, view: 'summary' | 'comment', options: RenderOptions): string {
+  const all = orderedCandidates(report);
+  const shown = all.slice(0, level.maxItems);
+  const rows = shown.map((c) => {
+    const status = c.status === 'accepted' ? '✅ accepted' : '❌ rejected';
+    const tests = `${formatCount(c.testsPassed)} / ${formatCount(c.testsFailed)}`;
+    const coverage = escapeText(formatCoverageChange(c.coverageBefore, c.coverageAfter));
+    const target = codeSpan(c.targetFile, 'table');
+    const testFile = codeSpan(c.testFile, 'table');
+    if (view === 'comment') return [target, testFile, status, tests, coverage];
+    return [target, testFile, status, reasonCell(c, level.maxReasonChars), tests, coverage];
+  });
+  const headers =
+    view === 'comment'
+      ? ['Target file', 'Test file', 'Status', 'Tests passed / failed', 'Coverage before → after']
+      : ['Target file', 'Test file', 'Status', 'Reason', 'Tests passed / failed', 'Coverage before → after'];
+  const align = view === 'comment' ? ['left', 'left', 'left', 'right', 'left'] as const : ['left', 'left', 'left', 'left', 'right', 'left'] as const;
+  return markdownTable(headers, rows, [...align]) + omitted(all.length - shown.length, 'files', options);
+}
+
+function reasonCell(c: CandidateRecord, maxChars: number): string {
+  if (c.status === 'accepted') return '—';
+  const { stage, reason } = rejectionOf(c);
+  return `**${escapeText(stage)}**: ${escapeText(truncateText(reason, maxChars))}`;
+}
+
+function rejectionOf(c: CandidateRecord): { stage: string; reason: string } {
+  return c.rejection ?? { stage: 'unknown', reason: 'no reason was recorded' };
+}
+
+function rejectionList(rejected: CandidateRecord[], level: DetailLevel, options: RenderOptions): string {
+  const shown = rejected.slice(0, level.maxItems);
+  const items = shown.map((c) => {
+    const { stage, reason } = rejectionOf(c);
+    return (
+      `- ${codeSpan(c.targetFile)} → ${codeSpan(c.testFile)} — **${escapeText(stage)}**: ` +
+      escapeText(truncateText(reason, level.maxReasonChars))
+    );
+  });
+  return items.join('\n') + omitted(rejected.length - shown.length, 'rejections', options);
+}
+
+/** "compile 2 · fails 3", in pipeline order so the same stage is always in the same place. */
+function stageCounts(rejected: CandidateRecord[]): string {
+  const counts = new Map<string, number>();
+  for (const c of rejected) {
+    const stage = rejectionOf(c).stage;
+    counts.set(stage, (counts.get(stage) ?? 0) + 1);
+  }
+  const known = STAGE_ORDER.filter((s) => counts.has(s));
+  const unknown = [...counts.keys()].filter((s) => !STAGE_ORDER.includes(s as RejectionStage)).sort();
+  return [...known, ...unknown].map((s) => `${s} ${formatCount(counts.get(s) ?? 0)}`).join(' · ');
+}
+
+function skippedList(report: RunReport, level: DetailLevel, options: RenderOptions): string {
+  const shown = report.skipped.slice(0, level.maxItems);
+  const items = shown.map((s) => `- ${codeSpan(s.file)} — ${escapeText(truncateText(s.reason, level.maxReasonChars))}`);
+  return items.join('\n') + omitted(report.skipped.length - shown.length, 'skipped files', options);
+}
+
+function warningList(report: RunReport, level: DetailLevel, options: RenderOptions): string {
+  const cap = Math.max(level.maxItems, MIN_WARNINGS_SHOWN);
+  const shown = report.warnings.slice(0, cap);
+  const items = shown.map((w) => `- ⚠️ ${escapeText(truncateText(w, Math.max(level.maxReasonChars, 200)))}`);
+  return items.join('\n') + omitted(report.warnings.length - shown.length, 'warnings', options);
+}
+
+function inferenceTable(inf: InferenceFigures): string {
+  const rows: Array<[string, string]> = [
+    ['Provider', escapeText(inf.provider)],
+    ['Model', escapeText(inf.model)],
+    ['Hardware', escapeText(inf.hardware)],
+    ['Backend', escapeText(inf.backend)],
+    ['Threads', formatCount(inf.threads)],
+    ['Parallel sequences', formatCount(inf.parallelSequences)],
+    ['Context size', `${formatCount(inf.contextSize)} tokens`],
+    ['Model load time', formatDuration(inf.modelLoadMs)],
+    ['Prompt tokens', formatCount(inf.promptTokens)],
+    ['Completion tokens', formatCount(inf.completionTokens)],
+    ['Tokens/s', formatTokensPerSecond(inf.tokensPerSecond)],
+    ['Cost', formatCostUsd(inf.costUsd)]
+  ];
+  return markdownTable(['Metric', 'Value'], rows, ['left', 'right']);
+}
+
+function footer(report: RunReport): string {
+  return `<sub>${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)} · started ${escapeHtml(report.startedAt)}</sub>`;
+}
+
+function omitted(count: number, what: string, options: RenderOptions): string {
+  if (count <= 0) return '';
+  return `\n\n_… and ${formatCount(count)} more ${what} not shown; see ${jsonReportRef(options)}._`;
+}
+
+function jsonReportRef(options: RenderOptions): string {
+  return options.reportPath ? `the JSON report (${codeSpan(options.reportPath)})` : 'the JSON report';
+}
+
+function truncationNote(view: 'summary' | 'comment', options: RenderOptions): string {
+  return view === 'summary'
+    ? `This summary was truncated to stay under GitHub's 1 MiB job-summary limit; the full per-file detail is in ${jsonReportRef(options)}.`
+    : `This comment was truncated to fit GitHub's ${formatCount(MAX_COMMENT_CHARS)}-character limit; the job summary and ${jsonReportRef(options)} have the full detail.`;
+}
+
+/** Only plain http(s) links without characters that would end the markdown link early. */
+function isSafeUrl(url: string): boolean {
+  return /^https?:\/\/[^\s()<>]+$/.test(url);
+}
+
+/** A hard cut can land inside a <details> block; closing it keeps the rest of the page from being swallowed. */
+function closeOpenDetails(text: string): string {
+  const opened = (text.match(/<details>/g) ?? []).length;
+  const closed = (text.match(/<\/details>/g) ?? []).length;
+  return opened > closed ? text + '\n\n</details>'.repeat(opened - closed) : text;
+}

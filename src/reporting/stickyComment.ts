@@ -1,0 +1,106 @@
+/**
+ * One PR comment per pull request, edited in place on every run, so a PR that is pushed to
+ * ten times does not collect ten reports. The GitHub client is behind CommentApi so the core
+ * never depends on @actions/* and the logic can be tested without a network.
+ */
+
+import { STICKY_COMMENT_MARKER } from './renderMarkdown.js';
+
+/** The three issue-comment calls this module needs, already bound to one repository and PR. */
+export interface CommentApi {
+  /** Every comment on the PR (all pages), oldest first as GitHub returns them. */
+  listComments(): Promise<Array<{ id: number; body: string }>>;
+  createComment(body: string): Promise<{ id: number; url?: string }>;
+  updateComment(id: number, body: string): Promise<{ id: number; url?: string }>;
+}
+
+export type StickyCommentResult =
+  | { action: 'created' | 'updated'; id: number; url?: string }
+  | { action: 'skipped'; warning: string };
+
+export async function upsertStickyComment(
+  api: CommentApi,
+  body: string,
+  marker: string = STICKY_COMMENT_MARKER
+): Promise<StickyCommentResult> {
+  if (marker === '') throw new Error('upsertStickyComment needs a non-empty marker');
+  // Without the marker in the body, the next run could not find this comment and would add another.
+  const bodyWithMarker = body.includes(marker) ? body : `${marker}\n${body}`;
+  try {
+    const existing = await findStickyComment(api, marker);
+    if (existing) {
+      const updated = await api.updateComment(existing.id, bodyWithMarker);
+      return withUrl({ action: 'updated', id: updated.id }, updated.url);
+    }
+    const created = await api.createComment(bodyWithMarker);
+    return withUrl({ action: 'created', id: created.id }, created.url);
+  } catch (error) {
+    if (isNoWriteAccess(error)) return { action: 'skipped', warning: noWriteAccessWarning(error) };
+    throw error;
+  }
+}
+
+/**
+ * The newest comment carrying the marker. Several can exist when two runs raced or an older
+ * version of the tool did not update in place; the newest is the one readers are looking at.
+ */
+async function findStickyComment(api: CommentApi, marker: string): Promise<{ id: number } | undefined> {
+  const comments = await api.listComments();
+  let newest: { id: number } | undefined;
+  for (const comment of comments) {
+    // GitHub comment ids only grow, so the highest id is the newest whatever order the list came in.
+    if (typeof comment.body === 'string' && comment.body.includes(marker) && (!newest || comment.id > newest.id)) {
+      newest = comment;
+    }
+  }
+  return newest;
+}
+
+function withUrl(
+  result: { action: 'created' | 'updated'; id: number },
+  url: string | undefined
+): StickyCommentResult {
+  return url === undefined ? result : { ...result, url };
+}
+
+const NOT_ACCESSIBLE = 'resource not accessible by integration';
+
+/**
+ * GitHub answers 403 "Resource not accessible by integration" when the token may not write
+ * (always so for pull_request runs from forks), and 404 when a restricted token cannot even see
+ * the PR. Neither is a failure of the run: the tests were generated and the summary has them.
+ */
+function isNoWriteAccess(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status === 403 || status === 404) return true;
+  return messageOf(error).toLowerCase().includes(NOT_ACCESSIBLE);
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const direct = (error as { status?: unknown }).status;
+  if (typeof direct === 'number') return direct;
+  // Some clients keep the HTTP status only on the attached response.
+  const response = (error as { response?: { status?: unknown } }).response;
+  return typeof response?.status === 'number' ? response.status : undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return String(error);
+}
+
+function noWriteAccessWarning(error: unknown): string {
+  const status = statusOf(error);
+  const cause = `${status !== undefined ? `HTTP ${status}: ` : ''}${messageOf(error)}`;
+  return (
+    `Could not post the PR comment (${cause}). The workflow token cannot write pull-request comments; ` +
+    'pull requests from forks always get a read-only GITHUB_TOKEN. ' +
+    'Grant `permissions: pull-requests: write` to the job, or run on `pull_request_target` with care ' +
+    "(it has write access while handling the fork's untrusted code). " +
+    'The job summary still has the full report.'
+  );
+}

@@ -1,0 +1,101 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { copyFile, lstat, mkdir, mkdtemp, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { git, isGitRepo } from '../repo/git.js';
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+/**
+ * A throwaway copy of the repository where generated code runs. The user's working tree is only
+ * read; dependencies are linked, not copied (node_modules can be gigabytes).
+ */
+export class ScratchCopy {
+  private constructor(
+    readonly dir: string,
+    private readonly sourceDir: string
+  ) {}
+
+  static async create(repoDir: string, tempRoot: string): Promise<ScratchCopy> {
+    await mkdir(tempRoot, { recursive: true });
+    const dir = await mkdtemp(path.join(tempRoot, 'aqe-scratch-'));
+    const files = (await isGitRepo(repoDir)) ? await gitFiles(repoDir) : walkFiles(repoDir);
+    for (const file of files) {
+      if (file.split('/').includes('node_modules')) continue; // linked below, never copied
+      const from = path.join(repoDir, file);
+      const info = await lstat(from).catch(() => undefined); // undefined: deleted but still in the index
+      if (!info) continue;
+      const to = path.join(dir, file);
+      await mkdir(path.dirname(to), { recursive: true });
+      if (info.isSymbolicLink()) await symlink(await readlink(from), to);
+      else if (info.isFile()) await copyFile(from, to);
+    }
+    for (const modulesDir of findNodeModules(repoDir)) {
+      const link = path.join(dir, modulesDir);
+      await mkdir(path.dirname(link), { recursive: true });
+      if (!existsSync(link)) await symlink(path.join(repoDir, modulesDir), link, 'dir');
+    }
+    return new ScratchCopy(dir, repoDir);
+  }
+
+  /** Writes a repo-relative file in the copy (candidates only ever land here first). */
+  async write(relPath: string, content: string): Promise<void> {
+    const target = this.resolve(relPath);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+
+  async remove(relPath: string): Promise<void> {
+    await unlink(this.resolve(relPath)).catch(() => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private resolve(relPath: string): string {
+    const target = path.resolve(this.dir, relPath);
+    if (!target.startsWith(this.dir + path.sep)) throw new Error(`Refusing to write outside the scratch copy: ${relPath}`);
+    return target;
+  }
+
+  toString(): string {
+    return `scratch copy of ${this.sourceDir} at ${this.dir}`;
+  }
+}
+
+/** Tracked and untracked-but-not-ignored files: what the user's tests can see, nothing built. */
+async function gitFiles(repoDir: string): Promise<string[]> {
+  const out = await git(repoDir, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  return [...new Set(out.split('\0').filter((f) => f !== ''))];
+}
+
+function walkFiles(root: string, rel = ''): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+    const child = rel ? path.join(rel, entry.name) : entry.name;
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name)) files.push(...walkFiles(root, child));
+    } else if (entry.isFile()) {
+      files.push(child);
+    }
+  }
+  return files;
+}
+
+/** node_modules folders of the root and of workspace packages (not nested inside another). */
+function findNodeModules(root: string, rel = '', depth = 0): string[] {
+  const found: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(path.join(root, rel), { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
+    const child = rel ? path.join(rel, entry.name) : entry.name;
+    if (entry.name === 'node_modules') found.push(child);
+    else if (entry.isDirectory() && depth < 3 && entry.name !== '.git' && !entry.name.startsWith('.')) found.push(...findNodeModules(root, child, depth + 1));
+  }
+  return found;
+}

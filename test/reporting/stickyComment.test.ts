@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
+import { type CommentApi, upsertStickyComment } from '../../src/reporting/stickyComment.js';
+
+/** An in-memory PR thread; `fail` lets a test make one kind of call throw. */
+class MemoryCommentApi implements CommentApi {
+  comments: Array<{ id: number; body: string }> = [];
+  calls: string[] = [];
+  fail: { on: 'list' | 'create' | 'update'; error: unknown } | undefined;
+  private nextId = 100;
+
+  async listComments(): Promise<Array<{ id: number; body: string }>> {
+    this.calls.push('list');
+    this.maybeFail('list');
+    return this.comments.map((c) => ({ ...c }));
+  }
+
+  async createComment(body: string): Promise<{ id: number; url?: string }> {
+    this.calls.push('create');
+    this.maybeFail('create');
+    const id = this.nextId++;
+    this.comments.push({ id, body });
+    return { id, url: `https://github.com/acme/shop/pull/1#issuecomment-${id}` };
+  }
+
+  async updateComment(id: number, body: string): Promise<{ id: number; url?: string }> {
+    this.calls.push(`update ${id}`);
+    this.maybeFail('update');
+    const comment = this.comments.find((c) => c.id === id);
+    if (!comment) throw Object.assign(new Error('Not Found'), { status: 404 });
+    comment.body = body;
+    return { id };
+  }
+
+  private maybeFail(on: 'list' | 'create' | 'update'): void {
+    if (this.fail?.on === on) throw this.fail.error;
+  }
+}
+
+const body = (text: string): string => `${STICKY_COMMENT_MARKER}\n${text}`;
+
+describe('upsertStickyComment', () => {
+  it('creates the comment the first time and updates it in place the second time', async () => {
+    const api = new MemoryCommentApi();
+    const first = await upsertStickyComment(api, body('run 1'));
+    expect(first).toEqual({ action: 'created', id: 100, url: 'https://github.com/acme/shop/pull/1#issuecomment-100' });
+
+    const second = await upsertStickyComment(api, body('run 2'));
+    expect(second).toEqual({ action: 'updated', id: 100 });
+    expect(api.comments).toEqual([{ id: 100, body: body('run 2') }]);
+  });
+
+  it('picks the marker comment among others, the newest when there are several', async () => {
+    const api = new MemoryCommentApi();
+    api.comments = [
+      { id: 1, body: 'LGTM' },
+      { id: 2, body: body('old report') },
+      { id: 5, body: body('newer report') },
+      { id: 7, body: 'please add tests' }
+    ];
+    const result = await upsertStickyComment(api, body('fresh'));
+    expect(result).toMatchObject({ action: 'updated', id: 5 });
+    expect(api.comments.map((c) => c.body)).toEqual(['LGTM', body('old report'), body('fresh'), 'please add tests']);
+  });
+
+  it('adds the marker when the body lacks it, so the next run can find the comment', async () => {
+    const api = new MemoryCommentApi();
+    await upsertStickyComment(api, 'plain body');
+    expect(api.comments[0].body).toBe(`${STICKY_COMMENT_MARKER}\nplain body`);
+    expect(await upsertStickyComment(api, 'again')).toMatchObject({ action: 'updated' });
+  });
+
+  it('honours a custom marker', async () => {
+    const api = new MemoryCommentApi();
+    api.comments = [{ id: 3, body: body('default-marker comment') }];
+    const result = await upsertStickyComment(api, '<!-- other -->\nx', '<!-- other -->');
+    expect(result).toMatchObject({ action: 'created' });
+    expect(api.comments).toHaveLength(2);
+  });
+
+  it('turns a 403 into a skip with a warning that explains the fix', async () => {
+    const api = new MemoryCommentApi();
+    api.fail = { on: 'create', error: Object.assign(new Error('Resource not accessible by integration'), { status: 403 }) };
+    const result = await upsertStickyComment(api, body('x'));
+    expect(result.action).toBe('skipped');
+    if (result.action !== 'skipped') throw new Error('unreachable');
+    expect(result.warning).toContain('HTTP 403: Resource not accessible by integration');
+    expect(result.warning).toContain('forks');
+    expect(result.warning).toContain('permissions: pull-requests: write');
+    expect(result.warning).toContain('pull_request_target');
+    expect(result.warning).toContain('job summary still has the full report');
+  });
+
+  it.each([
+    ['a 404 from a restricted token', Object.assign(new Error('Not Found'), { status: 404 })],
+    ['the status only on the response', Object.assign(new Error('denied'), { response: { status: 403 } })],
+    ['only the message', new Error('HttpError: Resource not accessible by integration')]
+  ])('also skips for %s', async (_label, error) => {
+    const api = new MemoryCommentApi();
+    api.fail = { on: 'list', error };
+    expect(await upsertStickyComment(api, body('x'))).toMatchObject({ action: 'skipped' });
+  });
+
+  it('lets other errors through', async () => {
+    const api = new MemoryCommentApi();
+    api.fail = { on: 'update', error: Object.assign(new Error('Server Error'), { status: 500 }) };
+    api.comments = [{ id: 9, body: body('old') }];
+    await expect(upsertStickyComment(api, body('x'))).rejects.toThrow('Server Error');
+
+    const network = new MemoryCommentApi();
+    network.fail = { on: 'list', error: new TypeError('fetch failed') };
+    await expect(upsertStickyComment(network, body('x'))).rejects.toThrow('fetch failed');
+  });
+});

@@ -1,0 +1,547 @@
+/**
+ * A stand-in for the GitHub REST API on 127.0.0.1, for tests that exercise the real HTTP path
+ * (Octokit from @actions/github included) without a network. Point GITHUB_API_URL, or Octokit's
+ * `baseUrl`, at `url`.
+ *
+ * Only the endpoints the product uses are served, with the response fields Octokit and our code
+ * read, shaped like GitHub's own (pagination through a Link header, 201 on create, JSON errors).
+ * Every request is recorded, unknown routes included, so tests can assert on what was sent.
+ */
+
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type PullFileStatus = 'added' | 'modified' | 'removed' | 'renamed';
+
+export interface FakePullFileInput {
+  filename: string;
+  /** Defaults to 'modified', or 'renamed' when previous_filename is given. */
+  status?: PullFileStatus;
+  additions?: number;
+  deletions?: number;
+  patch?: string;
+  previous_filename?: string;
+  sha?: string;
+}
+
+/** The fields of GitHub's "diff entry" (GET /pulls/{n}/files). */
+export interface FakePullFile {
+  sha: string;
+  filename: string;
+  status: PullFileStatus;
+  additions: number;
+  deletions: number;
+  changes: number;
+  blob_url: string;
+  raw_url: string;
+  contents_url: string;
+  patch?: string;
+  previous_filename?: string;
+}
+
+export interface FakeUser {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot';
+}
+
+export interface FakePullInput {
+  title?: string;
+  body?: string;
+  state?: 'open' | 'closed';
+  draft?: boolean;
+  headRef?: string;
+  headSha?: string;
+  baseRef?: string;
+  baseSha?: string;
+  /** "owner/repo" of the head branch; a different repository makes this a fork PR. */
+  headRepo?: string;
+  user?: FakeUser;
+}
+
+export interface FakeComment {
+  id: number;
+  node_id: string;
+  url: string;
+  html_url: string;
+  issue_url: string;
+  body: string;
+  user: FakeUser;
+  author_association: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. "/repos/o/r/issues/1/comments". */
+  path: string;
+  query: Record<string, string>;
+  headers: { authorization?: string; accept?: string; 'user-agent'?: string };
+  /** Parsed JSON body; the raw text when it was not JSON; undefined when empty. */
+  body: unknown;
+  /** Status the fake answered with (0 until the response is sent). */
+  status: number;
+}
+
+export type RequestMatcher =
+  | { method?: string; path?: string | RegExp }
+  | ((request: RecordedRequest) => boolean);
+
+export interface FakeGitHubApiOptions {
+  /** When set, requests must send `Authorization: token <token>` (or Bearer); others get 401, like GitHub. */
+  token?: string;
+  /** Author of comments created through the API; GitHub Actions' bot by default. */
+  commentAuthor?: FakeUser;
+  /** GitHub's default page size is 30; tests can lower it to force pagination with few items. */
+  defaultPerPage?: number;
+}
+
+export interface FakeGitHubApi {
+  /** Base URL, e.g. "http://127.0.0.1:41234" (no trailing slash). */
+  url: string;
+  requests: RecordedRequest[];
+  /** Live comment state, per issue/PR number, oldest first. */
+  comments: Map<number, FakeComment[]>;
+  setPullFiles(owner: string, repo: string, pullNumber: number, files: FakePullFileInput[]): void;
+  setPull(owner: string, repo: string, pullNumber: number, pull: FakePullInput): void;
+  /** Seeds a comment as if someone had posted it earlier. */
+  addComment(owner: string, repo: string, issueNumber: number, body: string, user?: FakeUser): FakeComment;
+  /** Makes matching requests fail with a GitHub-style error; `times` limits how often (default: always). */
+  failWith(matcher: RequestMatcher, status: number, message: string, options?: { times?: number }): void;
+  clearFailures(): void;
+  close(): Promise<void>;
+}
+
+const GITHUB_ACTIONS_BOT: FakeUser = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
+const MAX_PER_PAGE = 100;
+/** GitHub's own limit on issue-comment bodies, enforced so oversized reports fail here as they would there. */
+const MAX_COMMENT_BODY_CHARS = 65_536;
+const DOCS_URL = 'https://docs.github.com/rest';
+
+interface PullState {
+  owner: string;
+  repo: string;
+  number: number;
+  pull: Required<Omit<FakePullInput, 'user'>> & { user: FakeUser };
+  files: FakePullFile[];
+}
+
+interface Failure {
+  matcher: RequestMatcher;
+  status: number;
+  message: string;
+  remaining: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {}
+  ) {
+    super(message);
+  }
+}
+
+export async function startFakeGitHubApi(options: FakeGitHubApiOptions = {}): Promise<FakeGitHubApi> {
+  const requests: RecordedRequest[] = [];
+  const comments = new Map<number, FakeComment[]>();
+  // Which repository each comment belongs to; GitHub's comment JSON only implies it through URLs.
+  const commentRepo = new Map<number, string>();
+  const pulls = new Map<string, PullState>();
+  const failures: Failure[] = [];
+  let nextCommentId = 1_000_001;
+  let clock = Date.parse('2024-01-01T00:00:00Z');
+  let baseUrl = '';
+
+  const perPageDefault = options.defaultPerPage ?? 30;
+  const commentAuthor = options.commentAuthor ?? GITHUB_ACTIONS_BOT;
+
+  const repoKey = (owner: string, repo: string): string => `${owner}/${repo}`.toLowerCase();
+  const pullKey = (owner: string, repo: string, n: number): string => `${repoKey(owner, repo)}#${n}`;
+  // Strictly increasing timestamps, so ordering by time and by id always agree.
+  const now = (): string => new Date((clock += 1000)).toISOString();
+
+  function ensurePull(owner: string, repo: string, number: number): PullState {
+    const key = pullKey(owner, repo, number);
+    let state = pulls.get(key);
+    if (!state) {
+      state = {
+        owner,
+        repo,
+        number,
+        pull: {
+          title: `Pull request #${number}`,
+          body: '',
+          state: 'open',
+          draft: false,
+          headRef: `feature-${number}`,
+          headSha: fakeSha(`head:${key}`),
+          baseRef: 'main',
+          baseSha: fakeSha(`base:${key}`),
+          headRepo: `${owner}/${repo}`,
+          user: { login: 'octocat', id: 583231, type: 'User' }
+        },
+        files: []
+      };
+      pulls.set(key, state);
+    }
+    return state;
+  }
+
+  function setPull(owner: string, repo: string, number: number, pull: FakePullInput): void {
+    const state = ensurePull(owner, repo, number);
+    const defined = Object.fromEntries(Object.entries(pull).filter(([, v]) => v !== undefined));
+    state.pull = { ...state.pull, ...defined };
+  }
+
+  function setPullFiles(owner: string, repo: string, number: number, files: FakePullFileInput[]): void {
+    const state = ensurePull(owner, repo, number);
+    const head = state.pull.headSha;
+    state.files = files.map((f) => {
+      const additions = f.additions ?? 0;
+      const deletions = f.deletions ?? 0;
+      const entry: FakePullFile = {
+        sha: f.sha ?? fakeSha(`blob:${f.filename}:${f.patch ?? ''}`),
+        filename: f.filename,
+        status: f.status ?? (f.previous_filename ? 'renamed' : 'modified'),
+        additions,
+        deletions,
+        changes: additions + deletions,
+        blob_url: `https://github.com/${owner}/${repo}/blob/${head}/${encodePath(f.filename)}`,
+        raw_url: `https://github.com/${owner}/${repo}/raw/${head}/${encodePath(f.filename)}`,
+        contents_url: `${baseUrl}/repos/${owner}/${repo}/contents/${encodePath(f.filename)}?ref=${head}`
+      };
+      // GitHub omits `patch` for binary or huge diffs, and `previous_filename` unless renamed.
+      if (f.patch !== undefined) entry.patch = f.patch;
+      if (f.previous_filename !== undefined) entry.previous_filename = f.previous_filename;
+      return entry;
+    });
+  }
+
+  function addComment(owner: string, repo: string, issueNumber: number, body: string, user: FakeUser = commentAuthor): FakeComment {
+    const id = nextCommentId++;
+    const created = now();
+    const comment: FakeComment = {
+      id,
+      node_id: `IC_${Buffer.from(String(id)).toString('base64')}`,
+      url: `${baseUrl}/repos/${owner}/${repo}/issues/comments/${id}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${issueNumber}#issuecomment-${id}`,
+      issue_url: `${baseUrl}/repos/${owner}/${repo}/issues/${issueNumber}`,
+      body,
+      user,
+      author_association: user.type === 'Bot' ? 'NONE' : 'CONTRIBUTOR',
+      created_at: created,
+      updated_at: created
+    };
+    const list = comments.get(issueNumber) ?? [];
+    list.push(comment);
+    comments.set(issueNumber, list);
+    commentRepo.set(id, repoKey(owner, repo));
+    return comment;
+  }
+
+  function findComment(owner: string, repo: string, id: number): FakeComment {
+    if (commentRepo.get(id) !== repoKey(owner, repo)) throw new HttpError(404, 'Not Found');
+    for (const list of comments.values()) {
+      const found = list.find((c) => c.id === id);
+      if (found) return found;
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  function deleteComment(owner: string, repo: string, id: number): void {
+    findComment(owner, repo, id);
+    for (const [issue, list] of comments) {
+      const remaining = list.filter((c) => c.id !== id);
+      if (remaining.length !== list.length) comments.set(issue, remaining);
+    }
+    commentRepo.delete(id);
+  }
+
+  function pullJson(state: PullState): Record<string, unknown> {
+    const { owner, repo, number, pull } = state;
+    const api = `${baseUrl}/repos/${owner}/${repo}`;
+    const [headOwner = owner, headName = repo] = pull.headRepo.split('/');
+    const baseRepo = repoJson(owner, repo, false);
+    const headRepo = repoJson(headOwner, headName, repoKey(headOwner, headName) !== repoKey(owner, repo));
+    const additions = state.files.reduce((sum, f) => sum + f.additions, 0);
+    const deletions = state.files.reduce((sum, f) => sum + f.deletions, 0);
+    return {
+      url: `${api}/pulls/${number}`,
+      id: 100_000 + number,
+      node_id: `PR_${number}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${number}`,
+      diff_url: `https://github.com/${owner}/${repo}/pull/${number}.diff`,
+      patch_url: `https://github.com/${owner}/${repo}/pull/${number}.patch`,
+      issue_url: `${api}/issues/${number}`,
+      comments_url: `${api}/issues/${number}/comments`,
+      number,
+      state: pull.state,
+      locked: false,
+      draft: pull.draft,
+      title: pull.title,
+      body: pull.body,
+      user: pull.user,
+      created_at: '2024-01-01T00:00:00Z',
+      updated_at: '2024-01-01T00:00:00Z',
+      closed_at: null,
+      merged_at: null,
+      merge_commit_sha: null,
+      head: { label: `${headOwner}:${pull.headRef}`, ref: pull.headRef, sha: pull.headSha, user: headRepo.owner, repo: headRepo },
+      base: { label: `${owner}:${pull.baseRef}`, ref: pull.baseRef, sha: pull.baseSha, user: baseRepo.owner, repo: baseRepo },
+      merged: false,
+      mergeable: true,
+      comments: comments.get(number)?.filter((c) => commentRepo.get(c.id) === repoKey(owner, repo)).length ?? 0,
+      commits: 1,
+      additions,
+      deletions,
+      changed_files: state.files.length
+    };
+  }
+
+  function route(req: RecordedRequest, reqUrl: URL): { status: number; body: unknown; headers?: Record<string, string> } {
+    const { method, path } = req;
+    let m: RegExpMatchArray | null;
+
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/)) && method === 'GET') {
+      const state = pulls.get(pullKey(m[1], m[2], Number(m[3])));
+      if (!state) throw new HttpError(404, 'Not Found');
+      return { status: 200, body: pullJson(state) };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/files$/)) && method === 'GET') {
+      const state = pulls.get(pullKey(m[1], m[2], Number(m[3])));
+      if (!state) throw new HttpError(404, 'Not Found');
+      return paginated(state.files, reqUrl);
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/))) {
+      const [, owner, repo] = m;
+      const issue = Number(m[3]);
+      if (method === 'GET') {
+        const list = (comments.get(issue) ?? []).filter((c) => commentRepo.get(c.id) === repoKey(owner, repo));
+        return paginated(list, reqUrl);
+      }
+      if (method === 'POST') {
+        const body = requireCommentBody(req.body);
+        const comment = addComment(owner, repo, issue, body);
+        return { status: 201, body: comment, headers: { location: comment.url } };
+      }
+    }
+    if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/))) {
+      const [, owner, repo] = m;
+      const id = Number(m[3]);
+      if (method === 'GET') return { status: 200, body: findComment(owner, repo, id) };
+      if (method === 'PATCH') {
+        const comment = findComment(owner, repo, id);
+        comment.body = requireCommentBody(req.body);
+        comment.updated_at = now();
+        return { status: 200, body: comment };
+      }
+      if (method === 'DELETE') {
+        deleteComment(owner, repo, id);
+        return { status: 204, body: undefined };
+      }
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  /** GitHub-style paging: per_page (max 100) and page, with first/prev/next/last in a Link header. */
+  function paginated<T>(items: T[], reqUrl: URL): { status: number; body: T[]; headers?: Record<string, string> } {
+    const requested = Number.parseInt(reqUrl.searchParams.get('per_page') ?? '', 10);
+    const perPage = Math.min(MAX_PER_PAGE, Math.max(1, Number.isNaN(requested) ? perPageDefault : requested));
+    const page = Math.max(1, Number.parseInt(reqUrl.searchParams.get('page') ?? '', 10) || 1);
+    const lastPage = Math.max(1, Math.ceil(items.length / perPage));
+    const pageUrl = (p: number): string => {
+      const u = new URL(reqUrl.pathname + reqUrl.search, baseUrl);
+      u.searchParams.set('per_page', String(perPage));
+      u.searchParams.set('page', String(p));
+      return u.toString();
+    };
+    const links: string[] = [];
+    if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`, `<${pageUrl(1)}>; rel="first"`);
+    if (page < lastPage) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
+    const body = items.slice((page - 1) * perPage, page * perPage);
+    return links.length > 0 ? { status: 200, body, headers: { link: links.join(', ') } } : { status: 200, body };
+  }
+
+  function matchingFailure(req: RecordedRequest): Failure | undefined {
+    const failure = failures.find((f) => f.remaining > 0 && matches(f.matcher, req));
+    if (failure) failure.remaining -= 1;
+    return failure;
+  }
+
+  function checkAuth(req: RecordedRequest): void {
+    if (options.token === undefined) return;
+    const auth = req.headers.authorization ?? '';
+    const [scheme = '', credential = ''] = auth.split(/\s+/, 2);
+    if (!/^(token|bearer)$/i.test(scheme) || credential !== options.token) {
+      throw new HttpError(401, auth === '' ? 'Requires authentication' : 'Bad credentials');
+    }
+  }
+
+  async function handle(incoming: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reqUrl = new URL(incoming.url ?? '/', baseUrl);
+    const raw = await readBody(incoming);
+    const record: RecordedRequest = {
+      method: (incoming.method ?? 'GET').toUpperCase(),
+      path: reqUrl.pathname,
+      query: Object.fromEntries(reqUrl.searchParams),
+      headers: pickHeaders(incoming),
+      body: undefined,
+      status: 0
+    };
+    requests.push(record);
+    let status: number;
+    let body: unknown;
+    let headers: Record<string, string> = {};
+    try {
+      record.body = parseBody(raw, record);
+      checkAuth(record);
+      const failure = matchingFailure(record);
+      if (failure) throw new HttpError(failure.status, failure.message);
+      ({ status, body, headers = {} } = route(record, reqUrl));
+    } catch (error) {
+      if (error instanceof HttpError) {
+        status = error.status;
+        body = { message: error.message, documentation_url: DOCS_URL, status: String(error.status), ...error.extra };
+      } else {
+        status = 500;
+        body = { message: `fake GitHub API failure: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    record.status = status;
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-github-request-id': `FAKE:${requests.length}`,
+      'x-github-media-type': 'github.v3; format=json',
+      ...headers
+    });
+    res.end(payload);
+  }
+
+  const server: Server = createServer((incoming, res) => {
+    handle(incoming, res).catch((error: unknown) => {
+      // Only reached if writing the response itself failed; nothing useful can be sent any more.
+      res.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    url: baseUrl,
+    requests,
+    comments,
+    setPullFiles,
+    setPull,
+    addComment,
+    failWith(matcher, status, message, failOptions = {}) {
+      failures.push({ matcher, status, message, remaining: failOptions.times ?? Infinity });
+    },
+    clearFailures() {
+      failures.length = 0;
+    },
+    close() {
+      return new Promise<void>((resolveClose, rejectClose) => {
+        // Keep-alive sockets from fetch/undici would otherwise hold close() open until they time out.
+        server.closeAllConnections();
+        server.close((error) => (error ? rejectClose(error) : resolveClose()));
+      });
+    }
+  };
+}
+
+function matches(matcher: RequestMatcher, req: RecordedRequest): boolean {
+  if (typeof matcher === 'function') return matcher(req);
+  if (matcher.method && matcher.method.toUpperCase() !== req.method) return false;
+  if (matcher.path === undefined) return true;
+  return typeof matcher.path === 'string' ? matcher.path === req.path : matcher.path.test(req.path);
+}
+
+function requireCommentBody(body: unknown): string {
+  const text = typeof body === 'object' && body !== null ? (body as { body?: unknown }).body : undefined;
+  if (typeof text !== 'string' || text === '') {
+    throw new HttpError(422, 'Invalid request.\n\n"body" wasn\'t supplied.');
+  }
+  // GitHub counts characters, not UTF-16 units.
+  if ([...text].length > MAX_COMMENT_BODY_CHARS) {
+    throw new HttpError(422, 'Validation Failed', {
+      errors: [
+        {
+          resource: 'IssueComment',
+          code: 'custom',
+          field: 'body',
+          message: `body is too long (maximum is ${MAX_COMMENT_BODY_CHARS} characters)`
+        }
+      ]
+    });
+  }
+  return text;
+}
+
+/** Parses a JSON body; on bad JSON the raw text is kept on the record before answering 400, as GitHub does. */
+function parseBody(raw: string, record: RecordedRequest): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    record.body = raw;
+    throw new HttpError(400, 'Problems parsing JSON');
+  }
+}
+
+function readBody(incoming: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, rejectBody) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    incoming.on('error', rejectBody);
+  });
+}
+
+function pickHeaders(incoming: IncomingMessage): RecordedRequest['headers'] {
+  const headers: RecordedRequest['headers'] = {};
+  const { authorization, accept } = incoming.headers;
+  const userAgent = incoming.headers['user-agent'];
+  if (authorization !== undefined) headers.authorization = authorization;
+  if (accept !== undefined) headers.accept = accept;
+  if (userAgent !== undefined) headers['user-agent'] = userAgent;
+  return headers;
+}
+
+function repoJson(owner: string, name: string, fork: boolean): { owner: FakeUser } & Record<string, unknown> {
+  const ownerUser: FakeUser = { login: owner, id: numericId(owner), type: 'User' };
+  return {
+    id: numericId(`${owner}/${name}`),
+    node_id: `R_${owner}_${name}`,
+    name,
+    full_name: `${owner}/${name}`,
+    private: false,
+    owner: ownerUser,
+    html_url: `https://github.com/${owner}/${name}`,
+    fork,
+    default_branch: 'main'
+  };
+}
+
+function fakeSha(seed: string): string {
+  return createHash('sha1').update(seed).digest('hex');
+}
+
+function numericId(seed: string): number {
+  return createHash('sha1').update(seed).digest().readUInt32BE(0);
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
