@@ -1768,7 +1768,14 @@ function roundUp(value, multiple) {
 function constant(shape, value) {
     return new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value);
 }
-/** Builds the model; tensor data is produced lazily, row by row, when written. */
+/**
+ * Builds the model; tensor data is produced lazily, row by row, when written. The file grows with the square of the
+ * vocabulary (about 4 bytes x n_vocab^2 with F16), roughly 3 MB for a 1,500-character text.
+ *
+ * Limits: in a chat session, a text containing the literal string "<|im_end|>" is cut there (node-llama-cpp's ChatML
+ * wrapper also stops on it as plain text); and the one-byte text "\n" comes back empty after any prompt ending with a
+ * newline, as every ChatML prompt does (see planChain).
+ */
 function buildTextChainModel(text, options = {}) {
     const matrixType = options.matrixType ?? 'F16';
     const { tokens, tokenTypes, next } = planChain(text);
@@ -2809,13 +2816,32 @@ class CoverageData {
         }
         return new CoverageData(istanbul_lib_coverage_default().createCoverageMap(rekeyed));
     }
+    /**
+     * Adds, with zero hits, the files `other` measured and this did not. jest only reports untested
+     * files that lie under its `roots`, so a changed file no test loads can be missing from the
+     * baseline; its shape comes from the first run that did load it, which is what "0 of N lines"
+     * needs.
+     */
+    withUnloadedFiles(other) {
+        const missing = other.files().filter((f) => !this.map.files().includes(f));
+        if (missing.length === 0)
+            return this;
+        const data = this.plainData();
+        for (const file of missing)
+            data[file] = zeroHits(other.plainData()[file]);
+        return new CoverageData(istanbul_lib_coverage_default().createCoverageMap(data));
+    }
+    /** A deep copy: istanbul's toJSON hands out its live internal objects, which merges mutate. */
+    plainData() {
+        return JSON.parse(JSON.stringify(this.map.toJSON()));
+    }
     files() {
         return this.map.files();
     }
     /** A new CoverageData with the hits of both (same instrumentation is assumed per file). */
     merge(other) {
-        const merged = istanbul_lib_coverage_default().createCoverageMap(JSON.parse(JSON.stringify(this.map.toJSON())));
-        merged.merge(other.map);
+        const merged = istanbul_lib_coverage_default().createCoverageMap(this.plainData());
+        merged.merge(other.plainData());
         return new CoverageData(merged);
     }
     /** Line coverage summed over the given files (files without data count as unmeasured). */
@@ -2857,6 +2883,15 @@ class CoverageData {
 function toRepoRelative(file, rootDir) {
     const rel = external_node_path_default().isAbsolute(file) ? external_node_path_default().relative(rootDir, file) : file;
     return rel.split((external_node_path_default()).sep).join('/');
+}
+function zeroHits(data) {
+    const zero = (counts) => Object.fromEntries(Object.keys(counts).map((k) => [k, 0]));
+    return {
+        ...data,
+        s: zero(data.s),
+        f: zero(data.f),
+        b: Object.fromEntries(Object.entries(data.b).map(([k, arms]) => [k, arms.map(() => 0)]))
+    };
 }
 function round2(n) {
     return Math.round(n * 100) / 100;
@@ -3515,14 +3550,13 @@ async function runPipeline(ctx) {
             warn(`The baseline run of the existing suite failed: ${baseline.runnerError}. Coverage before is measured from what ran.`);
         else if (baseline.failed > 0)
             warn(`${baseline.failed} existing test(s) fail before any generated test is added; they are left as they are.`);
-        report.coverageBefore = baseline.coverage.lineFigures(targets);
-        logger.info(`Baseline: ${baseline.passed} passed, ${baseline.failed} failed; changed-file line coverage ${fmtPct(report.coverageBefore)}.`);
+        logger.info(`Baseline: ${baseline.passed} passed, ${baseline.failed} failed.`);
         const loaded = await logger.group('Loading the model', ctx.loadProvider);
         provider = loaded.provider;
         const info = provider.info();
         logger.info(`Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`);
         if (loaded.demoNotice)
-            warn(loaded.demoNotice);
+            logger.warn(loaded.demoNotice);
         const layout = detectTestLayout(options.repoDir);
         const taken = new Set();
         const candidates = targets.map((target) => {
@@ -3533,11 +3567,14 @@ async function runPipeline(ctx) {
         const generationStarted = Date.now();
         await logger.group(`Generating ${candidates.length} test file(s)`, () => Promise.all(candidates.map((c, i) => generate(c, i, candidates.length, provider, options, baseline.coverage, layout.existingTests, logger))));
         const generationMs = Date.now() - generationStarted;
+        let before = baseline.coverage;
         let known = baseline.coverage;
         const records = [];
         await logger.group('Validating candidates in a scratch copy', async () => {
             for (const c of candidates) {
                 const record = await validate(c, runner, scratch, workRoot, options, known, info.model);
+                before = before.withUnloadedFiles(record.coverage);
+                known = known.withUnloadedFiles(record.coverage);
                 if (record.status === 'accepted')
                     known = known.merge(record.coverage);
                 logger.info(`  ${record.record.status === 'accepted' ? 'accepted' : 'rejected'} ${c.placement.testFile}${record.record.rejection ? ` (${record.record.rejection.stage}: ${record.record.rejection.reason})` : ''}`);
@@ -3548,7 +3585,8 @@ async function runPipeline(ctx) {
         if (records.some((r) => r.status === 'accepted')) {
             after = await logger.group('Final run: the suite with the accepted tests', () => confirmTogether(records, runner, scratch, workRoot, options, targets, warn));
         }
-        report.coverageAfter = after.lineFigures(targets);
+        report.coverageBefore = before.lineFigures(targets);
+        report.coverageAfter = after.withUnloadedFiles(before).lineFigures(targets);
         report.candidates = records;
         report.testsGenerated = records.length;
         report.testsAccepted = records.filter((r) => r.status === 'accepted').length;
@@ -3632,10 +3670,12 @@ async function validate(c, runner, scratch, workRoot, options, known, model) {
     const suite = run.suites.find((s) => s.file === c.placement.testFile);
     record.testsPassed = suite?.tests.filter((t) => t.status === 'passed').length ?? 0;
     record.testsFailed = suite?.tests.filter((t) => t.status === 'failed').length ?? 0;
-    const verdict = judgeCandidate(run, c.placement.testFile, c.target, known, options.testTimeoutMs);
+    const knownShaped = known.withUnloadedFiles(run.coverage);
+    record.coverageBefore = record.coverageAfter = knownShaped.lineFigures([c.target]);
+    const verdict = judgeCandidate(run, c.placement.testFile, c.target, knownShaped, options.testTimeoutMs);
     if (verdict.accepted) {
         record.status = 'accepted';
-        record.coverageAfter = known.merge(run.coverage).lineFigures([c.target]);
+        record.coverageAfter = knownShaped.merge(run.coverage).lineFigures([c.target]);
     }
     else {
         record.rejection = { stage: verdict.stage, reason: verdict.reason };

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { runProcess } from '../../src/process/runProcess.js';
+import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
+import type { RunReport } from '../../src/reporting/RunReport.js';
+import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
+import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+
+/**
+ * The action as a runner starts it (node dist/index.js), on the example pull request, with the
+ * demo model running in real llama.cpp and a fake GitHub API on loopback. Nothing is stubbed
+ * between the event file and the PR comment.
+ */
+describe('action end to end on the example pull request', () => {
+  const owner = 'aqe';
+  const repo = 'example';
+  const number = 7;
+  let api: FakeGitHubApi;
+  let dirs: RunnerDirs;
+  let pr: ExamplePullRequest;
+  let first: ActionRun;
+  let second: ActionRun;
+  let userFilesBefore: Map<string, string>;
+
+  const inputs = (reportName: string): Record<string, string> => ({
+    'report-path': path.join(dirs.root, reportName),
+    'github-token': 'test-token',
+    'working-directory': 'ts-lib',
+    model: 'demo',
+    'max-parallel': '2',
+    'context-size': '4096',
+    'test-timeout': '120'
+  });
+
+  beforeAll(async () => {
+    api = await startFakeGitHubApi();
+    dirs = await makeRunnerDirs('aqe-e2e-');
+    pr = await prepareExamplePullRequest(dirs.workspace);
+    api.setPullFiles(owner, repo, number, [
+      { filename: 'src/index.ts', status: 'modified' },
+      { filename: 'src/math.ts', status: 'modified' },
+      { filename: 'src/strings.ts', status: 'added' }
+    ]);
+    userFilesBefore = await hashTree(pr.repoDir);
+    const event = pullRequestPayload({ owner, repo, number, baseSha: pr.baseSha, headSha: pr.headSha, title: pr.title });
+    first = await runAction(dirs, { inputs: inputs('first.json'), event, apiUrl: api.url });
+    second = await runAction(dirs, { inputs: inputs('second.json'), event, apiUrl: api.url });
+  }, 900_000);
+
+  afterAll(async () => {
+    await api?.close();
+    if (dirs) await rm(dirs.root, { recursive: true, force: true });
+  });
+
+  it('succeeds and reports the numbers in its outputs', async () => {
+    // The log's tail is in the comparison so a failure shows why.
+    expect({ exitCode: first.exitCode, log: first.stdout.slice(-4000) }).toEqual({ exitCode: 0, log: expect.not.stringContaining('::error::') });
+    expect(first.outputs['tests-generated']).toBe('2');
+    expect(first.outputs['tests-accepted']).toBe('1');
+    const before = Number(first.outputs['coverage-before']);
+    const after = Number(first.outputs['coverage-after']);
+    expect(after).toBeGreaterThan(before);
+    const report = JSON.parse(await readFile(first.outputs['report-path']!, 'utf8')) as RunReport;
+    expect(report.coverageBefore.linesPct).toBe(before);
+    expect(report.coverageAfter.linesPct).toBe(after);
+    // Both changed source files are measured: 0 of strings.ts's lines were covered before.
+    expect(report.coverageBefore.totalLines).toBe(report.coverageAfter.totalLines);
+    expect(report.skipped).toEqual([{ file: 'src/index.ts', reason: expect.stringContaining('re-exports') }]);
+  });
+
+  it('keeps the passing test that adds coverage and says why the other was rejected', async () => {
+    const report = JSON.parse(await readFile(first.outputs['report-path']!, 'utf8')) as RunReport;
+    const byTarget = Object.fromEntries(report.candidates.map((c) => [c.targetFile, c]));
+    expect(byTarget['src/strings.ts']).toMatchObject({ status: 'accepted', testFile: 'test/strings.test.ts', testsFailed: 0 });
+    expect(byTarget['src/strings.ts']!.testsPassed).toBeGreaterThan(0);
+    expect(byTarget['src/strings.ts']!.coverageAfter.linesPct).toBe(100);
+    expect(byTarget['src/math.ts']).toMatchObject({ status: 'rejected', testFile: 'test/math.aqe.test.ts', rejection: { stage: 'no-coverage-gain' } });
+    expect(report.inference.provider).toBe('local');
+    expect(report.inference.completionTokens).toBeGreaterThan(100);
+    expect(report.inference.tokensPerSecond).toBeGreaterThan(0);
+    expect(report.inference.demoModelNotice).toMatch(/demo model/);
+  });
+
+  it('writes the accepted test, which passes on its own, and changes no file the user wrote', async () => {
+    const testFile = path.join(pr.repoDir, 'test', 'strings.test.ts');
+    expect(existsSync(testFile)).toBe(true);
+    expect(existsSync(path.join(pr.repoDir, 'test', 'math.aqe.test.ts'))).toBe(false);
+    const jest = await runProcess({
+      command: process.execPath,
+      args: [path.join(pr.repoDir, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', 'test/strings.test.ts'],
+      cwd: pr.repoDir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      timeoutMs: 120_000
+    });
+    expect(jest.exitCode).toBe(0);
+    const after = await hashTree(pr.repoDir);
+    for (const [file, hash] of userFilesBefore) expect([file, after.get(file)]).toEqual([file, hash]);
+    expect([...after.keys()].filter((f) => !userFilesBefore.has(f))).toEqual(['test/strings.test.ts']);
+  });
+
+  it('writes the job summary with the tables', () => {
+    expect(first.summary).toContain('1 of 2');
+    expect(first.summary).toContain('`src/strings.ts`');
+    expect(first.summary).toContain('no-coverage-gain');
+    expect(first.summary).toMatch(/Demo model/i);
+  });
+
+  it('posts one sticky comment and updates it in place on the next run', async () => {
+    expect({ exitCode: second.exitCode, log: second.stdout.slice(-4000) }).toEqual({ exitCode: 0, log: expect.not.stringContaining('::error::') });
+    const comments = api.comments.get(number) ?? [];
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain(STICKY_COMMENT_MARKER);
+    const writes = api.requests.filter((r) => r.path.includes('/comments') && r.method !== 'GET').map((r) => r.method);
+    expect(writes).toEqual(['POST', 'PATCH']);
+    expect(api.requests.every((r) => r.headers.authorization === 'token test-token')).toBe(true);
+  });
+
+  it('on the second run, leaves the now-tested file alone and never overwrites the accepted test', async () => {
+    expect(second.outputs['tests-accepted']).toBe('0');
+    const report = JSON.parse(await readFile(second.outputs['report-path']!, 'utf8')) as RunReport;
+    const strings = report.candidates.find((c) => c.targetFile === 'src/strings.ts')!;
+    expect(strings.testFile).toBe('test/strings.aqe.test.ts');
+    expect(strings.rejection?.stage).toBe('no-coverage-gain');
+    expect(await readdir(path.join(pr.repoDir, 'test'))).toEqual(['math.test.ts', 'strings.test.ts']);
+  });
+});
+
+async function hashTree(root: string, rel = ''): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) for (const [k, v] of await hashTree(root, child)) hashes.set(k, v);
+    else if (entry.isFile()) hashes.set(child, createHash('sha256').update(await readFile(path.join(root, child))).digest('hex'));
+  }
+  return hashes;
+}
