@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChangedFile } from '../repo/ChangedFile.js';
+import { hasOwnCode } from './moduleStatements.js';
+
+export { hasOwnCode };
 
 export interface TargetSelection {
   targets: string[];
@@ -40,19 +43,4 @@ function skipReason(repoDir: string, file: string, status: ChangedFile['status']
   if (!existsSync(full)) return 'not present in the checkout (check out the pull request head before this step)';
   if (!hasOwnCode(readFileSync(full, 'utf8'))) return 'only re-exports or type declarations, nothing to execute';
   return undefined;
-}
-
-/** True when the module has statements beyond imports, re-exports, types and comments. */
-export function hasOwnCode(source: string): boolean {
-  const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-  const statements = withoutComments
-    .split(/;|\n/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  return statements.some(
-    (s) =>
-      !/^(import\b|export\s+(\*|\{[^}]*\})\s*from\b|export\s+type\b|export\s+interface\b|interface\b|type\s+\w+|['"]use strict['"])/.test(s) &&
-      !/^[}\])]/.test(s) &&
-      !/^[\w$]+\??:\s*[^=]+$/.test(s)
-  );
 }

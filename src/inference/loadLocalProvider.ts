@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../config/InputError.js';
 import type { RunOptions } from '../config/RunOptions.js';
@@ -37,7 +38,7 @@ export async function loadLocalProvider(options: RunOptions, search: RuntimeSear
   const location = await findRuntime(options, search, variant, logger);
   logger.info(`node-llama-cpp ${location.version} from ${location.packageDir}`);
   const runtime = await importNodeLlamaCpp(location);
-  const threads = options.threads > 0 ? options.threads : chooseThreadCount(readCpuFacts());
+  const threads = options.threads > 0 ? options.threads : chooseThreadCount(readCpuFacts(), (await stat(modelPath)).size);
   const provider = await LocalLlamaProvider.load({
     runtime,
     modelPath,

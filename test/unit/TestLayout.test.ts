@@ -33,7 +33,7 @@ describe('detectTestLayout', () => {
     expect(detectTestLayout(repo)).toEqual({
       existingTests: ['test/a.test.ts', 'test/deep/b.test.ts'],
       infix: '.test',
-      colocated: false,
+      style: 'separate',
       testRoot: 'test',
       esm: false
     });
@@ -42,14 +42,14 @@ describe('detectTestLayout', () => {
   it('recognises a tests/ root', () => {
     const repo = makeRepo({ 'tests/a.test.js': T, 'tests/b.test.js': T, 'src/c.test.js': T });
     const layout = detectTestLayout(repo);
-    expect(layout.colocated).toBe(false);
+    expect(layout.style).toBe('separate');
     expect(layout.testRoot).toBe('tests');
   });
 
   it('recognises colocated tests', () => {
     const repo = makeRepo({ 'src/a.ts': '', 'src/a.test.ts': T, 'src/b/c.test.ts': T, 'src/b/d.test.ts': T });
     const layout = detectTestLayout(repo);
-    expect(layout.colocated).toBe(true);
+    expect(layout.style).toBe('colocated');
     expect(layout.existingTests).toEqual(['src/a.test.ts', 'src/b/c.test.ts', 'src/b/d.test.ts']);
   });
 
@@ -78,9 +78,9 @@ describe('detectTestLayout', () => {
 
   it('with no tests: a test/ directory means a separate root, its absence means colocated', () => {
     const withDir = makeRepo({ 'test/fixtures/data.json': '{}', 'src/a.ts': '' });
-    expect(detectTestLayout(withDir)).toMatchObject({ existingTests: [], colocated: false, testRoot: 'test', infix: '.test' });
+    expect(detectTestLayout(withDir)).toMatchObject({ existingTests: [], style: 'separate', testRoot: 'test', infix: '.test' });
     const bare = makeRepo({ 'src/a.ts': '' });
-    expect(detectTestLayout(bare)).toMatchObject({ existingTests: [], colocated: true, testRoot: 'test' });
+    expect(detectTestLayout(bare)).toMatchObject({ existingTests: [], style: 'colocated', testRoot: 'test' });
   });
 
   it('reads the module type from package.json', () => {
@@ -164,12 +164,38 @@ describe('placeTest', () => {
   });
 
   it('avoids an existing file that is not recognised as a test (e.g. skipped directory)', () => {
-    const layout: TestLayout = { existingTests: [], infix: '.test', colocated: true, testRoot: 'test', esm: false };
+    const layout: TestLayout = { existingTests: [], infix: '.test', style: 'colocated', testRoot: 'test', esm: false };
     const repo = makeRepo({ 'src/a.test.ts': 'user content' });
     expect(placeTest(repo, layout, 'src/a.ts').testFile).toBe('src/a.aqe.test.ts');
   });
 
+  it("does not take another folder's test of the same name as the module's own", () => {
+    const repo = makeRepo({ 'src/a/index.ts': 'x', 'src/a/index.test.ts': T, 'src/b/index.ts': 'x', 'src/c.test.ts': T });
+    expect(placeTest(repo, detectTestLayout(repo), 'src/b/index.ts')).toEqual({ testFile: 'src/b/index.test.ts', importSpecifier: './index', siblingTest: undefined });
+  });
+
+  it('keeps tests in __tests__ folders beside their sources', () => {
+    const repo = makeRepo({ 'src/__tests__/a.test.ts': T, 'src/util/__tests__/b.test.ts': T, 'src/util/c.ts': 'x' });
+    const layout = detectTestLayout(repo);
+    expect(layout.style).toBe('adjacent');
+    expect(placeTest(repo, layout, 'src/util/c.ts')).toEqual({ testFile: 'src/util/__tests__/c.test.ts', importSpecifier: '../c', siblingTest: undefined });
+  });
+
+  it('with no tests yet, an existing tests/ folder is used as the separate root', () => {
+    const repo = makeRepo({ 'tests/fixtures/x.json': '{}', 'src/a.ts': 'x' });
+    expect(detectTestLayout(repo)).toMatchObject({ style: 'separate', testRoot: 'tests' });
+    expect(placeTest(repo, detectTestLayout(repo), 'src/a.ts').testFile).toBe('tests/a.test.ts');
+  });
+
   describe('import specifiers', () => {
+    it.each([
+      ['src/a.mts', './a.mjs'],
+      ['src/a.cts', './a.cjs']
+    ])('CJS package: %s is still imported as %s (its own module kind)', (source, specifier) => {
+      const repo = makeRepo({ 'package.json': CJS_PKG, 'src/x.test.ts': T });
+      expect(placeTest(repo, detectTestLayout(repo), source).importSpecifier).toBe(specifier);
+    });
+
     it.each([
       ['src/a.ts', './a.js'],
       ['src/a.tsx', './a.js'],
