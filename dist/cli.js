@@ -828,7 +828,7 @@ module.exports = function percent(covered, total) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(421);
+/* harmony import */ var _cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(403);
 
 process.exitCode = await (0,_cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -837,7 +837,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 421:
+/***/ 403:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -867,7 +867,7 @@ class InputError extends Error {
     fix;
     name = 'InputError';
     constructor(input, problem, fix) {
-        super(`Input "${input}": ${problem}. ${fix}`);
+        super(`Input "${input}": ${problem}. ${/[.!?]$/.test(fix) ? fix : `${fix}.`}`);
         this.input = input;
         this.problem = problem;
         this.fix = fix;
@@ -889,7 +889,8 @@ const INPUT_DEFAULTS = {
     'test-timeout': '120',
     'report-path': '',
     'llama-runtime': '',
-    comment: 'true'
+    comment: 'true',
+    'base-ref': ''
 };
 function parseRunOptions(raw, ctx) {
     const value = (name) => {
@@ -920,7 +921,8 @@ function parseRunOptions(raw, ctx) {
         testTimeoutMs: parseInteger('test-timeout', value('test-timeout'), 1, 86_400) * 1000,
         reportPath: reportPath === '' ? external_node_path_default().join(ctx.tempDir, 'aqe-report.json') : external_node_path_default().resolve(ctx.cwd, reportPath),
         llamaRuntime: value('llama-runtime') === '' ? '' : external_node_path_default().resolve(ctx.cwd, value('llama-runtime')),
-        comment: parseBoolean('comment', value('comment'))
+        comment: parseBoolean('comment', value('comment')),
+        baseRef: value('base-ref')
     };
 }
 function parseInteger(input, text, min, max) {
@@ -3015,7 +3017,102 @@ function testLikeness(code) {
     return (code.match(/\b(it|test|describe)(\.each\([^)]*\))?\s*\(/g) ?? []).length;
 }
 
+;// CONCATENATED MODULE: ./src/generation/moduleStatements.ts
+/**
+ * Splits a JavaScript/TypeScript module into its top-level statements, well enough to tell
+ * declarations from code: strings, template literals and comments are skipped, brackets are
+ * balanced, and a statement ends at `;` or at a line break before a new statement keyword.
+ */
+function topLevelStatements(source) {
+    const statements = [];
+    let current = '';
+    let depth = 0;
+    const flush = () => {
+        const text = current.replace(/\s+/g, ' ').trim();
+        if (text !== '' && text !== ';')
+            statements.push(text);
+        current = '';
+    };
+    for (let i = 0; i < source.length; i++) {
+        const c = source[i];
+        const next = source[i + 1];
+        if (c === '/' && next === '/') {
+            const end = source.indexOf('\n', i);
+            i = (end === -1 ? source.length : end) - 1;
+            continue;
+        }
+        if (c === '/' && next === '*') {
+            const end = source.indexOf('*/', i + 2);
+            i = end === -1 ? source.length : end + 1;
+            current += ' ';
+            continue;
+        }
+        if (c === '"' || c === "'" || c === '`') {
+            const end = skipString(source, i);
+            current += source.slice(i, end + 1);
+            i = end;
+            continue;
+        }
+        if (c === '{' || c === '(' || c === '[')
+            depth++;
+        else if (c === '}' || c === ')' || c === ']')
+            depth = Math.max(0, depth - 1);
+        if (depth === 0 && c === ';') {
+            flush();
+            continue;
+        }
+        current += c;
+        if (depth === 0 && c === '\n' && STATEMENT_START.test(source.slice(i + 1)))
+            flush();
+    }
+    flush();
+    return statements;
+}
+const STATEMENT_START = /^\s*(import|export|const|let|var|function|async|class|abstract|interface|type|declare|enum|namespace|module|@|if|for|while|switch|try|do|return|throw)\b/;
+function skipString(source, start) {
+    const quote = source[start];
+    for (let i = start + 1; i < source.length; i++) {
+        const c = source[i];
+        if (c === '\\')
+            i++;
+        else if (c === quote)
+            return i;
+        else if (quote === '`' && c === '$' && source[i + 1] === '{') {
+            // A template expression can hold nested strings and braces; find its closing brace.
+            let depth = 1;
+            for (i += 2; i < source.length && depth > 0; i++) {
+                const d = source[i];
+                if (d === '"' || d === "'" || d === '`')
+                    i = skipString(source, i);
+                else if (d === '{')
+                    depth++;
+                else if (d === '}')
+                    depth--;
+            }
+            i--;
+        }
+        else if (quote !== '`' && c === '\n')
+            return i; // unterminated: stop at the line end
+    }
+    return source.length - 1;
+}
+/** Statements that produce no runtime behaviour of their own. */
+const NOT_CODE = [
+    /^import\b(?!\s*\()/, // imports (not dynamic import() calls)
+    /^export\s*\*/, // export * from / export * as ns from
+    /^export\s+(type\s+)?\{[^}]*\}(\s*from\b.*)?$/, // export { a, b } [from '...']
+    /^(export\s+)?(default\s+)?(declare\s+)?(interface|type)\s+[\w$]/, // interfaces and type aliases
+    /^(export\s+)?declare\s/, // ambient declarations
+    /^['"]use strict['"]$/
+];
+/** True when the module has statements beyond imports, re-exports, types and comments. */
+function hasOwnCode(source) {
+    return topLevelStatements(source).some((s) => !NOT_CODE.some((re) => re.test(s)));
+}
+
 ;// CONCATENATED MODULE: ./src/generation/selectTargets.ts
+
+
 
 
 const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
@@ -3060,17 +3157,6 @@ function skipReason(repoDir, file, status) {
         return 'only re-exports or type declarations, nothing to execute';
     return undefined;
 }
-/** True when the module has statements beyond imports, re-exports, types and comments. */
-function hasOwnCode(source) {
-    const withoutComments = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
-    const statements = withoutComments
-        .split(/;|\n/)
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-    return statements.some((s) => !/^(import\b|export\s+(\*|\{[^}]*\})\s*from\b|export\s+type\b|export\s+interface\b|interface\b|type\s+\w+|['"]use strict['"])/.test(s) &&
-        !/^[}\])]/.test(s) &&
-        !/^[\w$]+\??:\s*[^=]+$/.test(s));
-}
 
 ;// CONCATENATED MODULE: ./src/generation/TestLayout.ts
 
@@ -3078,18 +3164,27 @@ function hasOwnCode(source) {
 const TEST_NAME = /\.(test|spec)\.[cm]?[jt]sx?$/;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '.next', 'out', 'vendor']);
 const MAX_FILES_SCANNED = 20_000;
+const SEPARATE_ROOTS = ['test', 'tests'];
 function detectTestLayout(repoDir) {
     const existingTests = findTestFiles(repoDir);
     const specs = existingTests.filter((f) => /\.spec\./.test(f)).length;
-    const underRoot = (root) => existingTests.filter((f) => f.startsWith(`${root}/`) || f.includes(`/${root}/`)).length;
-    const roots = ['test', 'tests', '__tests__'].map((r) => ({ root: r, n: underRoot(r) })).sort((a, b) => b.n - a.n);
-    const best = roots[0];
-    const colocated = existingTests.length > 0 ? best.n * 2 < existingTests.length : !(0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(repoDir, 'test'));
+    const inRoot = (root) => existingTests.filter((f) => f.startsWith(`${root}/`)).length;
+    const roots = SEPARATE_ROOTS.map((root) => ({ root, n: inRoot(root) })).sort((a, b) => b.n - a.n);
+    const separate = roots[0].n;
+    const adjacent = existingTests.filter((f) => f.split('/').slice(0, -1).includes('__tests__') && !SEPARATE_ROOTS.some((r) => f.startsWith(`${r}/`))).length;
+    const colocated = existingTests.length - separate - adjacent;
+    let style;
+    if (existingTests.length === 0)
+        style = SEPARATE_ROOTS.some((r) => (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(repoDir, r))) ? 'separate' : 'colocated';
+    else if (separate >= adjacent && separate >= colocated)
+        style = 'separate';
+    else
+        style = adjacent >= colocated ? 'adjacent' : 'colocated';
     return {
         existingTests,
         infix: specs > existingTests.length / 2 ? '.spec' : '.test',
-        colocated,
-        testRoot: best.n > 0 ? best.root : (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(repoDir, 'tests')) ? 'tests' : 'test',
+        style,
+        testRoot: separate > 0 ? roots[0].root : (SEPARATE_ROOTS.find((r) => (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(repoDir, r))) ?? 'test'),
         esm: isEsmPackage(repoDir)
     };
 }
@@ -3101,15 +3196,20 @@ function detectTestLayout(repoDir) {
 function placeTest(repoDir, layout, sourceFile, taken = new Set()) {
     const ext = external_node_path_default().posix.extname(sourceFile);
     const base = external_node_path_default().posix.basename(sourceFile, ext);
-    const sibling = layout.existingTests.find((t) => external_node_path_default().posix.basename(t).replace(TEST_NAME, '') === base);
-    let dir;
-    if (sibling)
-        dir = external_node_path_default().posix.dirname(sibling);
-    else if (layout.colocated)
-        dir = external_node_path_default().posix.dirname(sourceFile);
-    else
-        dir = external_node_path_default().posix.join(layout.testRoot, stripSourceRoot(external_node_path_default().posix.dirname(sourceFile)));
-    const infix = sibling ? (sibling.match(TEST_NAME)?.[1] === 'spec' ? '.spec' : '.test') : layout.infix;
+    const sourceDir = external_node_path_default().posix.dirname(sourceFile);
+    const homes = {
+        colocated: sourceDir,
+        adjacent: external_node_path_default().posix.join(sourceDir, '__tests__'),
+        separate: external_node_path_default().posix.join(layout.testRoot, stripSourceRoot(sourceDir))
+    };
+    // A test in one of this module's possible homes is its test (another folder's index.test.ts is
+    // not); so is the only test of that name under a separate test root (test/unit/math.test.ts).
+    const sameName = layout.existingTests.filter((t) => external_node_path_default().posix.basename(t).replace(TEST_NAME, '') === base);
+    const underRoot = sameName.filter((t) => t.startsWith(`${layout.testRoot}/`));
+    const sibling = sameName.find((t) => Object.values(homes).includes(external_node_path_default().posix.dirname(t))) ??
+        (layout.style === 'separate' && underRoot.length === 1 ? underRoot[0] : undefined);
+    const dir = sibling ? external_node_path_default().posix.dirname(sibling) : homes[layout.style];
+    const infix = sibling ? `.${sibling.match(TEST_NAME)[1]}` : layout.infix;
     let testFile = external_node_path_default().posix.join(dir, `${base}${infix}${ext}`);
     for (let n = 1; (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(repoDir, testFile)) || taken.has(testFile); n++) {
         testFile = external_node_path_default().posix.join(dir, `${base}${n === 1 ? '.aqe' : `.aqe-${n}`}${infix}${ext}`);
@@ -3120,17 +3220,17 @@ function stripSourceRoot(dir) {
     const parts = dir.split('/');
     return ['src', 'lib', 'source'].includes(parts[0] ?? '') ? parts.slice(1).join('/') : dir === '.' ? '' : dir;
 }
+/** ESM resolution wants the emitted file's extension; .mts/.cts files are ESM/CJS whatever the package says. */
+const EMITTED = { '.ts': '.js', '.tsx': '.js', '.mts': '.mjs', '.cts': '.cjs' };
 function importSpecifier(testFile, sourceFile, esm) {
     const ext = external_node_path_default().posix.extname(sourceFile);
     let rel = external_node_path_default().posix.relative(external_node_path_default().posix.dirname(testFile), sourceFile);
     if (!rel.startsWith('.'))
         rel = `./${rel}`;
     const stem = rel.slice(0, rel.length - ext.length);
-    if (!esm)
-        return stem;
-    // ESM resolution wants the emitted extension: .ts → .js, .mts → .mjs, .cts → .cjs.
-    const emitted = { '.ts': '.js', '.tsx': '.js', '.mts': '.mjs', '.cts': '.cjs' }[ext] ?? ext;
-    return `${stem}${emitted}`;
+    if (['.mts', '.cts', '.mjs', '.cjs'].includes(ext))
+        return `${stem}${EMITTED[ext] ?? ext}`;
+    return esm ? `${stem}${EMITTED[ext] ?? ext}` : stem;
 }
 function isEsmPackage(repoDir) {
     try {
@@ -4336,7 +4436,8 @@ const FLAG_INPUTS = {
     threads: 'threads',
     'test-timeout': 'test-timeout',
     report: 'report-path',
-    'llama-runtime': 'llama-runtime'
+    'llama-runtime': 'llama-runtime',
+    base: 'base-ref'
 };
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
 async function runCli(argv) {
@@ -4347,7 +4448,6 @@ async function runCli(argv) {
             allowPositionals: true,
             options: {
                 ...Object.fromEntries(Object.keys(FLAG_INPUTS).map((k) => [k, { type: 'string' }])),
-                base: { type: 'string' },
                 head: { type: 'string' },
                 dir: { type: 'string' },
                 help: { type: 'boolean', short: 'h' },
@@ -4377,7 +4477,7 @@ async function runCli(argv) {
     for (const [name, input] of Object.entries(FLAG_INPUTS))
         raw[input] = flag(name);
     try {
-        const report = command === 'demo' ? await demo(raw, flag('dir')) : await run(raw, flag('base'), flag('head') ?? 'HEAD');
+        const report = command === 'demo' ? await demo(raw, flag('dir')) : await run(raw, flag('head') ?? 'HEAD');
         process.stdout.write(`${renderSummary(report, { reportPath: report.reportPath })}\n`);
         return 0;
     }
@@ -4386,7 +4486,8 @@ async function runCli(argv) {
         return error instanceof InputError ? 2 : 1;
     }
 }
-async function run(raw, base, head) {
+async function run(raw, head) {
+    const base = raw['base-ref'];
     if (!base)
         throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
     const tempDir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'aqe-'));

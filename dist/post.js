@@ -31368,7 +31368,8 @@ const Inputs = {
     TestTimeout: 'test-timeout',
     ReportPath: 'report-path',
     LlamaRuntime: 'llama-runtime',
-    Comment: 'comment'
+    Comment: 'comment',
+    BaseRef: 'base-ref'
 };
 const Outputs = {
     TestsGenerated: 'tests-generated',

@@ -11,7 +11,8 @@ export const Inputs = {
   TestTimeout: 'test-timeout',
   ReportPath: 'report-path',
   LlamaRuntime: 'llama-runtime',
-  Comment: 'comment'
+  Comment: 'comment',
+  BaseRef: 'base-ref'
 } as const;
 
 export const Outputs = {

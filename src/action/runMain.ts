@@ -16,6 +16,7 @@ import { TOOL_VERSION } from '../version.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { Inputs, Outputs, State } from './constants.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
+import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 
 /** The action's main phase: inputs in, pipeline, report out. Every failure ends as one clear message. */
 export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -34,7 +35,7 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     const actionDir = path.dirname(fileURLToPath(import.meta.url));
     const report = await runPipeline({
       options,
-      host: new GitHubPullRequestHost(octokit, pr, options.repoDir, logger.warn),
+      host: options.baseRef ? new GitPullRequestHost(options.repoDir, options.baseRef, 'HEAD') : new GitHubPullRequestHost(octokit, pr, options.repoDir, logger.warn),
       pullRequest: pr,
       repository: `${pr.owner}/${pr.repo}`,
       logger,

@@ -47,7 +47,8 @@ const FLAG_INPUTS = {
   threads: 'threads',
   'test-timeout': 'test-timeout',
   report: 'report-path',
-  'llama-runtime': 'llama-runtime'
+  'llama-runtime': 'llama-runtime',
+  base: 'base-ref'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
@@ -59,7 +60,6 @@ export async function runCli(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         ...Object.fromEntries(Object.keys(FLAG_INPUTS).map((k) => [k, { type: 'string' as const }])),
-        base: { type: 'string' },
         head: { type: 'string' },
         dir: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -87,7 +87,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const raw: RawInputs = {};
   for (const [name, input] of Object.entries(FLAG_INPUTS)) raw[input] = flag(name);
   try {
-    const report = command === 'demo' ? await demo(raw, flag('dir')) : await run(raw, flag('base'), flag('head') ?? 'HEAD');
+    const report = command === 'demo' ? await demo(raw, flag('dir')) : await run(raw, flag('head') ?? 'HEAD');
     process.stdout.write(`${renderSummary(report, { reportPath: report.reportPath })}\n`);
     return 0;
   } catch (error) {
@@ -98,7 +98,8 @@ export async function runCli(argv: string[]): Promise<number> {
 
 type ReportWithPath = RunReport & { reportPath: string };
 
-async function run(raw: RawInputs, base: string | undefined, head: string): Promise<ReportWithPath> {
+async function run(raw: RawInputs, head: string): Promise<ReportWithPath> {
+  const base = raw['base-ref'];
   if (!base) throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'aqe-'));
   const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });

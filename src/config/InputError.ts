@@ -9,6 +9,6 @@ export class InputError extends Error {
     readonly problem: string,
     readonly fix: string
   ) {
-    super(`Input "${input}": ${problem}. ${fix}`);
+    super(`Input "${input}": ${problem}. ${/[.!?]$/.test(fix) ? fix : `${fix}.`}`);
   }
 }

@@ -22,6 +22,8 @@ export interface RunOptions {
   /** Directory holding (or to receive) the node-llama-cpp runtime; '' = find or install it. */
   llamaRuntime: string;
   comment: boolean;
+  /** When set, changed files come from `git diff <baseRef>...HEAD` instead of the host's API. */
+  baseRef: string;
 }
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
@@ -38,7 +40,8 @@ export const INPUT_DEFAULTS = {
   'test-timeout': '120',
   'report-path': '',
   'llama-runtime': '',
-  comment: 'true'
+  comment: 'true',
+  'base-ref': ''
 } as const;
 
 export interface ParseContext {
@@ -85,7 +88,8 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     testTimeoutMs: parseInteger('test-timeout', value('test-timeout'), 1, 86_400) * 1000,
     reportPath: reportPath === '' ? path.join(ctx.tempDir, 'aqe-report.json') : path.resolve(ctx.cwd, reportPath),
     llamaRuntime: value('llama-runtime') === '' ? '' : path.resolve(ctx.cwd, value('llama-runtime')),
-    comment: parseBoolean('comment', value('comment'))
+    comment: parseBoolean('comment', value('comment')),
+    baseRef: value('base-ref')
   };
 }
 
