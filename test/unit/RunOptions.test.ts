@@ -28,7 +28,7 @@ describe('InputError', () => {
     expect(e.input).toBe('gpu');
     expect(e.problem).toBe('it is broken');
     expect(e.fix).toBe('Fix it');
-    expect(e.message).toBe('Input "gpu": it is broken. Fix it');
+    expect(e.message).toBe('Input "gpu": it is broken. Fix it.');
   });
 });
 
@@ -46,7 +46,8 @@ describe('parseRunOptions defaults', () => {
       testTimeoutMs: 120_000,
       reportPath: path.join('/tmp/runner-temp', 'aqe-report.json'),
       llamaRuntime: '',
-      comment: true
+      comment: true,
+      baseRef: ''
     });
   });
 
@@ -148,7 +149,7 @@ describe('parseRunOptions gpu', () => {
   it('rejects an unknown back end and lists the valid ones', () => {
     const e = inputError(() => parse({ model: 'demo', gpu: 'rocm' }));
     expect(e.input).toBe('gpu');
-    expect(e.message).toBe('Input "gpu": "rocm" is not a known GPU option. Use one of: auto, cuda, vulkan, metal, cpu');
+    expect(e.message).toBe('Input "gpu": "rocm" is not a known GPU option. Use one of: auto, cuda, vulkan, metal, cpu.');
   });
 });
 
@@ -194,7 +195,7 @@ describe('parseRunOptions numbers', () => {
   ] as const)('rejects out-of-range %s=%s naming the input and the allowed range', (input, text, min, max) => {
     const e = inputError(() => parse({ model: 'demo', [input]: text }));
     expect(e.input).toBe(input);
-    expect(e.message).toBe(`Input "${input}": ${Number(text)} is out of range. Give a number from ${min} to ${max}`);
+    expect(e.message).toBe(`Input "${input}": ${Number(text)} is out of range. Give a number from ${min} to ${max}.`);
   });
 
   it.each([
@@ -209,7 +210,7 @@ describe('parseRunOptions numbers', () => {
   ] as const)('rejects non-numeric %s=%s naming the input and the allowed range', (input, text) => {
     const e = inputError(() => parse({ model: 'demo', [input]: text }));
     expect(e.input).toBe(input);
-    expect(e.message).toMatch(new RegExp(`^Input "${input}": "${text.replace(/[+.]/g, '\\$&')}" is not a whole number\\. Give a number from \\d+ to \\d+$`));
+    expect(e.message).toMatch(new RegExp(`^Input "${input}": "${text.replace(/[+.]/g, '\\$&')}" is not a whole number\\. Give a number from \\d+ to \\d+\\.$`));
   });
 
   it('parseInteger reports the range it was given', () => {
@@ -238,6 +239,6 @@ describe('parseRunOptions booleans', () => {
   it.each(['maybe', 'y', '2', 'truthy'])('rejects %s naming the input', (text) => {
     const e = inputError(() => parse({ model: 'demo', comment: text }));
     expect(e.input).toBe('comment');
-    expect(e.message).toBe(`Input "comment": "${text}" is not a boolean. Use true or false`);
+    expect(e.message).toBe(`Input "comment": "${text}" is not a boolean. Use true or false.`);
   });
 });
