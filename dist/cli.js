@@ -1119,7 +1119,6 @@ async function prepareExamplePullRequest(targetDir, example = 'ts-lib') {
     const repoDir = external_node_path_default().join(targetDir, example);
     await (0,promises_namespaceObject.mkdir)(targetDir, { recursive: true });
     await (0,promises_namespaceObject.cp)(source, repoDir, { recursive: true, errorOnExist: true, force: false });
-    await (0,promises_namespaceObject.symlink)(external_node_path_default().join(packageRoot(), 'node_modules'), external_node_path_default().join(repoDir, 'node_modules'), 'dir');
     await git(repoDir, ['init', '-q', '-b', 'main']);
     await git(repoDir, ['add', '-A']);
     await git(repoDir, [...AUTHOR, 'commit', '-q', '-m', 'Example library']);
@@ -1131,6 +1130,8 @@ async function prepareExamplePullRequest(targetDir, example = 'ts-lib') {
     const title = (await (0,promises_namespaceObject.readFile)(patchFile, 'utf8')).match(/^Subject: (.*)$/m)?.[1] ?? `Changes to ${example}`;
     await git(repoDir, [...AUTHOR, 'commit', '-q', '-m', title]);
     const headSha = (await git(repoDir, ['rev-parse', 'HEAD'])).trim();
+    // Linked after the commits: a link is a file to git, and is no part of the example's history.
+    await (0,promises_namespaceObject.symlink)(external_node_path_default().join(packageRoot(), 'node_modules'), external_node_path_default().join(repoDir, 'node_modules'), 'dir');
     return { repoDir, baseSha, headSha, title };
 }
 
@@ -2054,13 +2055,15 @@ class LocalLlamaProvider {
     model;
     context;
     runtime;
+    chatWrapper;
     details;
     pool;
-    constructor(llama, model, context, runtime, details) {
+    constructor(llama, model, context, runtime, chatWrapper, details) {
         this.llama = llama;
         this.model = model;
         this.context = context;
         this.runtime = runtime;
+        this.chatWrapper = chatWrapper;
         this.details = details;
         const sequences = [];
         while (context.sequencesLeft > 0)
@@ -2110,7 +2113,9 @@ class LocalLlamaProvider {
             contextSize: context.contextSize,
             modelLoadMs
         };
-        return new LocalLlamaProvider(llama, model, context, options.runtime, details);
+        // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
+        const chatWrapper = options.runtime.resolveChatWrapper(model);
+        return new LocalLlamaProvider(llama, model, context, options.runtime, chatWrapper, details);
     }
     info() {
         return { ...this.details };
@@ -2122,7 +2127,13 @@ class LocalLlamaProvider {
         const queuedAt = Date.now();
         return this.pool.use(async (sequence) => {
             const startedAt = Date.now();
-            const session = new this.runtime.LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, autoDisposeSequence: false });
+            const session = new this.runtime.LlamaChatSession({
+                contextSequence: sequence,
+                chatWrapper: this.chatWrapper,
+                // Left undefined, node-llama-cpp inserts its own default system prompt (hundreds of tokens).
+                systemPrompt: request.system ?? '',
+                autoDisposeSequence: false
+            });
             const before = sequence.tokenMeter.getState();
             let firstTokenAt = 0;
             try {

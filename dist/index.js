@@ -39235,13 +39235,15 @@ class LocalLlamaProvider {
     model;
     context;
     runtime;
+    chatWrapper;
     details;
     pool;
-    constructor(llama, model, context, runtime, details) {
+    constructor(llama, model, context, runtime, chatWrapper, details) {
         this.llama = llama;
         this.model = model;
         this.context = context;
         this.runtime = runtime;
+        this.chatWrapper = chatWrapper;
         this.details = details;
         const sequences = [];
         while (context.sequencesLeft > 0)
@@ -39291,7 +39293,9 @@ class LocalLlamaProvider {
             contextSize: context.contextSize,
             modelLoadMs
         };
-        return new LocalLlamaProvider(llama, model, context, options.runtime, details);
+        // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
+        const chatWrapper = options.runtime.resolveChatWrapper(model);
+        return new LocalLlamaProvider(llama, model, context, options.runtime, chatWrapper, details);
     }
     info() {
         return { ...this.details };
@@ -39303,7 +39307,13 @@ class LocalLlamaProvider {
         const queuedAt = Date.now();
         return this.pool.use(async (sequence) => {
             const startedAt = Date.now();
-            const session = new this.runtime.LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, autoDisposeSequence: false });
+            const session = new this.runtime.LlamaChatSession({
+                contextSequence: sequence,
+                chatWrapper: this.chatWrapper,
+                // Left undefined, node-llama-cpp inserts its own default system prompt (hundreds of tokens).
+                systemPrompt: request.system ?? '',
+                autoDisposeSequence: false
+            });
             const before = sequence.tokenMeter.getState();
             let firstTokenAt = 0;
             try {

@@ -23,7 +23,6 @@ export async function prepareExamplePullRequest(targetDir: string, example = 'ts
   const repoDir = path.join(targetDir, example);
   await mkdir(targetDir, { recursive: true });
   await cp(source, repoDir, { recursive: true, errorOnExist: true, force: false });
-  await symlink(path.join(packageRoot(), 'node_modules'), path.join(repoDir, 'node_modules'), 'dir');
   await git(repoDir, ['init', '-q', '-b', 'main']);
   await git(repoDir, ['add', '-A']);
   await git(repoDir, [...AUTHOR, 'commit', '-q', '-m', 'Example library']);
@@ -34,5 +33,7 @@ export async function prepareExamplePullRequest(targetDir: string, example = 'ts
   const title = (await readFile(patchFile, 'utf8')).match(/^Subject: (.*)$/m)?.[1] ?? `Changes to ${example}`;
   await git(repoDir, [...AUTHOR, 'commit', '-q', '-m', title]);
   const headSha = (await git(repoDir, ['rev-parse', 'HEAD'])).trim();
+  // Linked after the commits: a link is a file to git, and is no part of the example's history.
+  await symlink(path.join(packageRoot(), 'node_modules'), path.join(repoDir, 'node_modules'), 'dir');
   return { repoDir, baseSha, headSha, title };
 }

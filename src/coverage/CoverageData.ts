@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import libCoverage from 'istanbul-lib-coverage';
+import type { CoverageMap, CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage';
+import type { CoverageFigures } from '../reporting/RunReport.js';
+
+/**
+ * Istanbul per-file coverage keyed by repo-relative path. Test runs happen in scratch copies at
+ * other absolute paths, so keys are made relative to the copy's root on read; that lets runs from
+ * different copies be merged and compared.
+ */
+export class CoverageData {
+  private constructor(private readonly map: CoverageMap) {}
+
+  static empty(): CoverageData {
+    return new CoverageData(libCoverage.createCoverageMap({}));
+  }
+
+  /** Reads istanbul's coverage-final.json (jest/vitest `json` reporter). Missing file → empty. */
+  static async readIstanbulJson(file: string, rootDir: string): Promise<CoverageData> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return CoverageData.empty();
+      throw error;
+    }
+    const raw = JSON.parse(text) as CoverageMapData;
+    const rekeyed: CoverageMapData = {};
+    for (const [key, data] of Object.entries(raw)) {
+      const fileData = data as FileCoverageData;
+      const rel = toRepoRelative(fileData.path ?? key, rootDir);
+      rekeyed[rel] = { ...fileData, path: rel };
+    }
+    return new CoverageData(libCoverage.createCoverageMap(rekeyed));
+  }
+
+  /**
+   * Adds, with zero hits, the files `other` measured and this did not. jest only reports untested
+   * files that lie under its `roots`, so a changed file no test loads can be missing from the
+   * baseline; its shape comes from the first run that did load it, which is what "0 of N lines"
+   * needs.
+   */
+  withUnloadedFiles(other: CoverageData): CoverageData {
+    const missing = other.files().filter((f) => !this.map.files().includes(f));
+    if (missing.length === 0) return this;
+    const data = this.plainData();
+    for (const file of missing) data[file] = zeroHits(other.plainData()[file] as FileCoverageData);
+    return new CoverageData(libCoverage.createCoverageMap(data));
+  }
+
+  /** A deep copy: istanbul's toJSON hands out its live internal objects, which merges mutate. */
+  private plainData(): CoverageMapData {
+    return JSON.parse(JSON.stringify(this.map.toJSON())) as CoverageMapData;
+  }
+
+  files(): string[] {
+    return this.map.files();
+  }
+
+  /** A new CoverageData with the hits of both (same instrumentation is assumed per file). */
+  merge(other: CoverageData): CoverageData {
+    const merged = libCoverage.createCoverageMap(this.plainData());
+    merged.merge(other.plainData());
+    return new CoverageData(merged);
+  }
+
+  /** Line coverage summed over the given files (files without data count as unmeasured). */
+  lineFigures(files: readonly string[]): CoverageFigures {
+    let covered = 0;
+    let total = 0;
+    for (const file of files) {
+      const counts = this.counts(file);
+      if (!counts) continue;
+      covered += counts.coveredLines;
+      total += counts.totalLines;
+    }
+    return { coveredLines: covered, totalLines: total, linesPct: total === 0 ? null : round2((covered / total) * 100) };
+  }
+
+  /** Covered/total lines and branches of one file, or undefined when it was never loaded. */
+  counts(file: string): FileCounts | undefined {
+    if (!this.map.files().includes(file)) return undefined;
+    const summary = this.map.fileCoverageFor(file).toSummary();
+    return {
+      coveredLines: summary.lines.covered,
+      totalLines: summary.lines.total,
+      coveredBranches: summary.branches.covered,
+      totalBranches: summary.branches.total
+    };
+  }
+
+  /** Line numbers of `file` that no test executed. */
+  uncoveredLines(file: string): number[] {
+    if (!this.map.files().includes(file)) return [];
+    const lines = this.map.fileCoverageFor(file).getLineCoverage();
+    return Object.entries(lines)
+      .filter(([, hits]) => hits === 0)
+      .map(([line]) => Number(line))
+      .sort((a, b) => a - b);
+  }
+}
+
+export interface FileCounts {
+  coveredLines: number;
+  totalLines: number;
+  coveredBranches: number;
+  totalBranches: number;
+}
+
+function toRepoRelative(file: string, rootDir: string): string {
+  const rel = path.isAbsolute(file) ? path.relative(rootDir, file) : file;
+  return rel.split(path.sep).join('/');
+}
+
+function zeroHits(data: FileCoverageData): FileCoverageData {
+  const zero = (counts: Record<string, number>): Record<string, number> => Object.fromEntries(Object.keys(counts).map((k) => [k, 0]));
+  return {
+    ...data,
+    s: zero(data.s),
+    f: zero(data.f),
+    b: Object.fromEntries(Object.entries(data.b).map(([k, arms]) => [k, arms.map(() => 0)]))
+  };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

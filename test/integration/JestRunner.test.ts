@@ -1,0 +1,367 @@
+/**
+ * The validation stage against the real example repository (examples/ts-lib laid out as a pull request): the
+ * repository's own jest (ts-jest, type-checked) runs candidate test files in one scratch copy, and judgeCandidate
+ * decides from the run and the coverage already reached which candidates are kept.
+ *
+ * Each jest run costs a few seconds, so the suite shares one scratch copy and one baseline run, and judges the three
+ * candidates whose coverage does not matter (failing, not compiling, empty) in a single run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CoverageData } from '../../src/coverage/CoverageData.js';
+import { prepareExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { judgeCandidate } from '../../src/validation/judgeCandidate.js';
+import { JestRunner, TestRunnerNotFoundError } from '../../src/validation/JestRunner.js';
+import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
+import type { TestRunResult } from '../../src/validation/TestRunner.js';
+
+const TIMEOUT_MS = 120_000;
+const COVERAGE_FILES = ['src/math.ts', 'src/strings.ts'];
+
+let root: string;
+let repoDir: string;
+let scratch: ScratchCopy;
+let runner: JestRunner;
+let baseline: TestRunResult;
+let hashesBefore: Map<string, string>;
+
+/** sha256 of every file under dir, skipping node_modules (a link to this project's). */
+function hashTree(dir: string, rel = '', out = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.name === 'node_modules') continue;
+    if (entry.isDirectory()) hashTree(dir, child, out);
+    else if (entry.isSymbolicLink()) out.set(child, `link:${readlinkSync(path.join(dir, child))}`);
+    else out.set(child, createHash('sha256').update(readFileSync(path.join(dir, child))).digest('hex'));
+  }
+  return out;
+}
+
+let outputs = 0;
+async function runJest(testFiles?: string[], timeoutMs = TIMEOUT_MS): Promise<TestRunResult> {
+  const outputDir = path.join(root, 'out', String(outputs++));
+  await mkdir(outputDir, { recursive: true });
+  return runner.run({ rootDir: scratch.dir, testFiles, coverageFiles: COVERAGE_FILES, timeoutMs, outputDir });
+}
+
+/** Writes a candidate into the scratch copy, runs it alone, and removes it again. */
+async function runCandidate(file: string, content: string, timeoutMs = TIMEOUT_MS): Promise<TestRunResult> {
+  await scratch.write(file, content);
+  try {
+    return await runJest([file], timeoutMs);
+  } finally {
+    await scratch.remove(file);
+  }
+}
+
+beforeAll(async () => {
+  root = realpathSync(await mkdtemp(path.join(tmpdir(), 'aqe-jest-runner-')));
+  ({ repoDir } = await prepareExamplePullRequest(path.join(root, 'repos')));
+  // The user's working tree also holds an untracked file and ignored output; only the former belongs in the copy.
+  await writeFile(path.join(repoDir, 'NOTES.md'), 'untracked but not ignored\n');
+  await mkdir(path.join(repoDir, 'coverage'), { recursive: true });
+  await writeFile(path.join(repoDir, 'coverage', 'stale.json'), '{}\n');
+  hashesBefore = hashTree(repoDir);
+
+  runner = JestRunner.locate(repoDir);
+  scratch = await ScratchCopy.create(repoDir, path.join(root, 'scratch'));
+  baseline = await runJest();
+});
+
+afterAll(async () => {
+  await scratch?.dispose();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('ScratchCopy', () => {
+  it('copies tracked and untracked files, not ignored ones, and links node_modules', () => {
+    expect(path.dirname(scratch.dir)).toBe(path.join(root, 'scratch'));
+    expect(path.basename(scratch.dir)).toMatch(/^aqe-scratch-/);
+    for (const file of ['package.json', 'jest.config.js', 'tsconfig.json', '.gitignore', 'src/math.ts', 'src/strings.ts', 'src/index.ts', 'test/math.test.ts']) {
+      expect(readFileSync(path.join(scratch.dir, file), 'utf8')).toBe(readFileSync(path.join(repoDir, file), 'utf8'));
+    }
+    // The PR's version of the files, not the base commit's.
+    expect(readFileSync(path.join(scratch.dir, 'src/math.ts'), 'utf8')).toContain('export function lerp');
+    expect(readFileSync(path.join(scratch.dir, 'NOTES.md'), 'utf8')).toBe('untracked but not ignored\n');
+    expect(existsSync(path.join(scratch.dir, 'coverage'))).toBe(false);
+    expect(existsSync(path.join(scratch.dir, '.git'))).toBe(false);
+
+    const modules = path.join(scratch.dir, 'node_modules');
+    expect(lstatSync(modules).isSymbolicLink()).toBe(true);
+    expect(realpathSync(modules)).toBe(realpathSync(path.join(repoDir, 'node_modules')));
+    expect(existsSync(path.join(modules, 'jest', 'bin', 'jest.js'))).toBe(true);
+  });
+
+  it('writes and removes files inside the copy only', async () => {
+    await scratch.write('test/nested/dir/probe.txt', 'probe');
+    expect(readFileSync(path.join(scratch.dir, 'test/nested/dir/probe.txt'), 'utf8')).toBe('probe');
+    await scratch.remove('test/nested/dir/probe.txt');
+    expect(existsSync(path.join(scratch.dir, 'test/nested/dir/probe.txt'))).toBe(false);
+    await expect(scratch.remove('test/never-written.ts')).resolves.toBeUndefined();
+    await rm(path.join(scratch.dir, 'test/nested'), { recursive: true });
+
+    const sibling = `../${path.basename(scratch.dir)}-evil/x.ts`;
+    for (const escape of ['../escape.ts', '../../escape.ts', sibling, path.join(root, 'abs.ts'), '.']) {
+      await expect(scratch.write(escape, 'x')).rejects.toThrow(/Refusing to write outside the scratch copy/);
+    }
+    await expect(scratch.remove('../escape.ts')).rejects.toThrow(/outside the scratch copy/);
+    expect(existsSync(path.join(root, 'scratch', 'escape.ts'))).toBe(false);
+    expect(existsSync(path.join(root, 'abs.ts'))).toBe(false);
+    expect(existsSync(path.join(root, 'scratch', `${path.basename(scratch.dir)}-evil`))).toBe(false);
+  });
+});
+
+describe('JestRunner.locate', () => {
+  it('refuses a repository without jest installed and says to install dependencies', async () => {
+    const bare = path.join(root, 'bare');
+    await mkdir(bare, { recursive: true });
+    await writeFile(path.join(bare, 'package.json'), '{"name":"bare"}');
+    expect(() => JestRunner.locate(bare)).toThrow(TestRunnerNotFoundError);
+    expect(() => JestRunner.locate(bare)).toThrow(/Install the repository's dependencies/);
+    expect(() => JestRunner.locate(bare)).toThrow(bare);
+  });
+});
+
+describe('JestRunner.run and judgeCandidate', () => {
+  it('runs the repository suite as the baseline, with coverage of the files under test', () => {
+    expect(baseline.runnerError).toBeUndefined();
+    expect(baseline.timedOut).toBe(false);
+    expect(baseline.passed).toBe(3);
+    expect(baseline.failed).toBe(0);
+    expect(baseline.suites).toHaveLength(1);
+    expect(baseline.suites[0]).toMatchObject({ file: 'test/math.test.ts', status: 'passed' });
+    expect(baseline.suites[0]!.tests.map((t) => t.name).sort()).toEqual([
+      'clamp keeps values inside the range',
+      'clamp raises values below the range to min',
+      'sum adds all values'
+    ]);
+    expect(baseline.durationMs).toBeGreaterThan(0);
+
+    // Keys are repo-relative (the run happened in the scratch copy), limited to the files asked for.
+    expect(baseline.coverage.files()).toContain('src/math.ts');
+    expect(baseline.coverage.files().every((f) => COVERAGE_FILES.includes(f))).toBe(true);
+    const math = baseline.coverage.counts('src/math.ts')!;
+    expect(math.coveredLines).toBeGreaterThan(0);
+    expect(math.coveredLines).toBeLessThan(math.totalLines); // mean() and lerp() are untested
+    // The untested mean() and lerp() bodies are among the uncovered lines.
+    const mathSource = readFileSync(path.join(repoDir, 'src/math.ts'), 'utf8').split('\n');
+    const lerpLine = mathSource.findIndex((l) => l.includes('const k = clamp(t, 0, 1)')) + 1;
+    expect(baseline.coverage.uncoveredLines('src/math.ts')).toContain(lerpLine);
+    // strings.ts lies outside jest's roots and no test loads it: the baseline has no data for it.
+    expect(baseline.coverage.counts('src/strings.ts')).toBeUndefined();
+  });
+
+  it('accepts a passing test that covers new lines of its target', async () => {
+    const file = 'test/strings.candidate.test.ts';
+    const run = await runCandidate(
+      file,
+      `import { describe, expect, it } from '@jest/globals';
+import { slugify, truncate, wordCount } from '../src/strings';
+
+describe('strings', () => {
+  it('slugifies titles', () => {
+    expect(slugify('Crème Brûlée, à la carte!')).toBe('creme-brulee-a-la-carte');
+  });
+  it('truncates long text with an ellipsis', () => {
+    expect(truncate('abcdefghij', 5)).toBe('abcd…');
+    expect(truncate('short', 10)).toBe('short');
+  });
+  it('counts words', () => {
+    expect(wordCount('  one two\\tthree ')).toBe(3);
+  });
+});
+`
+    );
+    expect(run.runnerError).toBeUndefined();
+    expect(run.passed).toBe(3);
+    expect(run.failed).toBe(0);
+    expect(run.suites.map((s) => s.file)).toEqual([file]);
+    expect(judgeCandidate(run, file, 'src/strings.ts', baseline.coverage, TIMEOUT_MS)).toEqual({ accepted: true });
+
+    const merged = baseline.coverage.merge(run.coverage);
+    const strings = merged.counts('src/strings.ts')!;
+    expect(strings.coveredLines).toBeGreaterThan(0);
+    expect(strings.totalLines).toBeGreaterThan(strings.coveredLines); // truncate's RangeError line is not reached
+    expect(merged.uncoveredLines('src/strings.ts')).toEqual([
+      readFileSync(path.join(repoDir, 'src/strings.ts'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes("throw new RangeError('truncate")) + 1
+    ]);
+    // Merging keeps what the baseline had for math.ts, and adds nothing to the baseline itself.
+    expect(merged.counts('src/math.ts')).toEqual(baseline.coverage.counts('src/math.ts'));
+    expect(baseline.coverage.counts('src/strings.ts')).toBeUndefined();
+  });
+
+  it('rejects failing, non-compiling and empty test files at the right stage', async () => {
+    const failing = 'test/failing.candidate.test.ts';
+    const broken = 'test/broken.candidate.test.ts';
+    const empty = 'test/empty.candidate.test.ts';
+    await scratch.write(
+      failing,
+      `import { describe, expect, it } from '@jest/globals';
+import { slugify } from '../src/strings';
+
+describe('slugify', () => {
+  it('keeps case', () => {
+    expect(slugify('Hello World')).toBe('Hello-World');
+  });
+  it('joins words', () => {
+    expect(slugify('a b')).toBe('a-b');
+  });
+});
+`
+    );
+    await scratch.write(
+      broken,
+      `import { expect, it } from '@jest/globals';
+import { slugify } from '../src/strings';
+
+it('slugifies a number', () => {
+  expect(slugify(42)).toBe('42');
+});
+`
+    );
+    await scratch.write(
+      empty,
+      `import { describe } from '@jest/globals';
+import { wordCount } from '../src/strings';
+
+describe('wordCount', () => {
+  void wordCount;
+});
+`
+    );
+    let run: TestRunResult;
+    try {
+      run = await runJest([failing, broken, empty]);
+    } finally {
+      for (const f of [failing, broken, empty]) await scratch.remove(f);
+    }
+    expect(run.runnerError).toBeUndefined();
+    expect(run.timedOut).toBe(false);
+    expect(run.suites.map((s) => s.file).sort()).toEqual([broken, empty, failing].sort());
+
+    const fails = judgeCandidate(run, failing, 'src/strings.ts', baseline.coverage, TIMEOUT_MS);
+    expect(fails).toMatchObject({ accepted: false, stage: 'fails' });
+    const failsReason = (fails as { reason: string }).reason;
+    expect(failsReason).toMatch(/^1 of 2 tests failed: "slugify keeps case": /);
+    expect(failsReason).not.toContain('joins words');
+
+    // ts-jest type-checks: the suite cannot run at all, and the reason carries the compiler's diagnostic.
+    const compile = judgeCandidate(run, broken, 'src/strings.ts', baseline.coverage, TIMEOUT_MS);
+    expect(compile).toMatchObject({ accepted: false, stage: 'compile' });
+    expect((compile as { reason: string }).reason).toMatch(/TS2345|not assignable to parameter of type 'string'/);
+    expect(run.suites.find((s) => s.file === broken)).toMatchObject({ status: 'error', tests: [] });
+
+    // jest fails a file that declares no test ("Your test suite must contain at least one test") before anything
+    // runs, so it is reported like a suite that could not run.
+    const noTests = judgeCandidate(run, empty, 'src/strings.ts', baseline.coverage, TIMEOUT_MS);
+    expect(noTests).toMatchObject({ accepted: false, stage: 'compile' });
+    expect((noTests as { reason: string }).reason).toMatch(/must contain at least one test/);
+
+    // A file the run never picked up.
+    expect(judgeCandidate(run, 'test/other.test.ts', 'src/strings.ts', baseline.coverage, TIMEOUT_MS)).toMatchObject({
+      accepted: false,
+      stage: 'compile',
+      reason: expect.stringMatching(/did not pick the file up/)
+    });
+  });
+
+  it('rejects a passing test that covers nothing new', async () => {
+    const file = 'test/clamp.candidate.test.ts';
+    const run = await runCandidate(
+      file,
+      `import { expect, it } from '@jest/globals';
+import { clamp } from '../src/math';
+
+it('keeps 5 in [0, 10]', () => {
+  expect(clamp(5, 0, 10)).toBe(5);
+});
+`
+    );
+    expect(run.passed).toBe(1);
+    expect(run.failed).toBe(0);
+    expect(run.coverage.counts('src/math.ts')!.coveredLines).toBeGreaterThan(0);
+    expect(judgeCandidate(run, file, 'src/math.ts', baseline.coverage, TIMEOUT_MS)).toEqual({
+      accepted: false,
+      stage: 'no-coverage-gain',
+      reason: 'covers no line or branch of src/math.ts that the existing tests do not already cover'
+    });
+    // Judged against nothing known, the same run is a gain.
+    expect(judgeCandidate(run, file, 'src/math.ts', CoverageData.empty(), TIMEOUT_MS)).toEqual({ accepted: true });
+    // A target the test never loads cannot gain.
+    expect(judgeCandidate(run, file, 'src/strings.ts', baseline.coverage, TIMEOUT_MS)).toMatchObject({
+      accepted: false,
+      stage: 'no-coverage-gain',
+      reason: 'src/strings.ts was never loaded by the test'
+    });
+  });
+
+  it('stops a hanging test file at the time limit and kills its whole process group', async () => {
+    const file = 'test/hangs.candidate.test.ts';
+    const pidFile = path.join(root, 'hang-pids.json');
+    const limit = 8000;
+    const started = Date.now();
+    const run = await runCandidate(
+      file,
+      `import { it } from '@jest/globals';
+import { spawn } from 'child_process';
+import { writeFileSync } from 'fs';
+
+it('hangs', () => {
+  // A grandchild in jest's process group, as a test that starts a server would leave behind.
+  const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+  writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify([process.pid, sleeper.pid]));
+  return new Promise(() => {});
+}, 600000);
+`,
+      limit
+    );
+    const elapsed = Date.now() - started;
+    expect(run.timedOut).toBe(true);
+    expect(run.runnerError).toMatch(/stopped after 8 s/);
+    expect(run.suites).toEqual([]);
+    expect(judgeCandidate(run, file, 'src/strings.ts', baseline.coverage, limit)).toMatchObject({ accepted: false, stage: 'timeout' });
+    expect(run.durationMs).toBeGreaterThanOrEqual(limit);
+    expect(elapsed).toBeLessThan(limit + 5000);
+
+    // Both the jest process and the process it started are gone.
+    const pids = JSON.parse(await readFile(pidFile, 'utf8')) as number[];
+    expect(pids).toHaveLength(2);
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 3000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('leaves the user repository untouched', () => {
+    const after = hashTree(repoDir);
+    expect([...after.keys()].sort()).toEqual([...hashesBefore.keys()].sort());
+    for (const [file, hash] of hashesBefore) expect([file, after.get(file)]).toEqual([file, hash]);
+    expect(after.has('coverage/stale.json')).toBe(true);
+    expect(after.has('test/strings.candidate.test.ts')).toBe(false);
+  });
+});
+
+describe('ScratchCopy.dispose', () => {
+  it('removes the copy and nothing else', async () => {
+    const dir = scratch.dir;
+    expect(existsSync(dir)).toBe(true);
+    await scratch.dispose();
+    expect(existsSync(dir)).toBe(false);
+    // The linked node_modules was unlinked, not emptied.
+    expect(existsSync(path.join(repoDir, 'node_modules', 'jest', 'bin', 'jest.js'))).toBe(true);
+    expect(existsSync(path.join(repoDir, 'src', 'math.ts'))).toBe(true);
+  });
+});
