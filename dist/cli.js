@@ -1957,13 +1957,13 @@ function readPhysicalCores(root) {
 
 
 /** NVIDIA GPUs as nvidia-smi reports them; empty when there is none or the tool is missing or failing. */
-async function detectNvidiaGpus() {
+async function detectNvidiaGpus(timeoutMs = 15_000) {
     try {
         const result = await runProcess({
             command: 'nvidia-smi',
             args: ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'],
             cwd: process.cwd(),
-            timeoutMs: 15_000
+            timeoutMs
         });
         if (result.exitCode !== 0)
             return [];

@@ -8,13 +8,13 @@ export interface NvidiaGpu {
 }
 
 /** NVIDIA GPUs as nvidia-smi reports them; empty when there is none or the tool is missing or failing. */
-export async function detectNvidiaGpus(): Promise<NvidiaGpu[]> {
+export async function detectNvidiaGpus(timeoutMs = 15_000): Promise<NvidiaGpu[]> {
   try {
     const result = await runProcess({
       command: 'nvidia-smi',
       args: ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'],
       cwd: process.cwd(),
-      timeoutMs: 15_000
+      timeoutMs
     });
     if (result.exitCode !== 0) return [];
     return result.stdout
