@@ -828,7 +828,7 @@ module.exports = function percent(covered, total) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(403);
+/* harmony import */ var _cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(858);
 
 process.exitCode = await (0,_cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -837,7 +837,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 403:
+/***/ 858:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -890,7 +890,9 @@ const INPUT_DEFAULTS = {
     'report-path': '',
     'llama-runtime': '',
     comment: 'true',
-    'base-ref': ''
+    'base-ref': '',
+    'replay-file': '',
+    'replay-mode': 'replay'
 };
 function parseRunOptions(raw, ctx) {
     const value = (name) => {
@@ -899,7 +901,13 @@ function parseRunOptions(raw, ctx) {
     };
     const repoDir = external_node_path_default().resolve(ctx.cwd, value('working-directory'));
     const model = value('model');
-    if (model === '') {
+    const replayMode = value('replay-mode').toLowerCase();
+    if (replayMode !== 'record' && replayMode !== 'replay') {
+        throw new InputError('replay-mode', `"${replayMode}" is not a replay mode`, 'Use record (save the model\'s answers to replay-file) or replay (answer from replay-file instead of a model)');
+    }
+    const replayFile = value('replay-file');
+    const replaying = replayFile !== '' && replayMode === 'replay';
+    if (model === '' && !replaying) {
         throw new InputError('model', 'no model was given', 'Set it to the path of a GGUF file (for example one downloaded by an earlier step or baked into a self-hosted runner), or to "demo" to try the pipeline with the generated demo model');
     }
     if (/^(hf:|https?:\/\/)/i.test(model)) {
@@ -912,7 +920,7 @@ function parseRunOptions(raw, ctx) {
     const reportPath = value('report-path');
     return {
         repoDir,
-        model: model === 'demo' ? model : external_node_path_default().resolve(ctx.cwd, model),
+        model: model === 'demo' || model === '' ? model : external_node_path_default().resolve(ctx.cwd, model),
         gpu: gpu,
         maxParallel: parseInteger('max-parallel', value('max-parallel'), 1, 64),
         contextSize: parseInteger('context-size', value('context-size'), 512, 1_048_576),
@@ -922,7 +930,8 @@ function parseRunOptions(raw, ctx) {
         reportPath: reportPath === '' ? external_node_path_default().join(ctx.tempDir, 'aqe-report.json') : external_node_path_default().resolve(ctx.cwd, reportPath),
         llamaRuntime: value('llama-runtime') === '' ? '' : external_node_path_default().resolve(ctx.cwd, value('llama-runtime')),
         comment: parseBoolean('comment', value('comment')),
-        baseRef: value('base-ref')
+        baseRef: value('base-ref'),
+        replay: replayFile === '' ? null : { mode: replayMode, file: external_node_path_default().resolve(ctx.cwd, replayFile) }
     };
 }
 function parseInteger(input, text, min, max) {
@@ -2787,6 +2796,152 @@ async function chooseBinaryVariant(options) {
     return hasNvidiaDevice() && (await detectNvidiaGpus()).length > 0 ? 'cuda' : 'cpu';
 }
 
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/inference/ReplayProvider.ts
+
+
+
+
+class ReplayMissError extends InferenceError {
+    name = 'ReplayMissError';
+}
+/** The identity of a request: same model, parameters and prompt → same answer under greedy decoding. */
+function requestKey(model, request) {
+    const identity = JSON.stringify([model, request.system ?? '', request.user, request.maxTokens, request.temperature ?? 0, request.seed ?? null]);
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(identity).digest('hex');
+}
+/** Answers from a replay file instead of a model: reproducible runs, exact outputs in tests. */
+class ReplayProvider {
+    file;
+    model;
+    byKey = new Map();
+    byTarget = new Map();
+    constructor(file, entries, model) {
+        this.file = file;
+        this.model = model;
+        for (const entry of entries) {
+            if (entry.key)
+                this.byKey.set(entry.key, entry);
+            else if (entry.target)
+                this.byTarget.set(entry.target, [...(this.byTarget.get(entry.target) ?? []), entry]);
+        }
+    }
+    static async open(file) {
+        let text;
+        try {
+            text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        }
+        catch (error) {
+            throw new ReplayMissError(`The replay file ${file} cannot be read (${error.message}). Record one first with replay-mode: record, or fix replay-file.`);
+        }
+        const entries = text
+            .split('\n')
+            .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+            .filter(({ line }) => line !== '')
+            .map(({ line, n }) => parseEntry(line, n, file));
+        const model = entries.find((e) => e.model)?.model ?? 'replay';
+        return new ReplayProvider(file, entries, model);
+    }
+    async chat(request) {
+        const started = Date.now();
+        const entry = this.byKey.get(requestKey(this.model, request)) ?? (request.target ? this.byTarget.get(request.target)?.shift() : undefined);
+        if (!entry) {
+            throw new ReplayMissError(`${this.file} has no answer for this request${request.target ? ` (target ${request.target})` : ''}: the prompt, the model or the parameters changed since it was recorded, or no hand-written line has that target. Record again with replay-mode: record.`);
+        }
+        request.onText?.(entry.response.text);
+        return {
+            text: entry.response.text,
+            provider: 'replay',
+            model: this.model,
+            finishReason: entry.response.finishReason ?? 'stop',
+            usage: entry.response.usage ?? { promptTokens: 0, completionTokens: 0 },
+            timings: { queuedMs: 0, firstTokenMs: 0, generationMs: Date.now() - started, tokensPerSecond: 0 }
+        };
+    }
+    countTokens(text) {
+        return Math.ceil(text.length / 4);
+    }
+    info() {
+        return { provider: 'replay', model: this.model, backend: 'replay', hardware: `answers from ${external_node_path_default().basename(this.file)}`, threads: 0, parallelSequences: 1, contextSize: 1_048_576, modelLoadMs: 0 };
+    }
+    async dispose() { }
+}
+/** Wraps a real provider and appends every request and answer to a replay file. */
+class RecordingProvider {
+    inner;
+    file;
+    writes = Promise.resolve();
+    constructor(inner, file) {
+        this.inner = inner;
+        this.file = file;
+    }
+    async chat(request) {
+        const result = await this.inner.chat(request);
+        const model = this.inner.info().model;
+        const entry = {
+            key: requestKey(model, request),
+            target: request.target,
+            model,
+            request: { system: request.system, user: request.user, maxTokens: request.maxTokens, temperature: request.temperature ?? 0, seed: request.seed },
+            response: { text: result.text, finishReason: result.finishReason, usage: result.usage }
+        };
+        // Appends are chained so parallel answers never interleave within a line.
+        this.writes = this.writes.then(async () => {
+            await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(this.file), { recursive: true });
+            await (0,promises_namespaceObject.appendFile)(this.file, `${JSON.stringify(entry)}\n`);
+        });
+        await this.writes;
+        return result;
+    }
+    countTokens(text) {
+        return this.inner.countTokens(text);
+    }
+    info() {
+        return this.inner.info();
+    }
+    dispose() {
+        return this.inner.dispose();
+    }
+}
+function parseEntry(line, n, file) {
+    let entry;
+    try {
+        entry = JSON.parse(line);
+    }
+    catch {
+        throw new ReplayMissError(`${file}:${n} is not valid JSON. Each line of a replay file is one JSON object.`);
+    }
+    if (typeof entry?.response?.text !== 'string' || (!entry.key && !entry.target)) {
+        throw new ReplayMissError(`${file}:${n} needs "response": {"text": ...} and either "key" (recorded) or "target" (the source file it answers for).`);
+    }
+    return entry;
+}
+
+;// CONCATENATED MODULE: ./src/inference/loadProvider.ts
+
+
+
+/** The provider a run asked for: answers replayed from a file, or a local model (recorded when asked). */
+async function loadProvider(options, search, logger) {
+    if (options.replay?.mode === 'replay') {
+        logger.info(`Answering from the replay file ${options.replay.file}; no model is loaded.`);
+        return { provider: await ReplayProvider.open(options.replay.file) };
+    }
+    const loaded = await loadLocalProvider(options, search, logger);
+    if (options.replay?.mode === 'record') {
+        logger.info(`Recording every model answer to ${options.replay.file}.`);
+        return { ...loaded, provider: new RecordingProvider(loaded.provider, options.replay.file) };
+    }
+    return loaded;
+}
+/** Checks the model input before the long stages start, so a bad path fails in the first second. */
+async function checkModelInput(options) {
+    if (options.replay?.mode === 'replay' || options.model === 'demo')
+        return;
+    await checkModelFile(options.model);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/Logger.ts
 const consoleLogger = {
     info: (m) => console.error(m),
@@ -3280,8 +3435,6 @@ function findTestFiles(repoDir) {
     return found.sort();
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/reporting/writeJsonReport.ts
 /**
  * The JSON report is what other tooling (and the truncated summaries) point to, so a reader must
@@ -3735,6 +3888,7 @@ async function generate(c, index, total, provider, options, baseline, existingTe
             user: prompt.user,
             maxTokens: options.maxTokens,
             temperature: 0,
+            target: c.target,
             onText: () => {
                 tokens++;
                 if (Date.now() - lastLog >= PROGRESS_INTERVAL_MS) {
@@ -4416,7 +4570,6 @@ const TOOL_VERSION = '0.1.0';
 
 
 
-
 const USAGE = `aqe ${TOOL_VERSION}: generate unit tests for changed code with a local LLM, keep only those that pass and raise coverage.
 
 Usage:
@@ -4435,6 +4588,8 @@ Options (same meaning and defaults as the action inputs):
   --test-timeout S      seconds one test run may take               default 120
   --report FILE         JSON report path                            default <tmp>/aqe-report.json
   --llama-runtime DIR   directory holding node-llama-cpp
+  --replay-file FILE    JSONL of model answers (see README: Record and replay)
+  --replay-mode MODE    replay (answer from the file, no model) | record (save the model's answers)
 `;
 /** CLI flag → action input of the same meaning. */
 const FLAG_INPUTS = {
@@ -4448,7 +4603,9 @@ const FLAG_INPUTS = {
     'test-timeout': 'test-timeout',
     report: 'report-path',
     'llama-runtime': 'llama-runtime',
-    base: 'base-ref'
+    base: 'base-ref',
+    'replay-file': 'replay-file',
+    'replay-mode': 'replay-mode'
 };
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
 async function runCli(argv) {
@@ -4513,7 +4670,7 @@ async function demo(raw, dir) {
     const workDir = dir ? external_node_path_default().resolve(dir) : await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'aqe-demo-'));
     const pr = await prepareExamplePullRequest(workDir);
     consoleLogger.info(`Example pull request "${pr.title}" prepared in ${pr.repoDir} (${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}).`);
-    if (!raw.model) {
+    if (!raw.model && !raw['replay-file']) {
         raw.model = 'demo';
         consoleLogger.info('No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).');
     }
@@ -4524,8 +4681,7 @@ async function demo(raw, dir) {
 }
 async function runLocally(raw, tempDir, repository, host) {
     const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
-    if (options.model !== 'demo')
-        await checkModelFile(options.model);
+    await checkModelInput(options);
     const report = await runPipeline({
         options,
         host: host(options.repoDir),
@@ -4534,7 +4690,7 @@ async function runLocally(raw, tempDir, repository, host) {
         logger: consoleLogger,
         tempDir,
         toolVersion: TOOL_VERSION,
-        loadProvider: () => loadLocalProvider(options, { searchFrom: [packageRoot()], tempDir }, consoleLogger)
+        loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir }, consoleLogger)
     });
     consoleLogger.info(`JSON report: ${options.reportPath}`);
     return { ...report, reportPath: options.reportPath };

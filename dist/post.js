@@ -31369,7 +31369,9 @@ const Inputs = {
     ReportPath: 'report-path',
     LlamaRuntime: 'llama-runtime',
     Comment: 'comment',
-    BaseRef: 'base-ref'
+    BaseRef: 'base-ref',
+    ReplayFile: 'replay-file',
+    ReplayMode: 'replay-mode'
 };
 const Outputs = {
     TestsGenerated: 'tests-generated',

@@ -12,7 +12,9 @@ export const Inputs = {
   ReportPath: 'report-path',
   LlamaRuntime: 'llama-runtime',
   Comment: 'comment',
-  BaseRef: 'base-ref'
+  BaseRef: 'base-ref',
+  ReplayFile: 'replay-file',
+  ReplayMode: 'replay-mode'
 } as const;
 
 export const Outputs = {

@@ -4,8 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { getOctokit } from '@actions/github';
 import { parseRunOptions, type RawInputs, INPUT_DEFAULTS } from '../config/RunOptions.js';
 import { readPullRequestEvent } from '../events/PullRequestEvent.js';
-import { loadLocalProvider } from '../inference/loadLocalProvider.js';
-import { checkModelFile } from '../inference/modelFile.js';
+import { checkModelInput, loadProvider } from '../inference/loadProvider.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import type { Logger } from '../pipeline/Logger.js';
 import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
@@ -27,7 +26,7 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     const tempDir = env.RUNNER_TEMP || os.tmpdir();
     const options = parseRunOptions(raw, { cwd: workspace, tempDir });
     const pr = await readPullRequestEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME);
-    if (options.model !== 'demo') await checkModelFile(options.model);
+    await checkModelInput(options);
     runner.saveState(State.ReportPath, options.reportPath);
 
     const octokit = getOctokit(runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '');
@@ -41,7 +40,7 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       logger,
       tempDir,
       toolVersion: TOOL_VERSION,
-      loadProvider: () => loadLocalProvider(options, { searchFrom: [actionDir], installRoot: env.RUNNER_TOOL_CACHE || tempDir, tempDir }, logger)
+      loadProvider: () => loadProvider(options, { searchFrom: [actionDir], installRoot: env.RUNNER_TOOL_CACHE || tempDir, tempDir }, logger)
     });
 
     await runner.appendSummary(renderSummary(report));

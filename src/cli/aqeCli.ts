@@ -6,8 +6,7 @@ import { InputError } from '../config/InputError.js';
 import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/RunOptions.js';
 import { prepareExamplePullRequest } from '../demo/exampleRepo.js';
 import { packageRoot } from '../demo/packageRoot.js';
-import { loadLocalProvider } from '../inference/loadLocalProvider.js';
-import { checkModelFile } from '../inference/modelFile.js';
+import { checkModelInput, loadProvider } from '../inference/loadProvider.js';
 import { consoleLogger } from '../pipeline/Logger.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
@@ -34,6 +33,8 @@ Options (same meaning and defaults as the action inputs):
   --test-timeout S      seconds one test run may take               default 120
   --report FILE         JSON report path                            default <tmp>/aqe-report.json
   --llama-runtime DIR   directory holding node-llama-cpp
+  --replay-file FILE    JSONL of model answers (see README: Record and replay)
+  --replay-mode MODE    replay (answer from the file, no model) | record (save the model's answers)
 `;
 
 /** CLI flag → action input of the same meaning. */
@@ -48,7 +49,9 @@ const FLAG_INPUTS = {
   'test-timeout': 'test-timeout',
   report: 'report-path',
   'llama-runtime': 'llama-runtime',
-  base: 'base-ref'
+  base: 'base-ref',
+  'replay-file': 'replay-file',
+  'replay-mode': 'replay-mode'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
@@ -114,7 +117,7 @@ async function demo(raw: RawInputs, dir: string | undefined): Promise<ReportWith
   const workDir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'aqe-demo-'));
   const pr = await prepareExamplePullRequest(workDir);
   consoleLogger.info(`Example pull request "${pr.title}" prepared in ${pr.repoDir} (${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}).`);
-  if (!raw.model) {
+  if (!raw.model && !raw['replay-file']) {
     raw.model = 'demo';
     consoleLogger.info('No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).');
   }
@@ -126,7 +129,7 @@ async function demo(raw: RawInputs, dir: string | undefined): Promise<ReportWith
 
 async function runLocally(raw: RawInputs, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost): Promise<ReportWithPath> {
   const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
-  if (options.model !== 'demo') await checkModelFile(options.model);
+  await checkModelInput(options);
   const report = await runPipeline({
     options,
     host: host(options.repoDir),
@@ -135,7 +138,7 @@ async function runLocally(raw: RawInputs, tempDir: string, repository: string, h
     logger: consoleLogger,
     tempDir,
     toolVersion: TOOL_VERSION,
-    loadProvider: () => loadLocalProvider(options, { searchFrom: [packageRoot()], tempDir }, consoleLogger)
+    loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir }, consoleLogger)
   });
   consoleLogger.info(`JSON report: ${options.reportPath}`);
   return { ...report, reportPath: options.reportPath };

@@ -8,7 +8,7 @@ export const GPU_OPTIONS: readonly GpuOption[] = ['auto', 'cuda', 'vulkan', 'met
 export interface RunOptions {
   /** Repository root (absolute). */
   repoDir: string;
-  /** A local GGUF path, or 'demo' for the project's generated demo model. */
+  /** A local GGUF path, 'demo' for the project's generated demo model, or '' when replaying. */
   model: string;
   gpu: GpuOption;
   maxParallel: number;
@@ -24,7 +24,11 @@ export interface RunOptions {
   comment: boolean;
   /** When set, changed files come from `git diff <baseRef>...HEAD` instead of the host's API. */
   baseRef: string;
+  /** A JSONL file of model answers: recorded from the model, or replayed instead of it. */
+  replay: { mode: ReplayMode; file: string } | null;
 }
+
+export type ReplayMode = 'record' | 'replay';
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
 export type RawInputs = Partial<Record<keyof typeof INPUT_DEFAULTS, string>>;
@@ -41,7 +45,9 @@ export const INPUT_DEFAULTS = {
   'report-path': '',
   'llama-runtime': '',
   comment: 'true',
-  'base-ref': ''
+  'base-ref': '',
+  'replay-file': '',
+  'replay-mode': 'replay'
 } as const;
 
 export interface ParseContext {
@@ -58,7 +64,13 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
   };
   const repoDir = path.resolve(ctx.cwd, value('working-directory'));
   const model = value('model');
-  if (model === '') {
+  const replayMode = value('replay-mode').toLowerCase();
+  if (replayMode !== 'record' && replayMode !== 'replay') {
+    throw new InputError('replay-mode', `"${replayMode}" is not a replay mode`, 'Use record (save the model\'s answers to replay-file) or replay (answer from replay-file instead of a model)');
+  }
+  const replayFile = value('replay-file');
+  const replaying = replayFile !== '' && replayMode === 'replay';
+  if (model === '' && !replaying) {
     throw new InputError(
       'model',
       'no model was given',
@@ -79,7 +91,7 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
   const reportPath = value('report-path');
   return {
     repoDir,
-    model: model === 'demo' ? model : path.resolve(ctx.cwd, model),
+    model: model === 'demo' || model === '' ? model : path.resolve(ctx.cwd, model),
     gpu: gpu as GpuOption,
     maxParallel: parseInteger('max-parallel', value('max-parallel'), 1, 64),
     contextSize: parseInteger('context-size', value('context-size'), 512, 1_048_576),
@@ -89,7 +101,8 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     reportPath: reportPath === '' ? path.join(ctx.tempDir, 'aqe-report.json') : path.resolve(ctx.cwd, reportPath),
     llamaRuntime: value('llama-runtime') === '' ? '' : path.resolve(ctx.cwd, value('llama-runtime')),
     comment: parseBoolean('comment', value('comment')),
-    baseRef: value('base-ref')
+    baseRef: value('base-ref'),
+    replay: replayFile === '' ? null : { mode: replayMode, file: path.resolve(ctx.cwd, replayFile) }
   };
 }
 

@@ -7,6 +7,8 @@ export interface ChatRequest {
   temperature?: number;
   seed?: number;
   signal?: AbortSignal;
+  /** What the request is for: the source file, or `file#unit` (replay files can be keyed by it). */
+  target?: string;
   /** Called with each piece of text as it is generated (progress lines, streaming). */
   onText?: (chunk: string) => void;
 }

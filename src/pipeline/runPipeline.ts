@@ -185,6 +185,7 @@ async function generate(
       user: prompt.user,
       maxTokens: options.maxTokens,
       temperature: 0,
+      target: c.target,
       onText: () => {
         tokens++;
         if (Date.now() - lastLog >= PROGRESS_INTERVAL_MS) {

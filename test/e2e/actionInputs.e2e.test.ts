@@ -93,8 +93,7 @@ describe('action.yml', () => {
     };
     expect(Object.keys(action.inputs).sort()).toEqual(Object.values(Inputs).sort());
     for (const [name, fallback] of Object.entries(INPUT_DEFAULTS)) {
-      if (name === 'model') expect(action.inputs.model!.required).toBe(true);
-      else expect([name, action.inputs[name]!.default]).toEqual([name, fallback]);
+      expect([name, action.inputs[name]!.default]).toEqual([name, fallback]);
     }
     for (const input of Object.values(action.inputs)) expect(input.description.length).toBeGreaterThan(20);
     expect(Object.keys(action.outputs).sort()).toEqual(Object.values(Outputs).sort());

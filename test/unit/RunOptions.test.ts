@@ -47,7 +47,8 @@ describe('parseRunOptions defaults', () => {
       reportPath: path.join('/tmp/runner-temp', 'aqe-report.json'),
       llamaRuntime: '',
       comment: true,
-      baseRef: ''
+      baseRef: '',
+      replay: null
     });
   });
 

@@ -1,0 +1,26 @@
+import type { RunOptions } from '../config/RunOptions.js';
+import type { Logger } from '../pipeline/Logger.js';
+import type { LoadedProvider } from '../pipeline/runPipeline.js';
+import { loadLocalProvider, type RuntimeSearch } from './loadLocalProvider.js';
+import { checkModelFile } from './modelFile.js';
+import { RecordingProvider, ReplayProvider } from './ReplayProvider.js';
+
+/** The provider a run asked for: answers replayed from a file, or a local model (recorded when asked). */
+export async function loadProvider(options: RunOptions, search: RuntimeSearch, logger: Logger): Promise<LoadedProvider> {
+  if (options.replay?.mode === 'replay') {
+    logger.info(`Answering from the replay file ${options.replay.file}; no model is loaded.`);
+    return { provider: await ReplayProvider.open(options.replay.file) };
+  }
+  const loaded = await loadLocalProvider(options, search, logger);
+  if (options.replay?.mode === 'record') {
+    logger.info(`Recording every model answer to ${options.replay.file}.`);
+    return { ...loaded, provider: new RecordingProvider(loaded.provider, options.replay.file) };
+  }
+  return loaded;
+}
+
+/** Checks the model input before the long stages start, so a bad path fails in the first second. */
+export async function checkModelInput(options: RunOptions): Promise<void> {
+  if (options.replay?.mode === 'replay' || options.model === 'demo') return;
+  await checkModelFile(options.model);
+}
