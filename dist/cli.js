@@ -3844,13 +3844,13 @@ async function runPipeline(ctx) {
         const records = [];
         await logger.group('Validating candidates in a scratch copy', async () => {
             for (const c of candidates) {
-                const record = await validate(c, runner, scratch, workRoot, options, known, info.model);
-                before = before.withUnloadedFiles(record.coverage);
-                known = known.withUnloadedFiles(record.coverage);
+                const { record, coverage } = await validate(c, runner, scratch, workRoot, options, known, info.model);
+                before = before.withUnloadedFiles(coverage);
+                known = known.withUnloadedFiles(coverage);
                 if (record.status === 'accepted')
-                    known = known.merge(record.coverage);
-                logger.info(`  ${record.record.status === 'accepted' ? 'accepted' : 'rejected'} ${c.placement.testFile}${record.record.rejection ? ` (${record.record.rejection.stage}: ${record.record.rejection.reason})` : ''}`);
-                records.push(record.record);
+                    known = known.merge(coverage);
+                logger.info(`  ${record.status} ${c.placement.testFile}${record.rejection ? ` (${record.rejection.stage}: ${record.rejection.reason})` : ''}`);
+                records.push(record);
             }
         });
         let after = known;
@@ -3860,7 +3860,8 @@ async function runPipeline(ctx) {
         report.coverageBefore = before.lineFigures(targets);
         report.coverageAfter = after.withUnloadedFiles(before).lineFigures(targets);
         report.candidates = records;
-        report.testsGenerated = records.length;
+        // A target the model produced no test file for is a candidate (with its reason), not a generated test.
+        report.testsGenerated = records.filter((r) => r.rejection?.stage !== 'generation').length;
         report.testsAccepted = records.filter((r) => r.status === 'accepted').length;
         report.inference = inferenceFigures(candidates, info, generationMs, loaded.demoNotice);
         await deliver(records, scratch, options.repoDir, warn);
@@ -3925,7 +3926,7 @@ async function validate(c, runner, scratch, workRoot, options, known, model) {
     };
     const done = (coverage) => {
         record.validationMs = Date.now() - started;
-        return { status: record.status, record, coverage };
+        return { record, coverage };
     };
     if (c.code === undefined) {
         record.rejection = {

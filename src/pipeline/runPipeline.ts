@@ -131,12 +131,12 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     const records: CandidateRecord[] = [];
     await logger.group('Validating candidates in a scratch copy', async () => {
       for (const c of candidates) {
-        const record = await validate(c, runner, scratch, workRoot, options, known, info.model);
-        before = before.withUnloadedFiles(record.coverage);
-        known = known.withUnloadedFiles(record.coverage);
-        if (record.status === 'accepted') known = known.merge(record.coverage);
-        logger.info(`  ${record.record.status === 'accepted' ? 'accepted' : 'rejected'} ${c.placement.testFile}${record.record.rejection ? ` (${record.record.rejection.stage}: ${record.record.rejection.reason})` : ''}`);
-        records.push(record.record);
+        const { record, coverage } = await validate(c, runner, scratch, workRoot, options, known, info.model);
+        before = before.withUnloadedFiles(coverage);
+        known = known.withUnloadedFiles(coverage);
+        if (record.status === 'accepted') known = known.merge(coverage);
+        logger.info(`  ${record.status} ${c.placement.testFile}${record.rejection ? ` (${record.rejection.stage}: ${record.rejection.reason})` : ''}`);
+        records.push(record);
       }
     });
 
@@ -147,7 +147,8 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     report.coverageBefore = before.lineFigures(targets);
     report.coverageAfter = after.withUnloadedFiles(before).lineFigures(targets);
     report.candidates = records;
-    report.testsGenerated = records.length;
+    // A target the model produced no test file for is a candidate (with its reason), not a generated test.
+    report.testsGenerated = records.filter((r) => r.rejection?.stage !== 'generation').length;
     report.testsAccepted = records.filter((r) => r.status === 'accepted').length;
     report.inference = inferenceFigures(candidates, info, generationMs, loaded.demoNotice);
 
@@ -211,7 +212,7 @@ async function validate(
   options: RunOptions,
   known: CoverageData,
   model: string
-): Promise<{ status: 'accepted' | 'rejected'; record: CandidateRecord; coverage: CoverageData }> {
+): Promise<{ record: CandidateRecord; coverage: CoverageData }> {
   const started = Date.now();
   const record: CandidateRecord = {
     targetFile: c.target,
@@ -230,7 +231,7 @@ async function validate(
   };
   const done = (coverage: CoverageData) => {
     record.validationMs = Date.now() - started;
-    return { status: record.status, record, coverage };
+    return { record, coverage };
   };
   if (c.code === undefined) {
     record.rejection = {
