@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import libCoverage from 'istanbul-lib-coverage';
+import libSourceMaps from 'istanbul-lib-source-maps';
 import type { CoverageMap, CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage';
 import type { CoverageFigures } from '../reporting/RunReport.js';
 
@@ -25,7 +26,11 @@ export class CoverageData {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return CoverageData.empty();
       throw error;
     }
-    const raw = JSON.parse(text) as CoverageMapData;
+    return CoverageData.fromIstanbulData(JSON.parse(text) as CoverageMapData, rootDir);
+  }
+
+  /** Istanbul coverage map data (as jest and vitest produce it), keyed repo-relative to rootDir. */
+  static fromIstanbulData(raw: Record<string, unknown>, rootDir: string): CoverageData {
     const rekeyed: CoverageMapData = {};
     for (const [key, data] of Object.entries(raw)) {
       const fileData = data as FileCoverageData;
@@ -33,6 +38,17 @@ export class CoverageData {
       rekeyed[rel] = { ...fileData, path: rel };
     }
     return new CoverageData(libCoverage.createCoverageMap(rekeyed));
+  }
+
+  /**
+   * Coverage as a test runner's worker recorded it (one test file's TestResult.coverage): counters on
+   * the transformed code, carrying each file's inputSourceMap. Mapped back to the original source
+   * the way jest's own coverage reporter does, so it lines up with coverage-final.json.
+   */
+  static async fromTransformedIstanbulData(raw: Record<string, unknown>, rootDir: string): Promise<CoverageData> {
+    const store = libSourceMaps.createSourceMapStore();
+    const mapped = await store.transformCoverage(libCoverage.createCoverageMap(raw as CoverageMapData));
+    return CoverageData.fromIstanbulData(JSON.parse(JSON.stringify(mapped.toJSON())) as Record<string, unknown>, rootDir);
   }
 
   /**

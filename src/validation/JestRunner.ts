@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { runProcess } from '../process/runProcess.js';
-import type { SuiteOutcome, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
+import type { SuiteOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
 
 export class TestRunnerNotFoundError extends Error {
   override readonly name = 'TestRunnerNotFoundError';
@@ -17,11 +17,16 @@ const MESSAGE_CAP = 4000;
  */
 export class JestRunner implements TestRunner {
   readonly name = 'jest';
+  readonly capabilities: TestRunnerCapabilities;
 
   private constructor(
     private readonly jestBin: string,
-    private readonly nodeOptions: string
-  ) {}
+    private readonly nodeOptions: string,
+    version: string
+  ) {
+    // Per-file coverage needs TestResult.coverage (all jest versions in use); --randomize came in 29.2.
+    this.capabilities = { perFileCoverage: true, shuffle: versionAtLeast(version, 29, 2) };
+  }
 
   /** Finds jest installed in the repository; the user's workflow must have installed dependencies. */
   static locate(repoDir: string): JestRunner {
@@ -31,39 +36,54 @@ export class JestRunner implements TestRunner {
         `jest is not installed in ${repoDir} (no node_modules/jest). Install the repository's dependencies before this step (for example \`npm ci\`), or set working-directory to the package that owns the tests.`
       );
     }
-    return new JestRunner(realpathSync(bin), nodeOptionsFromTestScript(repoDir));
+    return new JestRunner(realpathSync(bin), nodeOptionsFromTestScript(repoDir), jestVersion(bin));
   }
 
   async run(request: TestRunRequest): Promise<TestRunResult> {
     const resultFile = path.join(request.outputDir, 'jest-result.json');
     const coverageDir = path.join(request.outputDir, 'coverage');
-    const args = [
-      this.jestBin,
-      '--ci',
-      '--json',
-      `--outputFile=${resultFile}`,
-      '--coverage',
-      '--coverageReporters=json',
-      `--coverageDirectory=${coverageDir}`,
-      // The repository's thresholds judge its whole suite; one candidate file would always miss them.
-      '--coverageThreshold={}',
-      '--passWithNoTests',
-      '--forceExit',
-      '--no-watchman',
-      ...request.coverageFiles.map((f) => `--collectCoverageFrom=${escapeGlob(f)}`)
-    ];
+    const perFileDir = path.join(request.outputDir, 'coverage-by-test-file');
+    const measure = request.coverageFiles.length > 0;
+    const args = [this.jestBin, '--ci', '--json', `--outputFile=${resultFile}`, '--passWithNoTests', '--forceExit', '--no-watchman', '--testLocationInResults'];
+    if (measure) {
+      args.push(
+        '--coverage',
+        // Per-file coverage comes from istanbul counters in each test file's TestResult; v8 coverage has none.
+        '--coverageProvider=babel',
+        '--coverageReporters=json',
+        `--coverageDirectory=${coverageDir}`,
+        // The repository's thresholds judge its whole suite; one candidate file would always miss them.
+        '--coverageThreshold={}',
+        ...request.coverageFiles.map((f) => `--collectCoverageFrom=${escapeGlob(f)}`)
+      );
+    }
+    const env = testEnvironment(this.nodeOptions);
+    if (measure && request.perFileCoverage) {
+      await mkdir(perFileDir, { recursive: true });
+      const reporter = path.join(request.outputDir, 'aqe-coverage-by-test-file.cjs');
+      await writeFile(reporter, COVERAGE_BY_TEST_FILE_REPORTER);
+      // Only our reporter: the default one prints per-test progress nobody reads, into a capped buffer.
+      args.push(`--reporters=${reporter}`);
+      env.AQE_COVERAGE_BY_TEST_FILE_DIR = perFileDir;
+    }
+    if (request.shuffleSeed !== undefined && this.capabilities.shuffle) args.push('--randomize', `--seed=${request.shuffleSeed}`);
+    if (request.testCaseTimeoutMs !== undefined) args.push(`--testTimeout=${request.testCaseTimeoutMs}`);
     if (request.testFiles) {
-      args.push('--runInBand', '--runTestsByPath', ...request.testFiles);
+      const workers = request.workers ?? 1;
+      args.push(...(workers <= 1 || request.testFiles.length <= 1 ? ['--runInBand'] : [`--maxWorkers=${workers}`]), '--runTestsByPath', ...request.testFiles);
+    } else if (request.workers !== undefined) {
+      args.push(`--maxWorkers=${request.workers}`);
     }
     const result = await runProcess({
       command: process.execPath,
       args,
       cwd: request.rootDir,
-      env: testEnvironment(this.nodeOptions),
+      env,
       timeoutMs: request.timeoutMs,
       maxOutputBytes: 256 * 1024
     });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), request.rootDir);
+    const coverageByTestFile = measure && request.perFileCoverage ? await readCoverageByTestFile(perFileDir, request.rootDir) : undefined;
     const parsed = await readJestJson(resultFile, request.rootDir);
     if (!parsed) {
       const output = `${result.stderr}\n${result.stdout}`.trim();
@@ -76,10 +96,11 @@ export class JestRunner implements TestRunner {
         passed: 0,
         failed: 0,
         coverage,
+        ...(coverageByTestFile ? { coverageByTestFile } : {}),
         durationMs: result.durationMs
       };
     }
-    return { ...parsed, timedOut: result.timedOut, coverage, durationMs: result.durationMs };
+    return { ...parsed, timedOut: result.timedOut, coverage, ...(coverageByTestFile ? { coverageByTestFile } : {}), durationMs: result.durationMs };
   }
 }
 
@@ -89,7 +110,14 @@ interface JestJson {
     status?: string;
     message?: string;
     testExecError?: { message?: string };
-    assertionResults?: Array<{ fullName?: string; title?: string; status?: string; failureMessages?: string[] }>;
+    assertionResults?: Array<{
+      fullName?: string;
+      title?: string;
+      ancestorTitles?: string[];
+      status?: string;
+      failureMessages?: string[];
+      location?: { line: number; column: number } | null;
+    }>;
   }>;
 }
 
@@ -103,6 +131,9 @@ async function readJestJson(file: string, rootDir: string): Promise<Pick<TestRun
   const suites: SuiteOutcome[] = (json.testResults ?? []).map((suite) => {
     const tests = (suite.assertionResults ?? []).map((t) => ({
       name: t.fullName ?? t.title ?? '(unnamed)',
+      title: t.title ?? t.fullName ?? '(unnamed)',
+      ancestors: t.ancestorTitles ?? [],
+      ...(t.location ? { line: t.location.line } : {}),
       status: t.status === 'passed' ? ('passed' as const) : t.status === 'failed' ? ('failed' as const) : ('skipped' as const),
       failureMessage: tail(stripAnsi((t.failureMessages ?? []).join('\n')), MESSAGE_CAP)
     }));
@@ -139,6 +170,48 @@ function testEnvironment(nodeOptions: string): NodeJS.ProcessEnv {
   delete env.NODE_ENV;
   if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
   return env;
+}
+
+/**
+ * A jest reporter (runs in jest's main process) that writes each test file's own istanbul
+ * counters as soon as that file finishes, so a batch killed at its time limit still leaves the
+ * coverage of every file that completed.
+ */
+const COVERAGE_BY_TEST_FILE_REPORTER = `'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+class AqeCoverageByTestFile {
+  constructor() { this.dir = process.env.AQE_COVERAGE_BY_TEST_FILE_DIR; this.n = 0; }
+  onTestResult(test, result) {
+    if (!this.dir || !result.coverage) return;
+    const file = path.join(this.dir, String(this.n++) + '.json');
+    fs.writeFileSync(file, JSON.stringify({ testFile: result.testFilePath, coverage: result.coverage }));
+  }
+}
+module.exports = AqeCoverageByTestFile;
+`;
+
+async function readCoverageByTestFile(dir: string, rootDir: string): Promise<Map<string, CoverageData>> {
+  const byFile = new Map<string, CoverageData>();
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries.filter((e) => e.endsWith('.json'))) {
+    const { testFile, coverage } = JSON.parse(await readFile(path.join(dir, entry), 'utf8')) as { testFile: string; coverage: Record<string, unknown> };
+    byFile.set(path.relative(rootDir, testFile).split(path.sep).join('/'), await CoverageData.fromTransformedIstanbulData(coverage, rootDir));
+  }
+  return byFile;
+}
+
+function jestVersion(bin: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(path.dirname(bin), '..', 'package.json'), 'utf8')) as { version?: string }).version ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  return a > major || (a === major && b >= minor);
 }
 
 function escapeGlob(file: string): string {

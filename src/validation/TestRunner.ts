@@ -12,9 +12,16 @@ export interface SuiteOutcome {
 }
 
 export interface TestCaseOutcome {
+  /** Full name: the describe titles and the test title joined by spaces. */
   name: string;
+  /** The test's own title, without its describe blocks. */
+  title: string;
+  /** Titles of the enclosing describe blocks, outermost first. */
+  ancestors: string[];
   status: 'passed' | 'failed' | 'skipped';
   failureMessage: string;
+  /** 1-based line of the test call in its file, when the runner reports locations. */
+  line?: number;
 }
 
 export interface TestRunRequest {
@@ -22,11 +29,20 @@ export interface TestRunRequest {
   rootDir: string;
   /** Repo-relative test files to run; undefined = the repository's whole suite. */
   testFiles?: readonly string[];
-  /** Repo-relative source files to measure coverage of. */
+  /** Repo-relative source files to measure coverage of; empty = no coverage. */
   coverageFiles: readonly string[];
+  /** Limit for the whole runner process. */
   timeoutMs: number;
   /** Empty directory for the runner's result and coverage files. */
   outputDir: string;
+  /** Also report coverage per test file (TestRunResult.coverageByTestFile); needs capabilities.perFileCoverage. */
+  perFileCoverage?: boolean;
+  /** Shuffle the order of tests within each file with this seed (flakiness checks). */
+  shuffleSeed?: number;
+  /** Limit for one test case, in the runner's own per-test timeout. */
+  testCaseTimeoutMs?: number;
+  /** Worker processes; undefined = one per usable CPU. */
+  workers?: number;
 }
 
 export interface TestRunResult {
@@ -36,12 +52,23 @@ export interface TestRunResult {
   suites: SuiteOutcome[];
   passed: number;
   failed: number;
+  /** Coverage of the run as a whole. */
   coverage: CoverageData;
+  /** Coverage each test file reached on its own, keyed by repo-relative test file (perFileCoverage). */
+  coverageByTestFile?: Map<string, CoverageData>;
   durationMs: number;
 }
 
-/** A test framework driver (jest now; vitest later) behind one shape. */
+export interface TestRunnerCapabilities {
+  /** One process can report coverage per test file, so candidates validate in one batch. */
+  perFileCoverage: boolean;
+  /** Test order within a file can be shuffled with a seed. */
+  shuffle: boolean;
+}
+
+/** A test framework driver (jest, vitest) behind one shape. */
 export interface TestRunner {
-  readonly name: string;
+  readonly name: 'jest' | 'vitest';
+  readonly capabilities: TestRunnerCapabilities;
   run(request: TestRunRequest): Promise<TestRunResult>;
 }

@@ -301,6 +301,69 @@ it('keeps 5 in [0, 10]', () => {
     });
   });
 
+  it('runs a batch in one process and reports coverage, case lines and results per test file', async () => {
+    const strings = 'test/batch-strings.candidate.test.ts';
+    const clamp = 'test/batch-clamp.candidate.test.ts';
+    await scratch.write(
+      strings,
+      `import { expect, it } from '@jest/globals';
+import { wordCount } from '../src/strings';
+
+it('counts words', () => {
+  expect(wordCount('a b c')).toBe(3);
+});
+
+it('counts nothing in blank text', () => {
+  expect(wordCount('   ')).toBe(1);
+});
+`
+    );
+    await scratch.write(
+      clamp,
+      `import { expect, it } from '@jest/globals';
+import { clamp } from '../src/math';
+
+it('keeps 5 in [0, 10]', () => {
+  expect(clamp(5, 0, 10)).toBe(5);
+});
+`
+    );
+    let run: TestRunResult;
+    try {
+      const outputDir = path.join(root, 'out', String(outputs++));
+      await mkdir(outputDir, { recursive: true });
+      run = await runner.run({
+        rootDir: scratch.dir,
+        testFiles: [strings, clamp],
+        coverageFiles: COVERAGE_FILES,
+        timeoutMs: TIMEOUT_MS,
+        outputDir,
+        perFileCoverage: true,
+        shuffleSeed: 7,
+        testCaseTimeoutMs: 5000,
+        workers: 2
+      });
+    } finally {
+      for (const f of [strings, clamp]) await scratch.remove(f);
+    }
+    expect(runner.capabilities).toEqual({ perFileCoverage: true, shuffle: true });
+    expect(run.runnerError).toBeUndefined();
+    expect(run.suites.map((s) => s.file).sort()).toEqual([clamp, strings].sort());
+    const stringsSuite = run.suites.find((s) => s.file === strings)!;
+    expect(stringsSuite.tests.map((t) => [t.title, t.status, t.line]).sort()).toEqual([
+      ['counts nothing in blank text', 'failed', 8],
+      ['counts words', 'passed', 4]
+    ]);
+    // Each file's own counters: the strings test never loads math.ts, the clamp test never loads strings.ts.
+    const byFile = run.coverageByTestFile!;
+    expect([...byFile.keys()].sort()).toEqual([clamp, strings].sort());
+    expect(byFile.get(strings)!.files()).toEqual(['src/strings.ts']);
+    expect(byFile.get(clamp)!.files()).toEqual(['src/math.ts']);
+    expect(byFile.get(strings)!.counts('src/strings.ts')!.coveredLines).toBeGreaterThan(0);
+    // Together they make the run's total.
+    expect(byFile.get(strings)!.merge(byFile.get(clamp)!).counts('src/strings.ts')).toEqual(run.coverage.counts('src/strings.ts'));
+  });
+
   it('stops a hanging test file at the time limit and kills its whole process group', async () => {
     const file = 'test/hangs.candidate.test.ts';
     const pidFile = path.join(root, 'hang-pids.json');
