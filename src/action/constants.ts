@@ -3,18 +3,23 @@ export const Inputs = {
   GitHubToken: 'github-token',
   WorkingDirectory: 'working-directory',
   Model: 'model',
+  ModelSha256: 'model-sha256',
+  ModelCache: 'model-cache',
   Gpu: 'gpu',
   MaxParallel: 'max-parallel',
   ContextSize: 'context-size',
   MaxTokens: 'max-tokens',
   Threads: 'threads',
   TestTimeout: 'test-timeout',
+  RepeatRuns: 'repeat-runs',
+  MaxRepairs: 'max-repairs',
   ReportPath: 'report-path',
   LlamaRuntime: 'llama-runtime',
   Comment: 'comment',
   BaseRef: 'base-ref',
   ReplayFile: 'replay-file',
-  ReplayMode: 'replay-mode'
+  ReplayMode: 'replay-mode',
+  OnAccepted: 'on-accepted'
 } as const;
 
 export const Outputs = {
@@ -22,9 +27,15 @@ export const Outputs = {
   TestsAccepted: 'tests-accepted',
   CoverageBefore: 'coverage-before',
   CoverageAfter: 'coverage-after',
-  ReportPath: 'report-path'
+  ReportPath: 'report-path',
+  /** The accepted test files as delivered, one per line (repo-relative). */
+  AcceptedFiles: 'accepted-files'
 } as const;
 
 export const State = {
-  ReportPath: 'report-path'
+  ReportPath: 'report-path',
+  /** Set only when the main step downloaded a model the post step should cache: the cache kind, key and file. */
+  ModelCacheKind: 'model-cache-kind',
+  ModelCacheKey: 'model-cache-key',
+  ModelPath: 'model-path'
 } as const;

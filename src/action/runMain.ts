@@ -2,8 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getOctokit } from '@actions/github';
-import { parseRunOptions, type RawInputs, INPUT_DEFAULTS } from '../config/RunOptions.js';
+import { parseRunOptions, type RawInputs, type RunOptions, INPUT_DEFAULTS } from '../config/RunOptions.js';
 import { readPullRequestEvent } from '../events/PullRequestEvent.js';
+import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { checkModelInput, loadProvider } from '../inference/loadProvider.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import type { Logger } from '../pipeline/Logger.js';
@@ -13,7 +14,9 @@ import { upsertStickyComment } from '../reporting/stickyComment.js';
 import type { RunReport } from '../reporting/RunReport.js';
 import { TOOL_VERSION } from '../version.js';
 import type { ActionRunner } from './ActionRunner.js';
+import { setUpModelCache } from './actionsModelCache.js';
 import { Inputs, Outputs, State } from './constants.js';
+import { actionsArtifactUploader } from './artifactUploader.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 
@@ -40,7 +43,13 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       logger,
       tempDir,
       toolVersion: TOOL_VERSION,
-      loadProvider: () => loadProvider(options, { searchFrom: [actionDir], installRoot: env.RUNNER_TOOL_CACHE || tempDir, tempDir }, logger)
+      delivery: {
+        pullRequest: pr,
+        token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
+        artifact: { name: artifactName(pr.number, env, options.repoDir, workspace), uploader: actionsArtifactUploader }
+      },
+      loadProvider: () =>
+        loadProvider(options, { searchFrom: [actionDir], installRoot: env.RUNNER_TOOL_CACHE || tempDir, tempDir, ...modelCacheSearch(options, runner, env) }, logger)
     });
 
     await runner.appendSummary(renderSummary(report));
@@ -56,7 +65,34 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
   }
 }
 
+/**
+ * The model cache for this run, and the hook that records a fresh download for the post step,
+ * which saves it after the job has used it (only on a cache miss).
+ */
+function modelCacheSearch(options: RunOptions, runner: ActionRunner, env: NodeJS.ProcessEnv): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved' | 'env'> {
+  const setup = setUpModelCache(options.modelCache, env);
+  if (setup.warning) runner.warning(setup.warning);
+  return {
+    ...(setup.cache ? { modelCache: setup.cache } : {}),
+    downloadDir: setup.downloadDir,
+    env,
+    onModelResolved: (model) => {
+      if (!model.toSave || setup.kind === 'none') return;
+      runner.saveState(State.ModelCacheKind, setup.kind);
+      runner.saveState(State.ModelCacheKey, model.toSave.key);
+      runner.saveState(State.ModelPath, model.toSave.path);
+    }
+  };
+}
+
+/** Artifact names must be unique within a workflow run: one per job, and per package in a matrix over directories. */
+function artifactName(prNumber: number, env: NodeJS.ProcessEnv, repoDir: string, workspace: string): string {
+  const dir = path.relative(workspace, repoDir).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
+  return ['aqe-accepted-tests', `pr${prNumber}`, env.GITHUB_JOB, dir].filter(Boolean).join('-').slice(0, 200);
+}
+
 function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string): void {
+  runner.setOutput(Outputs.AcceptedFiles, (report.delivery?.files ?? []).join('\n'));
   runner.setOutput(Outputs.TestsGenerated, report.testsGenerated);
   runner.setOutput(Outputs.TestsAccepted, report.testsAccepted);
   runner.setOutput(Outputs.CoverageBefore, report.coverageBefore.linesPct ?? '');

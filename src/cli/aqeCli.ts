@@ -4,9 +4,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../config/InputError.js';
 import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/RunOptions.js';
+import type { DeliverySettings } from '../delivery/deliverAcceptedTests.js';
+import { DirectoryArtifactUploader } from '../delivery/DirectoryArtifactUploader.js';
 import { prepareExamplePullRequest } from '../demo/exampleRepo.js';
 import { packageRoot } from '../demo/packageRoot.js';
+import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { checkModelInput, loadProvider } from '../inference/loadProvider.js';
+import { DirectoryModelCache } from '../inference/model/ModelCache.js';
+import { saveModelToCache } from '../inference/model/resolveModel.js';
 import { consoleLogger } from '../pipeline/Logger.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
@@ -24,34 +29,46 @@ Usage:
 
 Options (same meaning and defaults as the action inputs):
   --repo DIR            repository root (working-directory)         default .
-  --model FILE|demo     GGUF model file, or "demo" for the generated demo model
+  --model MODEL         GGUF file, https:// URL, hf:owner/repo:QUANT, hf:owner/repo/file.gguf, or "demo";
+                        empty: chosen by hardware. Downloads are cached in $XDG_CACHE_HOME/aqe (~/.cache/aqe)
+  --model-sha256 HEX    sha256 the model file must have
   --gpu MODE            auto | cuda | vulkan | metal | cpu          default auto
   --max-parallel N      sequences generating at once                default 2
   --context-size N      tokens per sequence                         default 8192
   --max-tokens N        tokens per generated test file              default 2048
   --threads N           CPU threads for llama.cpp; 0 = from the CPUs this process may use
   --test-timeout S      seconds one test run may take               default 120
+  --repeat-runs N       further shuffled runs a kept test must pass default 5
+  --max-repairs N       times a failing test goes back to the model default 1
   --report FILE         JSON report path                            default <tmp>/aqe-report.json
   --llama-runtime DIR   directory holding node-llama-cpp
   --replay-file FILE    JSONL of model answers (see README: Record and replay)
   --replay-mode MODE    replay (answer from the file, no model) | record (save the model's answers)
+  --on-accepted MODE    write | commit | artifact                   default write
+                        commit: commit the accepted tests and push them to the checked-out branch's upstream
+                        artifact: copy them into --artifact-dir/aqe-accepted-tests, leaving the repository alone
+  --artifact-dir DIR    where on-accepted artifact puts them        default <tmp>/artifacts
 `;
 
 /** CLI flag → action input of the same meaning. */
 const FLAG_INPUTS = {
   repo: 'working-directory',
   model: 'model',
+  'model-sha256': 'model-sha256',
   gpu: 'gpu',
   'max-parallel': 'max-parallel',
   'context-size': 'context-size',
   'max-tokens': 'max-tokens',
   threads: 'threads',
   'test-timeout': 'test-timeout',
+  'repeat-runs': 'repeat-runs',
+  'max-repairs': 'max-repairs',
   report: 'report-path',
   'llama-runtime': 'llama-runtime',
   base: 'base-ref',
   'replay-file': 'replay-file',
-  'replay-mode': 'replay-mode'
+  'replay-mode': 'replay-mode',
+  'on-accepted': 'on-accepted'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
@@ -65,6 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
         ...Object.fromEntries(Object.keys(FLAG_INPUTS).map((k) => [k, { type: 'string' as const }])),
         head: { type: 'string' },
         dir: { type: 'string' },
+        'artifact-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' }
       }
@@ -90,7 +108,8 @@ export async function runCli(argv: string[]): Promise<number> {
   const raw: RawInputs = {};
   for (const [name, input] of Object.entries(FLAG_INPUTS)) raw[input] = flag(name);
   try {
-    const report = command === 'demo' ? await demo(raw, flag('dir')) : await run(raw, flag('head') ?? 'HEAD');
+    const artifactDir = flag('artifact-dir');
+    const report = command === 'demo' ? await demo(raw, flag('dir'), artifactDir) : await run(raw, flag('head') ?? 'HEAD', artifactDir);
     process.stdout.write(`${renderSummary(report, { reportPath: report.reportPath })}\n`);
     return 0;
   } catch (error) {
@@ -101,19 +120,19 @@ export async function runCli(argv: string[]): Promise<number> {
 
 type ReportWithPath = RunReport & { reportPath: string };
 
-async function run(raw: RawInputs, head: string): Promise<ReportWithPath> {
+async function run(raw: RawInputs, head: string, artifactDir: string | undefined): Promise<ReportWithPath> {
   const base = raw['base-ref'];
   if (!base) throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'aqe-'));
   const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
-  return runLocally(raw, tempDir, path.basename(options.repoDir), (repoDir) => new GitPullRequestHost(repoDir, base, head));
+  return runLocally(raw, tempDir, path.basename(options.repoDir), (repoDir) => new GitPullRequestHost(repoDir, base, head), artifactDir);
 }
 
 /**
  * The bundled example as a pull request, run end to end. With no model given it uses the demo
  * model (no network needed) and says so in the log and in the report.
  */
-async function demo(raw: RawInputs, dir: string | undefined): Promise<ReportWithPath> {
+async function demo(raw: RawInputs, dir: string | undefined, artifactDir: string | undefined): Promise<ReportWithPath> {
   const workDir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'aqe-demo-'));
   const pr = await prepareExamplePullRequest(workDir);
   consoleLogger.info(`Example pull request "${pr.title}" prepared in ${pr.repoDir} (${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}).`);
@@ -122,12 +141,10 @@ async function demo(raw: RawInputs, dir: string | undefined): Promise<ReportWith
     consoleLogger.info('No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).');
   }
   raw['working-directory'] = pr.repoDir;
-  const report = await runLocally(raw, workDir, 'examples/ts-lib', () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha));
-  consoleLogger.info(`Accepted tests were written into ${pr.repoDir}.`);
-  return report;
+  return runLocally(raw, workDir, 'examples/ts-lib', () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha), artifactDir);
 }
 
-async function runLocally(raw: RawInputs, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost): Promise<ReportWithPath> {
+async function runLocally(raw: RawInputs, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost, artifactDir?: string): Promise<ReportWithPath> {
   const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
   await checkModelInput(options);
   const report = await runPipeline({
@@ -138,8 +155,42 @@ async function runLocally(raw: RawInputs, tempDir: string, repository: string, h
     logger: consoleLogger,
     tempDir,
     toolVersion: TOOL_VERSION,
-    loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir }, consoleLogger)
+    delivery: cliDeliverySettings(artifactDir, tempDir),
+    loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir, ...userModelCache() }, consoleLogger)
   });
+  const delivered = report.delivery;
+  if (delivered && delivered.files.length > 0) {
+    const where = delivered.mode === 'commit' ? `committed and pushed (${delivered.commit?.sha.slice(0, 7)} on ${delivered.commit?.branch})` : delivered.mode === 'artifact' ? `copied to the artifact ${delivered.artifact}` : `written into ${options.repoDir}`;
+    consoleLogger.info(`Accepted tests ${where}: ${delivered.files.join(', ')}`);
+  }
   consoleLogger.info(`JSON report: ${options.reportPath}`);
   return { ...report, reportPath: options.reportPath };
+}
+
+/**
+ * Outside CI a model is downloaded once per machine: it is kept in the user's cache directory
+ * and saved there as soon as it has been verified.
+ */
+function userModelCache(): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved'> {
+  const root = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'aqe');
+  const cache = new DirectoryModelCache(root);
+  return {
+    modelCache: cache,
+    downloadDir: path.join(root, 'downloads'),
+    onModelResolved: async (model) => {
+      if (model.toSave) await saveModelToCache(cache, model.toSave, (m) => consoleLogger.info(m), (m) => consoleLogger.warn(m));
+    }
+  };
+}
+
+/** The artifact name the CLI uses: one folder per run under --artifact-dir. */
+export const CLI_ARTIFACT_NAME = 'aqe-accepted-tests';
+
+/**
+ * Delivery outside GitHub: commit pushes to the checked-out branch's upstream with the user's own
+ * git credentials (no pull request, no token), artifact copies into `artifactDir`.
+ */
+export function cliDeliverySettings(artifactDir: string | undefined, tempDir: string): DeliverySettings {
+  const dir = artifactDir ? path.resolve(artifactDir) : path.join(tempDir, 'artifacts');
+  return { pullRequest: null, artifact: { name: CLI_ARTIFACT_NAME, uploader: new DirectoryArtifactUploader(dir) } };
 }

@@ -1,15 +1,29 @@
 import path from 'node:path';
+import { DELIVERY_MODES, type DeliveryMode } from '../delivery/DeliveryMode.js';
+import { parseModelSource } from '../inference/model/ModelSource.js';
 import { InputError } from './InputError.js';
 
 export type GpuOption = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu';
 export const GPU_OPTIONS: readonly GpuOption[] = ['auto', 'cuda', 'vulkan', 'metal', 'cpu'];
 
+/** auto: the Actions cache on GitHub-hosted runners, the runner's tool cache on self-hosted ones. */
+export type ModelCacheOption = 'none' | 'actions' | 'tool-cache' | 'auto';
+export const MODEL_CACHE_OPTIONS: readonly ModelCacheOption[] = ['none', 'actions', 'tool-cache', 'auto'];
+
 /** Everything a run needs, validated; the action and the CLI both produce one of these. */
 export interface RunOptions {
   /** Repository root (absolute). */
   repoDir: string;
-  /** A local GGUF path, 'demo' for the project's generated demo model, or '' when replaying. */
+  /**
+   * An absolute local GGUF path, a remote model as given (https://…, hf:<owner>/<repo>:<quant>,
+   * hf:<owner>/<repo>/<file>.gguf), 'demo' for the generated demo model, or '' = chosen by
+   * hardware (or none needed when replaying).
+   */
   model: string;
+  /** Lowercase hex sha256 the model file must have; '' = not pinned. */
+  modelSha256: string;
+  /** Where downloaded models are kept between runs. */
+  modelCache: ModelCacheOption;
   gpu: GpuOption;
   maxParallel: number;
   contextSize: number;
@@ -17,6 +31,10 @@ export interface RunOptions {
   /** 0 = chosen from the CPUs this process may use. */
   threads: number;
   testTimeoutMs: number;
+  /** Runs a test file must pass after its first one, in shuffled order, to count as not flaky. */
+  repeatRuns: number;
+  /** Times a failing test file goes back to the model with its failure output. */
+  maxRepairs: number;
   /** Where the JSON report is written (absolute). */
   reportPath: string;
   /** Directory holding (or to receive) the node-llama-cpp runtime; '' = find or install it. */
@@ -26,6 +44,8 @@ export interface RunOptions {
   baseRef: string;
   /** A JSONL file of model answers: recorded from the model, or replayed instead of it. */
   replay: { mode: ReplayMode; file: string } | null;
+  /** What happens to accepted tests: written into the working tree, committed and pushed, or uploaded as an artifact. */
+  onAccepted: DeliveryMode;
 }
 
 export type ReplayMode = 'record' | 'replay';
@@ -36,18 +56,23 @@ export type RawInputs = Partial<Record<keyof typeof INPUT_DEFAULTS, string>>;
 export const INPUT_DEFAULTS = {
   'working-directory': '.',
   model: '',
+  'model-sha256': '',
+  'model-cache': 'auto',
   gpu: 'auto',
   'max-parallel': '2',
   'context-size': '8192',
   'max-tokens': '2048',
   threads: '0',
   'test-timeout': '120',
+  'repeat-runs': '5',
+  'max-repairs': '1',
   'report-path': '',
   'llama-runtime': '',
   comment: 'true',
   'base-ref': '',
   'replay-file': '',
-  'replay-mode': 'replay'
+  'replay-mode': 'replay',
+  'on-accepted': 'write'
 } as const;
 
 export interface ParseContext {
@@ -70,39 +95,55 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
   }
   const replayFile = value('replay-file');
   const replaying = replayFile !== '' && replayMode === 'replay';
-  if (model === '' && !replaying) {
+  // '' = chosen by hardware when the run loads a model; remote forms are checked for shape here, fetched later.
+  const source = model === '' || model === 'demo' ? undefined : parseModelSource(model, ctx.cwd);
+  const modelSha256 = value('model-sha256').toLowerCase();
+  if (modelSha256 !== '' && !/^[0-9a-f]{64}$/.test(modelSha256)) {
+    throw new InputError('model-sha256', `"${modelSha256}" is not a sha256`, 'Give the 64 hex digits of the model file\'s sha256 (sha256sum model.gguf; Hugging Face shows it on the file\'s page), or leave it empty');
+  }
+  if (modelSha256 !== '' && source === undefined && !replaying) {
     throw new InputError(
-      'model',
-      'no model was given',
-      'Set it to the path of a GGUF file (for example one downloaded by an earlier step or baked into a self-hosted runner), or to "demo" to try the pipeline with the generated demo model'
+      'model-sha256',
+      model === 'demo' ? 'it cannot pin the demo model, which is generated on the spot' : 'it is set but model is empty, and the model chosen by hardware differs between machines',
+      'Set model to the file the checksum belongs to, or leave model-sha256 empty'
     );
   }
-  if (/^(hf:|https?:\/\/)/i.test(model)) {
-    throw new InputError(
-      'model',
-      `"${model}" is a remote model and this version loads local files only`,
-      'Download the .gguf file in an earlier step (curl or huggingface-cli) and pass its path'
-    );
+  const modelCache = value('model-cache').toLowerCase();
+  if (!(MODEL_CACHE_OPTIONS as readonly string[]).includes(modelCache)) {
+    throw new InputError('model-cache', `"${modelCache}" is not a model cache option`, `Use one of: ${MODEL_CACHE_OPTIONS.join(', ')}`);
   }
   const gpu = value('gpu').toLowerCase();
   if (!(GPU_OPTIONS as readonly string[]).includes(gpu)) {
     throw new InputError('gpu', `"${gpu}" is not a known GPU option`, `Use one of: ${GPU_OPTIONS.join(', ')}`);
   }
+  const onAccepted = value('on-accepted').toLowerCase();
+  if (!(DELIVERY_MODES as readonly string[]).includes(onAccepted)) {
+    throw new InputError(
+      'on-accepted',
+      `"${onAccepted}" is not a delivery mode`,
+      'Use write (create the tests in the working tree), commit (commit and push them to the pull request\'s branch; needs `contents: write` and a branch of this repository) or artifact (upload them as a workflow artifact)'
+    );
+  }
   const reportPath = value('report-path');
   return {
     repoDir,
-    model: model === 'demo' || model === '' ? model : path.resolve(ctx.cwd, model),
+    model: source?.kind === 'local' ? source.path : model,
+    modelSha256,
+    modelCache: modelCache as ModelCacheOption,
     gpu: gpu as GpuOption,
     maxParallel: parseInteger('max-parallel', value('max-parallel'), 1, 64),
     contextSize: parseInteger('context-size', value('context-size'), 512, 1_048_576),
     maxTokens: parseInteger('max-tokens', value('max-tokens'), 16, 131_072),
     threads: parseInteger('threads', value('threads'), 0, 1024),
     testTimeoutMs: parseInteger('test-timeout', value('test-timeout'), 1, 86_400) * 1000,
+    repeatRuns: parseInteger('repeat-runs', value('repeat-runs'), 0, 50),
+    maxRepairs: parseInteger('max-repairs', value('max-repairs'), 0, 10),
     reportPath: reportPath === '' ? path.join(ctx.tempDir, 'aqe-report.json') : path.resolve(ctx.cwd, reportPath),
     llamaRuntime: value('llama-runtime') === '' ? '' : path.resolve(ctx.cwd, value('llama-runtime')),
     comment: parseBoolean('comment', value('comment')),
     baseRef: value('base-ref'),
-    replay: replayFile === '' ? null : { mode: replayMode, file: path.resolve(ctx.cwd, replayFile) }
+    replay: replayFile === '' ? null : { mode: replayMode, file: path.resolve(ctx.cwd, replayFile) },
+    onAccepted: onAccepted as DeliveryMode
   };
 }
 

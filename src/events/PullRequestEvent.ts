@@ -13,6 +13,11 @@ export interface PullRequestInfo {
   headRef: string;
   /** True when the head lives in another repository: its token is read-only. */
   fromFork: boolean;
+  /**
+   * owner/name of the repository holding the head branch; absent when the event does not say
+   * (a deleted fork). Pushing to the head branch is safe only when it equals owner/repo.
+   */
+  headRepoFullName?: string;
 }
 
 export class EventError extends Error {
@@ -83,7 +88,8 @@ export function parsePullRequestPayload(payload: unknown, source: string): PullR
     headSha,
     baseRef: str(field(base, 'ref')) ?? '',
     headRef: str(field(head, 'ref')) ?? '',
-    fromFork: headFullName !== undefined && headFullName !== fullName
+    fromFork: headFullName !== undefined && headFullName !== fullName,
+    ...(headFullName !== undefined ? { headRepoFullName: headFullName } : {})
   };
 }
 

@@ -1,7 +1,7 @@
 import type { TestPlacement } from './TestLayout.js';
 
 export interface PromptInput {
-  framework: 'jest';
+  framework: 'jest' | 'vitest';
   sourceFile: string;
   source: string;
   placement: TestPlacement;
@@ -36,9 +36,7 @@ export function buildPrompt(input: PromptInput): Prompt {
     input.uncoveredLines.length > 0
       ? `These lines are not covered by the existing tests; cover them first: ${compressRanges(input.uncoveredLines)}.`
       : 'Cover every exported function, including error paths and edge cases.',
-    input.example && /@jest\/globals/.test(input.example.content)
-      ? "Import describe, it and expect from '@jest/globals' as the example does."
-      : 'Use the jest globals (describe, it, expect) as the existing tests do.'
+    importAdvice(input)
   ].join('\n');
   const sourceBlock = (text: string): string => `\nSource of \`${input.sourceFile}\`:\n\`\`\`${fenceLang(input.sourceFile)}\n${text}\n\`\`\`\n`;
   const exampleBlock = input.example
@@ -52,6 +50,32 @@ export function buildPrompt(input: PromptInput): Prompt {
     source = `${source.slice(0, Math.max(0, budget - 200))}\n// … (truncated to fit the model's context)`;
   }
   return { system: SYSTEM, user: `${header}\n${sourceBlock(source)}${example}` };
+}
+
+/**
+ * The follow-up after a candidate failed: the original request, the file the model wrote and
+ * what went wrong, asking for the whole corrected file. Stateless (a fresh chat), so replay files
+ * can key it by target like the first answer.
+ */
+export function buildRepairPrompt(original: Prompt, testFile: string, previousCode: string, failure: string): Prompt {
+  const user = [
+    original.user,
+    `\nYour previous answer, saved as \`${testFile}\`:\n\`\`\`${fenceLang(testFile)}\n${previousCode}\n\`\`\``,
+    `\nIt was run and did not pass:\n\`\`\`text\n${failure}\n\`\`\``,
+    '\nWrite the corrected complete test file. Fix or drop the tests that failed; keep the ones that passed. Do not change what the source does: if a test expected behaviour the source does not have, test what the source really does.'
+  ].join('\n');
+  return { system: original.system, user };
+}
+
+function importAdvice(input: PromptInput): string {
+  if (input.framework === 'vitest') {
+    return input.example && !/from ['"]vitest['"]/.test(input.example.content)
+      ? 'Use the vitest globals (describe, it, expect) as the existing tests do.'
+      : "Import describe, it, expect (and vi when you need mocks) from 'vitest'.";
+  }
+  return input.example && /@jest\/globals/.test(input.example.content)
+    ? "Import describe, it and expect from '@jest/globals' as the example does."
+    : 'Use the jest globals (describe, it, expect) as the existing tests do.';
 }
 
 function fenceLang(file: string): string {

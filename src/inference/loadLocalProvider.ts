@@ -8,7 +8,9 @@ import type { LoadedProvider } from '../pipeline/runPipeline.js';
 import { chooseThreadCount, readCpuFacts } from './cpuThreads.js';
 import { detectNvidiaGpus, hasNvidiaDevice } from './detectGpu.js';
 import { LocalLlamaProvider } from './LocalLlamaProvider.js';
-import { checkModelFile } from './modelFile.js';
+import { chooseDefaultModel, readHardwareFacts } from './model/defaultModel.js';
+import { MODELS_FOLDER, type ModelCache } from './model/ModelCache.js';
+import { resolveModel, type ResolvedModel } from './model/resolveModel.js';
 import {
   type BinaryVariant,
   importNodeLlamaCpp,
@@ -25,6 +27,17 @@ export interface RuntimeSearch {
   installRoot?: string;
   /** Where the demo model is written when model is "demo". */
   tempDir: string;
+  /** Where downloaded models are kept between runs; undefined = downloaded every run. */
+  modelCache?: ModelCache;
+  /** Where remote models are downloaded (`<downloadDir>/<cache key>/<file>`); default `<tempDir>/aqe-models`. */
+  downloadDir?: string;
+  /**
+   * Told which file the model input resolved to, before it loads: the action records what its
+   * post step must cache; a caller without a post step can save it here (saveModelToCache).
+   */
+  onModelResolved?: (model: ResolvedModel) => void | Promise<void>;
+  /** Where HF_ENDPOINT and HF_TOKEN are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const DEMO_MODEL_NOTICE =
@@ -33,7 +46,7 @@ export const DEMO_MODEL_NOTICE =
 /** Finds or installs llama.cpp, resolves the model and loads it: everything the local provider needs. */
 export async function loadLocalProvider(options: RunOptions, search: RuntimeSearch, logger: Logger): Promise<LoadedProvider> {
   const demo = options.model === 'demo';
-  const modelPath = demo ? await prepareDemoModel(search.tempDir) : (await checkModelFile(options.model)).path;
+  const modelPath = demo ? await prepareDemoModel(search.tempDir) : await resolveModelFile(options, search, logger);
   const variant = await chooseBinaryVariant(options);
   const location = await findRuntime(options, search, variant, logger);
   logger.info(`node-llama-cpp ${location.version} from ${location.packageDir}`);
@@ -50,6 +63,28 @@ export async function loadLocalProvider(options: RunOptions, search: RuntimeSear
     warn: (m) => logger.warn(m)
   });
   return demo ? { provider, demoNotice: DEMO_MODEL_NOTICE } : { provider };
+}
+
+/** The model file to load: the model input (or the default for this hardware), downloaded and cached when remote. */
+async function resolveModelFile(options: RunOptions, search: RuntimeSearch, logger: Logger): Promise<string> {
+  let model = options.model;
+  if (model === '') {
+    const choice = chooseDefaultModel(await readHardwareFacts(options.gpu));
+    logger.info(`No model input: using ${choice.model} (${choice.reason}). Set the model input to choose another.`);
+    model = choice.model;
+  }
+  // No group of its own: the pipeline already runs this under "Loading the model", and runner log groups do not nest.
+  const resolved = await resolveModel({
+    model,
+    ...(options.modelSha256 ? { expectedSha256: options.modelSha256 } : {}),
+    ...(search.modelCache ? { cache: search.modelCache } : {}),
+    downloadDir: search.downloadDir ?? path.join(search.tempDir, MODELS_FOLDER),
+    log: (line) => logger.info(line),
+    warn: (line) => logger.warn(line),
+    env: search.env ?? process.env
+  });
+  await search.onModelResolved?.(resolved);
+  return resolved.path;
 }
 
 async function findRuntime(options: RunOptions, search: RuntimeSearch, variant: BinaryVariant, logger: Logger): Promise<RuntimeLocation> {

@@ -3,6 +3,7 @@ import type { Logger } from '../pipeline/Logger.js';
 import type { LoadedProvider } from '../pipeline/runPipeline.js';
 import { loadLocalProvider, type RuntimeSearch } from './loadLocalProvider.js';
 import { checkModelFile } from './modelFile.js';
+import { parseModelSource } from './model/ModelSource.js';
 import { RecordingProvider, ReplayProvider } from './ReplayProvider.js';
 
 /** The provider a run asked for: answers replayed from a file, or a local model (recorded when asked). */
@@ -19,8 +20,12 @@ export async function loadProvider(options: RunOptions, search: RuntimeSearch, l
   return loaded;
 }
 
-/** Checks the model input before the long stages start, so a bad path fails in the first second. */
+/**
+ * Checks a local model file before the long stages start, so a bad path fails in the first
+ * second. Remote models (and the default, chosen by hardware) are checked as they download.
+ */
 export async function checkModelInput(options: RunOptions): Promise<void> {
-  if (options.replay?.mode === 'replay' || options.model === 'demo') return;
-  await checkModelFile(options.model);
+  if (options.replay?.mode === 'replay' || options.model === 'demo' || options.model === '') return;
+  const source = parseModelSource(options.model, process.cwd());
+  if (source.kind === 'local') await checkModelFile(source.path);
 }

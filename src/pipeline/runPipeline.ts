@@ -1,19 +1,22 @@
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { RunOptions } from '../config/RunOptions.js';
 import { CoverageData } from '../coverage/CoverageData.js';
-import { buildPrompt } from '../generation/buildPrompt.js';
-import { extractCode } from '../generation/extractCode.js';
+import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
+import { type Generation, generateCandidates, repairCandidate } from '../generation/generateCandidates.js';
 import { selectTargets } from '../generation/selectTargets.js';
-import { detectTestLayout, placeTest, type TestPlacement } from '../generation/TestLayout.js';
-import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
+import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
+import type { TextProvider } from '../inference/TextProvider.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
 import type { CandidateRecord, CoverageFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
 import { JestRunner } from '../validation/JestRunner.js';
-import { judgeCandidate } from '../validation/judgeCandidate.js';
+import { type CandidateTest, reject } from '../validation/CandidateTest.js';
+import { judgeCoverageGain } from '../validation/judgeCoverageGain.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
+import { type ValidationSettings, validateCandidates } from '../validation/validateCandidates.js';
 import type { TestRunner, TestRunResult } from '../validation/TestRunner.js';
 import type { Logger } from './Logger.js';
 
@@ -34,19 +37,14 @@ export interface PipelineContext {
   /** Where scratch copies and runner output go (RUNNER_TEMP in the action). */
   tempDir: string;
   toolVersion: string;
+  /** Where accepted tests go besides the working tree: the PR branch's push credentials, an artifact uploader. */
+  delivery?: DeliverySettings;
 }
 
 /** The baseline suite is a whole-repository run, so it gets a longer limit than one candidate. */
 const BASELINE_TIMEOUT_FACTOR = 5;
-const PROGRESS_INTERVAL_MS = 10_000;
-
-interface Candidate {
-  target: string;
-  placement: TestPlacement;
-  generation?: GenerationResult;
-  error?: string;
-  code?: string;
-}
+/** Existing tests read for duplicate checks, in characters. */
+const EXISTING_TESTS_CAP = 4_000_000;
 
 /**
  * One run from a pull request to a report: pick targets, measure the baseline, generate a test
@@ -114,45 +112,67 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
 
     const layout = detectTestLayout(options.repoDir);
     const taken = new Set<string>();
-    const candidates: Candidate[] = targets.map((target) => {
+    const placements = targets.map((target) => {
       const placement = placeTest(options.repoDir, layout, target, taken);
       taken.add(placement.testFile);
       return { target, placement };
     });
 
     const generationStarted = Date.now();
-    await logger.group(`Generating ${candidates.length} test file(s)`, () =>
-      Promise.all(candidates.map((c, i) => generate(c, i, candidates.length, provider!, options, baseline.coverage, layout.existingTests, logger)))
+    const generations = await logger.group(`Generating ${placements.length} test file(s)`, () =>
+      generateCandidates(placements, provider!, { repoDir: options.repoDir, framework: runner.name, maxTokens: options.maxTokens, existingTests: layout.existingTests, baseline: baseline.coverage }, logger)
     );
     const generationMs = Date.now() - generationStarted;
 
-    let before = baseline.coverage;
-    let known = baseline.coverage;
-    const records: CandidateRecord[] = [];
-    await logger.group('Validating candidates in a scratch copy', async () => {
-      for (const c of candidates) {
-        const { record, coverage } = await validate(c, runner, scratch, workRoot, options, known, info.model);
-        before = before.withUnloadedFiles(coverage);
-        known = known.withUnloadedFiles(coverage);
-        if (record.status === 'accepted') known = known.merge(coverage);
-        logger.info(`  ${record.status} ${c.placement.testFile}${record.rejection ? ` (${record.rejection.stage}: ${record.rejection.reason})` : ''}`);
-        records.push(record);
-      }
-    });
+    const candidates = generations.map(toCandidate);
+    const settings: ValidationSettings = {
+      repeatRuns: options.repeatRuns,
+      maxRepairs: options.maxRepairs,
+      testTimeoutMs: options.testTimeoutMs,
+      workers: Math.max(1, Math.min(os.availableParallelism(), candidates.length)),
+      strategy: 'batched',
+      seed: shuffleSeed(ctx.pullRequest?.headSha)
+    };
+    const stats = await logger.group('Validating candidates in a scratch copy', async () =>
+      validateCandidates(
+        candidates,
+        {
+          runner,
+          scratch,
+          workRoot,
+          coverageFiles: targets,
+          existingTests: await readExistingTests(options.repoDir, layout.existingTests),
+          repair: (c, failure) => repairCandidate(generations.find((g) => g.target === c.target)!, c.code, failure, provider!, options.maxTokens, logger),
+          log: (m) => logger.info(m)
+        },
+        settings
+      )
+    );
+    report.validation = { ...stats, strategy: settings.strategy, seed: settings.seed, repeatRuns: settings.repeatRuns, maxRepairs: settings.maxRepairs };
 
+    const { before, known } = judgeCoverage(candidates, baseline.coverage);
     let after = known;
+    const records = candidates.map((c) => toRecord(c, generations, before, info.model));
+    for (const c of candidates.filter((x) => x.state === 'rejected')) await scratch.remove(c.testFile);
     if (records.some((r) => r.status === 'accepted')) {
       after = await logger.group('Final run: the suite with the accepted tests', () => confirmTogether(records, runner, scratch, workRoot, options, targets, warn));
     }
+    for (const r of records) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
     report.coverageBefore = before.lineFigures(targets);
     report.coverageAfter = after.withUnloadedFiles(before).lineFigures(targets);
     report.candidates = records;
     // A target the model produced no test file for is a candidate (with its reason), not a generated test.
     report.testsGenerated = records.filter((r) => r.rejection?.stage !== 'generation').length;
     report.testsAccepted = records.filter((r) => r.status === 'accepted').length;
-    report.inference = inferenceFigures(candidates, info, generationMs, loaded.demoNotice);
+    report.inference = inferenceFigures(generations, info, generationMs, loaded.demoNotice);
 
-    await deliver(records, scratch, options.repoDir, warn);
+    const accepted = await Promise.all(
+      records
+        .filter((r) => r.status === 'accepted')
+        .map(async (r) => ({ testFile: r.testFile, targetFile: r.targetFile, content: await readFile(path.join(scratch.dir, r.testFile), 'utf8') }))
+    );
+    const delivery = await deliverAcceptedTests(options.onAccepted, { ...ctx.delivery, repoDir: options.repoDir, tempDir: workRoot, tests: accepted, warn });
+    report.delivery = { requested: delivery.requested, mode: delivery.mode, files: delivery.artifact?.files ?? delivery.written, ...(delivery.committed ? { commit: delivery.committed } : {}), ...(delivery.artifact ? { artifact: delivery.artifact.name } : {}) };
   } finally {
     await provider?.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
     await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
@@ -161,105 +181,73 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   return finish(report, started, options.reportPath);
 }
 
-async function generate(
-  c: Candidate,
-  index: number,
-  total: number,
-  provider: TextProvider,
-  options: RunOptions,
-  baseline: CoverageData,
-  existingTests: readonly string[],
-  logger: Logger
-): Promise<void> {
-  const source = await readFile(path.join(options.repoDir, c.target), 'utf8');
-  const exampleFile = c.placement.siblingTest ?? existingTests[0];
-  const example = exampleFile ? { file: exampleFile, content: await readFile(path.join(options.repoDir, exampleFile), 'utf8').catch(() => '') } : undefined;
-  // ~3 characters per token is a safe floor for code; the answer's tokens are reserved.
-  const maxChars = Math.max(1000, (provider.info().contextSize - options.maxTokens) * 3);
-  const prompt = buildPrompt({ framework: 'jest', sourceFile: c.target, source, placement: c.placement, example, uncoveredLines: baseline.uncoveredLines(c.target), maxChars });
-  let tokens = 0;
-  let lastLog = Date.now();
-  const label = `[${index + 1}/${total}] ${c.target}`;
-  try {
-    c.generation = await provider.chat({
-      system: prompt.system,
-      user: prompt.user,
-      maxTokens: options.maxTokens,
-      temperature: 0,
-      target: c.target,
-      onText: () => {
-        tokens++;
-        if (Date.now() - lastLog >= PROGRESS_INTERVAL_MS) {
-          lastLog = Date.now();
-          logger.info(`  ${label}: ~${tokens} tokens so far…`);
-        }
-      }
-    });
-    const g = c.generation;
-    logger.info(`  ${label}: ${g.usage.completionTokens} tokens in ${(g.timings.generationMs / 1000).toFixed(1)} s (${g.timings.tokensPerSecond.toFixed(1)} tokens/s)${g.finishReason === 'length' ? ', cut at max-tokens' : ''}`);
-    c.code = extractCode(g.text);
-  } catch (error) {
-    c.error = (error as Error).message;
-    logger.warn(`${label}: generation failed: ${c.error}`);
-  }
+function toCandidate(g: Generation): CandidateTest {
+  const candidate: CandidateTest = { target: g.target, testFile: g.placement.testFile, code: g.code ?? '', attempts: g.answers.length, runs: 0, cases: [], state: 'pending' };
+  if (g.code === undefined) reject(candidate, 'generation', g.error ?? 'the answer held no test code');
+  return candidate;
 }
 
-async function validate(
-  c: Candidate,
-  runner: TestRunner,
-  scratch: ScratchCopy,
-  workRoot: string,
-  options: RunOptions,
-  known: CoverageData,
-  model: string
-): Promise<{ record: CandidateRecord; coverage: CoverageData }> {
-  const started = Date.now();
-  const record: CandidateRecord = {
+/**
+ * Stable candidates are judged in target order against what the suite and the candidates
+ * accepted before them already cover, so two tests covering the same lines are not both kept.
+ */
+function judgeCoverage(candidates: CandidateTest[], baseline: CoverageData): { before: CoverageData; known: CoverageData } {
+  let before = baseline;
+  let known = baseline;
+  for (const c of candidates) {
+    if (c.coverage) {
+      before = before.withUnloadedFiles(c.coverage);
+      known = known.withUnloadedFiles(c.coverage);
+    }
+  }
+  for (const c of candidates.filter((x) => x.state === 'stable')) {
+    const verdict = judgeCoverageGain(c.coverage ?? CoverageData.empty(), c.target, known);
+    if (verdict.accepted) known = known.merge(c.coverage!);
+    else reject(c, verdict.stage, verdict.reason);
+  }
+  return { before, known };
+}
+
+function toRecord(c: CandidateTest, generations: Generation[], before: CoverageData, model: string): CandidateRecord {
+  const answers = generations.find((g) => g.target === c.target)?.answers ?? [];
+  return {
     targetFile: c.target,
-    testFile: c.placement.testFile,
-    status: 'rejected',
-    testsPassed: 0,
-    testsFailed: 0,
-    coverageBefore: known.lineFigures([c.target]),
-    coverageAfter: known.lineFigures([c.target]),
-    promptTokens: c.generation?.usage.promptTokens ?? 0,
-    completionTokens: c.generation?.usage.completionTokens ?? 0,
-    generationMs: c.generation?.timings.generationMs ?? 0,
-    validationMs: 0,
-    provider: c.generation?.provider ?? 'local',
+    testFile: c.testFile,
+    status: c.state === 'stable' ? 'accepted' : 'rejected',
+    ...(c.rejection ? { rejection: c.rejection } : {}),
+    testsPassed: c.cases.filter((k) => k.verdict === 'kept').length,
+    testsFailed: c.cases.filter((k) => k.verdict === 'fails' || k.verdict === 'timeout' || k.verdict === 'flaky').length,
+    cases: c.cases,
+    attempts: c.attempts,
+    runs: c.runs,
+    coverageBefore: before.lineFigures([c.target]),
+    // What the file reaches next to the suite (for a rejected one: what it would have reached).
+    coverageAfter: (c.coverage ? before.merge(c.coverage) : before).lineFigures([c.target]),
+    promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0),
+    completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0),
+    generationMs: answers.reduce((n, a) => n + a.timings.generationMs, 0),
+    provider: answers[0]?.provider ?? 'local',
     model
   };
-  const done = (coverage: CoverageData) => {
-    record.validationMs = Date.now() - started;
-    return { record, coverage };
-  };
-  if (c.code === undefined) {
-    record.rejection = {
-      stage: 'generation',
-      reason: c.error ? `the model failed: ${c.error}` : `the answer held no test code${c.generation?.finishReason === 'length' ? ' (it was cut at max-tokens; raise max-tokens)' : ''}`
-    };
-    return done(CoverageData.empty());
+}
+
+/** Contents of the repository's existing tests, for duplicate checks; capped so a huge suite cannot flood memory. */
+async function readExistingTests(repoDir: string, files: readonly string[]): Promise<Array<{ file: string; code: string }>> {
+  const out: Array<{ file: string; code: string }> = [];
+  let bytes = 0;
+  for (const file of files) {
+    const code = await readFile(path.join(repoDir, file), 'utf8').catch(() => undefined);
+    if (code === undefined) continue;
+    bytes += code.length;
+    if (bytes > EXISTING_TESTS_CAP) break;
+    out.push({ file, code });
   }
-  await scratch.write(c.placement.testFile, c.code);
-  const run = await runTests(runner, scratch, workRoot, `candidate-${slug(c.target)}`, {
-    testFiles: [c.placement.testFile],
-    coverageFiles: [c.target],
-    timeoutMs: options.testTimeoutMs
-  });
-  const suite = run.suites.find((s) => s.file === c.placement.testFile);
-  record.testsPassed = suite?.tests.filter((t) => t.status === 'passed').length ?? 0;
-  record.testsFailed = suite?.tests.filter((t) => t.status === 'failed').length ?? 0;
-  const knownShaped = known.withUnloadedFiles(run.coverage);
-  record.coverageBefore = record.coverageAfter = knownShaped.lineFigures([c.target]);
-  const verdict = judgeCandidate(run, c.placement.testFile, c.target, knownShaped, options.testTimeoutMs);
-  if (verdict.accepted) {
-    record.status = 'accepted';
-    record.coverageAfter = knownShaped.merge(run.coverage).lineFigures([c.target]);
-  } else {
-    record.rejection = { stage: verdict.stage, reason: verdict.reason };
-    await scratch.remove(c.placement.testFile);
-  }
-  return done(run.coverage);
+  return out;
+}
+
+/** Same pull request head, same shuffled orders: a run can be repeated exactly. */
+function shuffleSeed(headSha: string | undefined): number {
+  return headSha && /^[0-9a-f]{8}/i.test(headSha) ? Number.parseInt(headSha.slice(0, 8), 16) % 1_000_000 : 1;
 }
 
 /**
@@ -291,23 +279,6 @@ async function confirmTogether(
   }
 }
 
-/** Writes accepted tests into the working tree; an existing file is never replaced. */
-async function deliver(records: CandidateRecord[], scratch: ScratchCopy, repoDir: string, warn: (m: string) => void): Promise<void> {
-  for (const r of records.filter((x) => x.status === 'accepted')) {
-    const content = await readFile(path.join(scratch.dir, r.testFile));
-    const target = path.join(repoDir, r.testFile);
-    await mkdir(path.dirname(target), { recursive: true });
-    try {
-      const handle = await open(target, 'wx');
-      await handle.writeFile(content);
-      await handle.close();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      warn(`${r.testFile} appeared in the working tree during the run; the generated test was not written over it.`);
-    }
-  }
-}
-
 async function runTests(
   runner: TestRunner,
   scratch: ScratchCopy,
@@ -320,9 +291,10 @@ async function runTests(
   return runner.run({ rootDir: scratch.dir, outputDir, ...request });
 }
 
-function inferenceFigures(candidates: Candidate[], info: ReturnType<TextProvider['info']>, generationMs: number, demoNotice?: string): InferenceFigures {
-  const promptTokens = candidates.reduce((n, c) => n + (c.generation?.usage.promptTokens ?? 0), 0);
-  const completionTokens = candidates.reduce((n, c) => n + (c.generation?.usage.completionTokens ?? 0), 0);
+function inferenceFigures(generations: Generation[], info: ReturnType<TextProvider['info']>, generationMs: number, demoNotice?: string): InferenceFigures {
+  const answers = generations.flatMap((g) => g.answers);
+  const promptTokens = answers.reduce((n, a) => n + a.usage.promptTokens, 0);
+  const completionTokens = answers.reduce((n, a) => n + a.usage.completionTokens, 0);
   return {
     provider: info.provider,
     model: info.model,

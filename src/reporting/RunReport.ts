@@ -12,10 +12,22 @@ export type RejectionStage =
   | 'compile' // the test file does not compile / the suite could not run
   | 'fails' // one or more test cases failed
   | 'no-tests' // the file ran but declared no test cases
+  | 'no-assertion' // its tests pass without asserting anything
+  | 'flaky' // passed once, then failed in repeated or shuffled runs
   | 'no-coverage-gain' // passed, but covers nothing the baseline did not
   | 'duplicate' // same content as another candidate or an existing test
   | 'timeout' // killed at the test time limit
   | 'suite-conflict'; // passes alone, fails alongside the repository's suite
+
+/** What became of one test case of a candidate file. */
+export type CaseVerdict = 'kept' | 'fails' | 'flaky' | 'no-assertion' | 'duplicate' | 'timeout' | 'skipped';
+
+export interface CaseRecord {
+  /** Full name as the runner reports it (describe titles and test title). */
+  name: string;
+  verdict: CaseVerdict;
+  reason?: string;
+}
 
 export interface CoverageFigures {
   /** Line coverage in percent (0-100), rounded to 2 decimals; null when nothing was measured. */
@@ -33,13 +45,19 @@ export interface CandidateRecord {
   rejection?: { stage: RejectionStage; reason: string };
   testsPassed: number;
   testsFailed: number;
+  /** Each test case the file had, and what became of it (pruned cases are gone from the written file). */
+  cases: CaseRecord[];
+  /** Model answers the file went through: 1 + repairs. */
+  attempts: number;
+  /** Runs of the file in the test runner, repetitions included. */
+  runs: number;
   /** Coverage of targetFile with the baseline suite alone, and with this candidate added. */
   coverageBefore: CoverageFigures;
   coverageAfter: CoverageFigures;
   promptTokens: number;
   completionTokens: number;
+  /** Model time for this file, repairs included. */
   generationMs: number;
-  validationMs: number;
   provider: string;
   model: string;
 }
@@ -64,6 +82,29 @@ export interface InferenceFigures {
   demoModelNotice?: string;
 }
 
+export interface DeliveryFigures {
+  /** on-accepted as asked, and what was done (write when a commit or upload was not possible). */
+  requested: 'write' | 'commit' | 'artifact';
+  mode: 'write' | 'commit' | 'artifact';
+  /** Repo-relative test files delivered. */
+  files: string[];
+  commit?: { sha: string; branch: string };
+  artifact?: string;
+}
+
+export interface ValidationFigures {
+  strategy: 'batched' | 'isolated';
+  /** Further runs each file had to pass, shuffled, after its first. */
+  repeatRuns: number;
+  maxRepairs: number;
+  /** Seed of the shuffled orders, so a run can be repeated. */
+  seed: number;
+  /** Test runner processes started, and file runs in them (repetitions included). */
+  processes: number;
+  fileRuns: number;
+  durationMs: number;
+}
+
 export interface RunReport {
   schemaVersion: 1;
   tool: { name: string; version: string };
@@ -82,5 +123,9 @@ export interface RunReport {
   testsGenerated: number;
   testsAccepted: number;
   inference: InferenceFigures;
+  /** Where accepted tests went; absent when nothing was generated. */
+  delivery?: DeliveryFigures;
+  /** How candidates were proven; absent when nothing was generated. */
+  validation?: ValidationFigures;
   warnings: string[];
 }

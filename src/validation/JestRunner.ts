@@ -58,13 +58,14 @@ export class JestRunner implements TestRunner {
       );
     }
     const env = testEnvironment(this.nodeOptions);
-    if (measure && request.perFileCoverage) {
+    if (request.testFiles) {
       await mkdir(perFileDir, { recursive: true });
-      const reporter = path.join(request.outputDir, 'aqe-coverage-by-test-file.cjs');
-      await writeFile(reporter, COVERAGE_BY_TEST_FILE_REPORTER);
+      const reporter = path.join(request.outputDir, 'aqe-per-test-file-reporter.cjs');
+      await writeFile(reporter, PER_TEST_FILE_REPORTER);
       // Only our reporter: the default one prints per-test progress nobody reads, into a capped buffer.
       args.push(`--reporters=${reporter}`);
-      env.AQE_COVERAGE_BY_TEST_FILE_DIR = perFileDir;
+      env.AQE_PER_TEST_FILE_DIR = perFileDir;
+      if (request.perFileCoverage) env.AQE_PER_TEST_FILE_COVERAGE = '1';
     }
     if (request.shuffleSeed !== undefined && this.capabilities.shuffle) args.push('--randomize', `--seed=${request.shuffleSeed}`);
     if (request.testCaseTimeoutMs !== undefined) args.push(`--testTimeout=${request.testCaseTimeoutMs}`);
@@ -83,18 +84,19 @@ export class JestRunner implements TestRunner {
       maxOutputBytes: 256 * 1024
     });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), request.rootDir);
-    const coverageByTestFile = measure && request.perFileCoverage ? await readCoverageByTestFile(perFileDir, request.rootDir) : undefined;
+    const perFile = request.testFiles ? await readPerTestFileRecords(perFileDir) : [];
+    const coverageByTestFile = measure && request.perFileCoverage ? await coverageByFile(perFile, request.rootDir) : undefined;
     const parsed = await readJestJson(resultFile, request.rootDir);
     if (!parsed) {
       const output = `${result.stderr}\n${result.stdout}`.trim();
+      // Files that finished before a time limit or crash still count: the reporter wrote them as they ended.
+      const finished = toOutcomes({ testResults: perFile.map((r) => r.result) }, request.rootDir);
       return {
         timedOut: result.timedOut,
         runnerError: result.timedOut
           ? `jest was stopped after ${Math.round(request.timeoutMs / 1000)} s (test-timeout)`
           : `jest produced no results (exit ${result.exitCode ?? result.signal}): ${tail(output, MESSAGE_CAP)}`,
-        suites: [],
-        passed: 0,
-        failed: 0,
+        ...finished,
         coverage,
         ...(coverageByTestFile ? { coverageByTestFile } : {}),
         durationMs: result.durationMs
@@ -128,6 +130,10 @@ async function readJestJson(file: string, rootDir: string): Promise<Pick<TestRun
   } catch {
     return undefined;
   }
+  return toOutcomes(json, rootDir);
+}
+
+function toOutcomes(json: JestJson, rootDir: string): Pick<TestRunResult, 'suites' | 'passed' | 'failed'> {
   const suites: SuiteOutcome[] = (json.testResults ?? []).map((suite) => {
     const tests = (suite.assertionResults ?? []).map((t) => ({
       name: t.fullName ?? t.title ?? '(unnamed)',
@@ -173,30 +179,57 @@ function testEnvironment(nodeOptions: string): NodeJS.ProcessEnv {
 }
 
 /**
- * A jest reporter (runs in jest's main process) that writes each test file's own istanbul
- * counters as soon as that file finishes, so a batch killed at its time limit still leaves the
- * coverage of every file that completed.
+ * A jest reporter (it runs in jest's main process) that writes each test file's result, in the
+ * shape of jest's --json output, and optionally its own istanbul counters, as soon as that file
+ * finishes. A batch killed at its time limit still leaves the results of every file that ended,
+ * and per-file counters are what lets one process judge many candidates.
  */
-const COVERAGE_BY_TEST_FILE_REPORTER = `'use strict';
+const PER_TEST_FILE_REPORTER = `'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-class AqeCoverageByTestFile {
-  constructor() { this.dir = process.env.AQE_COVERAGE_BY_TEST_FILE_DIR; this.n = 0; }
-  onTestResult(test, result) {
-    if (!this.dir || !result.coverage) return;
-    const file = path.join(this.dir, String(this.n++) + '.json');
-    fs.writeFileSync(file, JSON.stringify({ testFile: result.testFilePath, coverage: result.coverage }));
+class AqePerTestFile {
+  constructor() { this.dir = process.env.AQE_PER_TEST_FILE_DIR; this.coverage = process.env.AQE_PER_TEST_FILE_COVERAGE === '1'; this.n = 0; }
+  onTestResult(test, r) {
+    if (!this.dir) return;
+    const failed = r.numFailingTests > 0 || !!r.testExecError;
+    const result = {
+      name: r.testFilePath,
+      status: failed ? 'failed' : 'passed',
+      message: r.failureMessage || '',
+      testExecError: r.testExecError ? { message: r.testExecError.message } : undefined,
+      assertionResults: r.testResults
+    };
+    const record = { result, coverage: this.coverage ? r.coverage : undefined };
+    fs.writeFileSync(path.join(this.dir, String(this.n++) + '.json'), JSON.stringify(record));
   }
 }
-module.exports = AqeCoverageByTestFile;
+module.exports = AqePerTestFile;
 `;
 
-async function readCoverageByTestFile(dir: string, rootDir: string): Promise<Map<string, CoverageData>> {
-  const byFile = new Map<string, CoverageData>();
+type JestSuiteJson = NonNullable<JestJson['testResults']>[number];
+
+interface PerTestFileRecord {
+  result: JestSuiteJson;
+  coverage?: Record<string, unknown>;
+}
+
+async function readPerTestFileRecords(dir: string): Promise<PerTestFileRecord[]> {
   const entries = await readdir(dir).catch(() => [] as string[]);
+  const records: PerTestFileRecord[] = [];
   for (const entry of entries.filter((e) => e.endsWith('.json'))) {
-    const { testFile, coverage } = JSON.parse(await readFile(path.join(dir, entry), 'utf8')) as { testFile: string; coverage: Record<string, unknown> };
-    byFile.set(path.relative(rootDir, testFile).split(path.sep).join('/'), await CoverageData.fromTransformedIstanbulData(coverage, rootDir));
+    try {
+      records.push(JSON.parse(await readFile(path.join(dir, entry), 'utf8')) as PerTestFileRecord);
+    } catch {
+      // A record cut short by a kill at the time limit: that file did not finish.
+    }
+  }
+  return records;
+}
+
+async function coverageByFile(records: PerTestFileRecord[], rootDir: string): Promise<Map<string, CoverageData>> {
+  const byFile = new Map<string, CoverageData>();
+  for (const { result, coverage } of records) {
+    if (coverage) byFile.set(path.relative(rootDir, result.name).split(path.sep).join('/'), await CoverageData.fromTransformedIstanbulData(coverage, rootDir));
   }
   return byFile;
 }

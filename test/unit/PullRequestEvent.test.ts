@@ -116,13 +116,15 @@ describe('parsePullRequestPayload', () => {
       headSha: 'b'.repeat(40),
       baseRef: 'main',
       headRef: 'feature/discounts',
-      fromFork: false
+      fromFork: false,
+      headRepoFullName: 'acme/shop'
     });
   });
 
   it('detects a fork when the head repository differs from the base', () => {
     const info = parsePullRequestPayload(prPayload({ headFullName: 'contributor/shop' }), 'event.json');
     expect(info.fromFork).toBe(true);
+    expect(info.headRepoFullName).toBe('contributor/shop');
     expect(info.owner).toBe('acme');
     expect(info.repo).toBe('shop');
   });
@@ -131,6 +133,8 @@ describe('parsePullRequestPayload', () => {
     const payload = prPayload() as { pull_request: { head: { repo: unknown } } };
     payload.pull_request.head.repo = null;
     expect(parsePullRequestPayload(payload, 'e').fromFork).toBe(false);
+    // ...but it is not known to be this repository either, so nothing may be pushed to it.
+    expect(parsePullRequestPayload(payload, 'e')).not.toHaveProperty('headRepoFullName');
   });
 
   it('falls back to repository.full_name and the top-level number', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { InputError } from '../../src/config/InputError.js';
 import { GPU_OPTIONS, INPUT_DEFAULTS, parseBoolean, parseInteger, parseRunOptions, type RawInputs } from '../../src/config/RunOptions.js';
+import { DELIVERY_MODES } from '../../src/delivery/DeliveryMode.js';
 
 const ctx = { cwd: '/work/repo', tempDir: '/tmp/runner-temp' };
 
@@ -38,17 +39,22 @@ describe('parseRunOptions defaults', () => {
     expect(o).toEqual({
       repoDir: '/work/repo',
       model: '/work/repo/models/m.gguf',
+      modelSha256: '',
+      modelCache: 'auto',
       gpu: 'auto',
       maxParallel: 2,
       contextSize: 8192,
       maxTokens: 2048,
       threads: 0,
       testTimeoutMs: 120_000,
+      repeatRuns: 5,
+      maxRepairs: 1,
       reportPath: path.join('/tmp/runner-temp', 'aqe-report.json'),
       llamaRuntime: '',
       comment: true,
       baseRef: '',
-      replay: null
+      replay: null,
+      onAccepted: 'write'
     });
   });
 
@@ -114,26 +120,64 @@ describe('parseRunOptions paths', () => {
 });
 
 describe('parseRunOptions model validation', () => {
-  it.each([[{}], [{ model: '' }], [{ model: '   ' }]])('rejects a missing model (%j), naming the input', (raw) => {
-    const e = inputError(() => parse(raw as RawInputs));
-    expect(e.input).toBe('model');
-    expect(e.message).toMatch(/^Input "model": no model was given\./);
-    expect(e.message).toContain('"demo"');
+  it.each([[{}], [{ model: '' }], [{ model: '   ' }]])('leaves an empty model (%j) empty: chosen by hardware when the model loads', (raw) => {
+    expect(parse(raw as RawInputs).model).toBe('');
   });
 
-  it.each(['hf:Qwen/Qwen2.5-Coder-1.5B-GGUF', 'HF:org/model', 'https://example.com/m.gguf', 'http://example.com/m.gguf', 'HTTPS://x/y.gguf'])(
-    'rejects the remote model %s',
-    (model) => {
-      const e = inputError(() => parse({ model }));
-      expect(e.input).toBe('model');
-      expect(e.message).toContain(`"${model}" is a remote model`);
-      expect(e.message).toContain('local files only');
-      expect(e.message).toContain('Download the .gguf file');
-    }
-  );
+  it.each([
+    'hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF:Q5_K_M',
+    'HF:org/model-GGUF/model-Q8_0.gguf',
+    'hf:org/model-GGUF',
+    'https://example.com/models/m.gguf',
+    'http://127.0.0.1:8080/m.gguf'
+  ])('keeps the remote model %s as given', (model) => {
+    expect(parse({ model }).model).toBe(model);
+  });
+
+  it.each([
+    ['hf:owner', /does not name a Hugging Face repository as <owner>\/<repo>/],
+    ['http://example.com/m.gguf', /is a plain http:\/\/ URL/],
+    ['s3://bucket/m.gguf', /uses the unknown scheme "s3:"/],
+    ['https://example.com/models/', /does not name a \.gguf file/]
+  ])('rejects the malformed model %s, naming the input', (model, message) => {
+    const e = inputError(() => parse({ model }));
+    expect(e.input).toBe('model');
+    expect(e.message).toMatch(message);
+  });
 
   it('accepts a local file whose name merely contains "hf"', () => {
     expect(parse({ model: 'models/hf-model.gguf' }).model).toBe('/work/repo/models/hf-model.gguf');
+  });
+});
+
+describe('parseRunOptions model-sha256 and model-cache', () => {
+  const sha = 'ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789';
+
+  it('reads a sha256 in either case as lowercase hex', () => {
+    expect(parse({ model: 'hf:o/r:Q4_K_M', 'model-sha256': ` ${sha} ` }).modelSha256).toBe(sha.toLowerCase());
+    expect(parse({ model: 'm.gguf' }).modelSha256).toBe('');
+  });
+
+  it.each(['abc', `${sha}0`, `${sha.slice(0, 63)}g`, `sha256:${sha}`])('rejects %s as not a sha256', (text) => {
+    const e = inputError(() => parse({ model: 'm.gguf', 'model-sha256': text }));
+    expect(e.input).toBe('model-sha256');
+    expect(e.message).toMatch(/is not a sha256\. Give the 64 hex digits/);
+  });
+
+  it('rejects a sha256 for the demo model or for a model chosen by hardware', () => {
+    expect(inputError(() => parse({ model: 'demo', 'model-sha256': sha })).message).toMatch(/^Input "model-sha256": it cannot pin the demo model/);
+    expect(inputError(() => parse({ 'model-sha256': sha })).message).toMatch(/^Input "model-sha256": it is set but model is empty/);
+    expect(parse({ 'model-sha256': sha, 'replay-file': 'answers.jsonl' }).modelSha256).toBe(sha.toLowerCase());
+  });
+
+  it.each(['none', 'actions', 'tool-cache', 'auto', 'AUTO'])('accepts the model cache %s', (cache) => {
+    expect(parse({ model: 'demo', 'model-cache': cache }).modelCache).toBe(cache.toLowerCase());
+  });
+
+  it('defaults model-cache to auto and rejects unknown caches', () => {
+    expect(INPUT_DEFAULTS['model-cache']).toBe('auto');
+    const e = inputError(() => parse({ model: 'demo', 'model-cache': 'disk' }));
+    expect(e.message).toBe('Input "model-cache": "disk" is not a model cache option. Use one of: none, actions, tool-cache, auto.');
   });
 });
 
@@ -151,6 +195,24 @@ describe('parseRunOptions gpu', () => {
     const e = inputError(() => parse({ model: 'demo', gpu: 'rocm' }));
     expect(e.input).toBe('gpu');
     expect(e.message).toBe('Input "gpu": "rocm" is not a known GPU option. Use one of: auto, cuda, vulkan, metal, cpu.');
+  });
+});
+
+describe('parseRunOptions on-accepted', () => {
+  it.each(DELIVERY_MODES.map((m) => [m]))('accepts %s', (mode) => {
+    expect(parse({ model: 'demo', 'on-accepted': mode }).onAccepted).toBe(mode);
+  });
+
+  it('is case-insensitive and defaults to write', () => {
+    expect(parse({ model: 'demo', 'on-accepted': ' Commit ' }).onAccepted).toBe('commit');
+    expect(parse({ model: 'demo', 'on-accepted': '' }).onAccepted).toBe('write');
+    expect(INPUT_DEFAULTS['on-accepted']).toBe('write');
+  });
+
+  it.each(['push', 'upload', 'true'])('rejects %s, naming the input and the three modes', (mode) => {
+    const e = inputError(() => parse({ model: 'demo', 'on-accepted': mode }));
+    expect(e.input).toBe('on-accepted');
+    expect(e.message).toMatch(new RegExp(`^Input "on-accepted": "${mode}" is not a delivery mode\\. Use write .*, commit .*contents: write.* or artifact `));
   });
 });
 
@@ -172,10 +234,14 @@ describe('parseRunOptions numbers', () => {
     ['max-tokens', '16', 16],
     ['max-tokens', '131072', 131_072],
     ['threads', '0', 0],
-    ['threads', '1024', 1024]
+    ['threads', '1024', 1024],
+    ['repeat-runs', '0', 0],
+    ['repeat-runs', '50', 50],
+    ['max-repairs', '0', 0],
+    ['max-repairs', '10', 10]
   ] as const)('accepts the boundary %s=%s', (input, text, expected) => {
     const o = parse({ model: 'demo', [input]: text });
-    const key = { 'max-parallel': 'maxParallel', 'context-size': 'contextSize', 'max-tokens': 'maxTokens', threads: 'threads' }[input];
+    const key = { 'max-parallel': 'maxParallel', 'context-size': 'contextSize', 'max-tokens': 'maxTokens', threads: 'threads', 'repeat-runs': 'repeatRuns', 'max-repairs': 'maxRepairs' }[input];
     expect(o[key as 'maxParallel']).toBe(expected);
   });
 
@@ -192,7 +258,9 @@ describe('parseRunOptions numbers', () => {
     ['max-tokens', '15', 16, 131_072],
     ['threads', '1025', 0, 1024],
     ['test-timeout', '0', 1, 86_400],
-    ['test-timeout', '86401', 1, 86_400]
+    ['test-timeout', '86401', 1, 86_400],
+    ['repeat-runs', '51', 0, 50],
+    ['max-repairs', '11', 0, 10]
   ] as const)('rejects out-of-range %s=%s naming the input and the allowed range', (input, text, min, max) => {
     const e = inputError(() => parse({ model: 'demo', [input]: text }));
     expect(e.input).toBe(input);

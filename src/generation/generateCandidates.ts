@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CoverageData } from '../coverage/CoverageData.js';
+import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
+import type { Logger } from '../pipeline/Logger.js';
+import { buildPrompt, buildRepairPrompt, type Prompt } from './buildPrompt.js';
+import { extractCode } from './extractCode.js';
+import type { TestPlacement } from './TestLayout.js';
+
+/** One target's exchange with the model: the prompt, every answer (first, then repairs) and the code. */
+export interface Generation {
+  target: string;
+  placement: TestPlacement;
+  prompt?: Prompt;
+  answers: GenerationResult[];
+  /** Why the first answer produced no code (the model failed, or wrote none). */
+  error?: string;
+  code?: string;
+}
+
+export interface GenerationSettings {
+  repoDir: string;
+  framework: 'jest' | 'vitest';
+  maxTokens: number;
+  /** Existing tests of the repository, one of which is shown as the style to follow. */
+  existingTests: readonly string[];
+  baseline: CoverageData;
+}
+
+const PROGRESS_INTERVAL_MS = 10_000;
+/** Tokens the chat template wraps around the system and user messages. */
+const CHAT_TEMPLATE_TOKENS = 64;
+const MIN_PROMPT_CHARS = 1000;
+
+/**
+ * Asks the model for one test file per target, all at once: the provider queues them over its
+ * parallel sequences. Progress lines keep a long run from looking stalled.
+ */
+export async function generateCandidates(
+  placements: ReadonlyArray<{ target: string; placement: TestPlacement }>,
+  provider: TextProvider,
+  settings: GenerationSettings,
+  logger: Logger
+): Promise<Generation[]> {
+  return Promise.all(
+    placements.map(async ({ target, placement }, i) => {
+      const generation: Generation = { target, placement, answers: [] };
+      const label = `[${i + 1}/${placements.length}] ${target}`;
+      try {
+        generation.prompt = await promptFor(target, placement, provider, settings);
+        const answer = await ask(provider, generation.prompt, target, settings.maxTokens, label, logger);
+        generation.answers.push(answer);
+        generation.code = extractCode(answer.text);
+        if (generation.code === undefined) {
+          generation.error = `the answer held no test code${answer.finishReason === 'length' ? ' (it was cut at max-tokens; raise max-tokens)' : ''}`;
+        }
+      } catch (error) {
+        generation.error = `the model failed: ${(error as Error).message}`;
+        logger.warn(`${label}: generation failed: ${(error as Error).message}`);
+      }
+      return generation;
+    })
+  );
+}
+
+/** Asks the model to fix a failed file; the answer's code, or undefined when it wrote none. */
+export async function repairCandidate(generation: Generation, previousCode: string, failure: string, provider: TextProvider, maxTokens: number, logger: Logger): Promise<string | undefined> {
+  if (!generation.prompt) return undefined;
+  const prompt = buildRepairPrompt(generation.prompt, generation.placement.testFile, previousCode, failure);
+  const answer = await ask(provider, prompt, generation.target, maxTokens, `repair ${generation.target}`, logger);
+  generation.answers.push(answer);
+  return extractCode(answer.text);
+}
+
+async function promptFor(target: string, placement: TestPlacement, provider: TextProvider, settings: GenerationSettings): Promise<Prompt> {
+  const source = await readFile(path.join(settings.repoDir, target), 'utf8');
+  const exampleFile = placement.siblingTest ?? settings.existingTests[0];
+  const example = exampleFile ? { file: exampleFile, content: await readFile(path.join(settings.repoDir, exampleFile), 'utf8').catch(() => '') } : undefined;
+  const build = (maxChars: number): Prompt =>
+    buildPrompt({ framework: settings.framework, sourceFile: target, source, placement, example, uncoveredLines: settings.baseline.uncoveredLines(target), maxChars });
+  // The answer's tokens are reserved; the prompt gets the rest, less room for the chat template.
+  const budget = provider.info().contextSize - settings.maxTokens - CHAT_TEMPLATE_TOKENS;
+  // ~3 characters per token is typical for code; the real count under the model's tokenizer decides.
+  let maxChars = Math.max(MIN_PROMPT_CHARS, budget * 3);
+  let prompt = build(maxChars);
+  for (let i = 0; i < 3; i++) {
+    const tokens = provider.countTokens(`${prompt.system}\n${prompt.user}`);
+    if (tokens <= budget || maxChars <= MIN_PROMPT_CHARS) break;
+    maxChars = Math.max(MIN_PROMPT_CHARS, Math.floor((maxChars * budget * 0.95) / tokens));
+    prompt = build(maxChars);
+  }
+  return prompt;
+}
+
+async function ask(provider: TextProvider, prompt: Prompt, target: string, maxTokens: number, label: string, logger: Logger): Promise<GenerationResult> {
+  let tokens = 0;
+  let lastLog = Date.now();
+  const answer = await provider.chat({
+    system: prompt.system,
+    user: prompt.user,
+    maxTokens,
+    temperature: 0,
+    target,
+    onText: () => {
+      tokens++;
+      if (Date.now() - lastLog >= PROGRESS_INTERVAL_MS) {
+        lastLog = Date.now();
+        logger.info(`  ${label}: ~${tokens} tokens so far…`);
+      }
+    }
+  });
+  logger.info(
+    `  ${label}: ${answer.usage.completionTokens} tokens in ${(answer.timings.generationMs / 1000).toFixed(1)} s (${answer.timings.tokensPerSecond.toFixed(1)} tokens/s)${answer.finishReason === 'length' ? ', cut at max-tokens' : ''}`
+  );
+  return answer;
+}

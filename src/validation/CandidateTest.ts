@@ -1,0 +1,37 @@
+import type { CoverageData } from '../coverage/CoverageData.js';
+import type { CaseRecord, RejectionStage } from '../reporting/RunReport.js';
+
+export type { CaseRecord, CaseVerdict } from '../reporting/RunReport.js';
+
+/**
+ * A generated test file on its way through validation:
+ * pending (never ran, or repaired) → passing (passed once, failing cases pruned) → stable
+ * (passed every repetition, coverage measured) → accepted or rejected by the caller.
+ */
+export interface CandidateTest {
+  target: string;
+  /** Repo-relative path the file has in the scratch copy and would have in the repository. */
+  testFile: string;
+  code: string;
+  /** Model answers this file has been through: 1 + repairs. */
+  attempts: number;
+  /** Runs of this file in a test runner, repetitions included. */
+  runs: number;
+  cases: CaseRecord[];
+  state: 'pending' | 'passing' | 'stable' | 'rejected';
+  rejection?: { stage: RejectionStage; reason: string };
+  /** Coverage the file reaches on its own; set when stable. */
+  coverage?: CoverageData;
+}
+
+export function reject(candidate: CandidateTest, stage: RejectionStage, reason: string): void {
+  candidate.state = 'rejected';
+  candidate.rejection = { stage, reason };
+}
+
+/** Records a verdict for a case, replacing an earlier one (a kept case can later turn out flaky). */
+export function recordCase(candidate: CandidateTest, record: CaseRecord): void {
+  const i = candidate.cases.findIndex((c) => c.name === record.name);
+  if (i >= 0) candidate.cases[i] = record;
+  else candidate.cases.push(record);
+}

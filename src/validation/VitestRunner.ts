@@ -1,0 +1,394 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CoverageData } from '../coverage/CoverageData.js';
+import { runProcess } from '../process/runProcess.js';
+import { findInNodeModules } from '../repo/installedPackage.js';
+import { TestRunnerNotFoundError } from './JestRunner.js';
+import type { SuiteOutcome, TestCaseOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
+
+const MESSAGE_CAP = 4000;
+const VITEST_BIN = path.join('vitest', 'vitest.mjs');
+
+export type VitestCoverageProvider = 'istanbul' | 'v8';
+
+/**
+ * Runs the repository's own vitest (its version, its config) with a reporter of ours that records
+ * each test file's results, and istanbul coverage limited to the files under test. Paths in requests and results are relative to
+ * `request.rootDir`, the directory vitest runs in (the package that owns the tests), as with jest.
+ */
+export class VitestRunner implements TestRunner {
+  readonly name = 'vitest';
+  readonly capabilities: TestRunnerCapabilities;
+
+  private constructor(
+    private readonly vitestBin: string,
+    readonly version: string,
+    readonly coverageProvider: VitestCoverageProvider
+  ) {
+    // Per-file coverage taps the istanbul provider's per-file hand-over, verified on vitest 4; v8's
+    // raw data is not istanbul's. Shuffling (--sequence.shuffle --sequence.seed) is in every version.
+    this.capabilities = { perFileCoverage: majorVersion(version) >= 4 && coverageProvider === 'istanbul', shuffle: true };
+  }
+
+  /**
+   * Finds vitest installed for the package in `packageDir`: in its own node_modules or hoisted to
+   * a parent up to `repoDir` (workspaces). The coverage provider must be installed too; istanbul
+   * is preferred because it measures the same way jest does, v8 is the fallback.
+   */
+  static locate(packageDir: string, repoDir: string = packageDir): VitestRunner {
+    const bin = findInNodeModules(packageDir, VITEST_BIN, repoDir);
+    if (!bin) {
+      throw new TestRunnerNotFoundError(
+        `vitest is not installed for ${packageDir} (no node_modules/vitest there or in a parent up to ${repoDir}). Install the repository's dependencies before this step (for example \`npm ci\`), or set working-directory to the package that owns the tests.`
+      );
+    }
+    const realBin = realpathSync(bin);
+    const version = packageVersion(path.dirname(realBin));
+    if (!(majorVersion(version) >= 1)) {
+      throw new TestRunnerNotFoundError(`vitest ${version} in ${packageDir} is too old: aqe drives vitest 1.0 or later. Upgrade vitest (and its coverage provider) in the repository.`);
+    }
+    // vitest checks for its coverage provider from the project root and from its own location.
+    const installed = (name: string): boolean =>
+      findInNodeModules(packageDir, path.join(name, 'package.json'), repoDir) !== undefined ||
+      findInNodeModules(path.dirname(realBin), path.join(name, 'package.json')) !== undefined;
+    const provider: VitestCoverageProvider | undefined = installed('@vitest/coverage-istanbul') ? 'istanbul' : installed('@vitest/coverage-v8') ? 'v8' : undefined;
+    if (!provider) {
+      throw new TestRunnerNotFoundError(
+        `vitest in ${packageDir} has no coverage provider installed, and aqe needs coverage to judge tests. Add @vitest/coverage-istanbul@${version} (or @vitest/coverage-v8@${version}) to the package's devDependencies and install them before this step.`
+      );
+    }
+    return new VitestRunner(realBin, version, provider);
+  }
+
+  async run(request: TestRunRequest): Promise<TestRunResult> {
+    const rootDir = realDir(request.rootDir);
+    const outputDir = path.resolve(request.outputDir);
+    const recordsDir = path.join(outputDir, 'vitest-records');
+    const coverageDir = path.join(outputDir, 'coverage');
+    const reporter = path.join(outputDir, 'aqe-vitest-reporter.mjs');
+    await mkdir(recordsDir, { recursive: true });
+    await writeFile(reporter, RECORDING_REPORTER);
+    const perFileCoverage = request.perFileCoverage === true && request.coverageFiles.length > 0 && this.capabilities.perFileCoverage;
+    const env = testEnvironment();
+    env.AQE_VITEST_RECORDS_DIR = recordsDir;
+    if (perFileCoverage) env.AQE_VITEST_PER_FILE_COVERAGE = '1';
+    const result = await runProcess({
+      command: process.execPath,
+      args: [this.vitestBin, ...this.arguments(request, reporter, coverageDir, perFileCoverage)],
+      cwd: rootDir,
+      env,
+      timeoutMs: request.timeoutMs,
+      maxOutputBytes: 256 * 1024
+    });
+    const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
+    const records = await readRecords(recordsDir);
+    const coverageByTestFile = perFileCoverage ? await coverageByFile(records.coverage, rootDir) : undefined;
+    // Files that finished before a time limit or crash still count: the reporter wrote each as it ended.
+    const files = records.files.map((f) => toPosix(path.relative(rootDir, f.file)));
+    const unhandled = placeUnhandledErrors(records.unhandled ?? [], files, rootDir);
+    const suites = records.files.map((f, i) => toSuiteOutcome(f, files[i]!, unhandled.get(files[i]!) ?? []));
+    const outcome = { suites, passed: count(suites, 'passed'), failed: count(suites, 'failed'), coverage, ...(coverageByTestFile ? { coverageByTestFile } : {}), durationMs: result.durationMs };
+    if (result.timedOut || records.unhandled === undefined) {
+      const output = stripAnsi(`${result.stderr}\n${result.stdout}`.trim());
+      return {
+        ...outcome,
+        timedOut: result.timedOut,
+        runnerError: result.timedOut
+          ? `vitest was stopped after ${Math.round(request.timeoutMs / 1000)} s (test-timeout)`
+          : `vitest produced no results (exit ${result.exitCode ?? result.signal}): ${tail(output, MESSAGE_CAP)}`
+      };
+    }
+    return { ...outcome, timedOut: false };
+  }
+
+  private arguments(request: TestRunRequest, reporter: string, coverageDir: string, perFileCoverage: boolean): string[] {
+    const args = [
+      'run', // `run` never watches, whatever the config says
+      // Only our reporter: it writes each file's results as the file ends, with what the json
+      // reporter drops (error messages beside stacks, unhandled errors); nothing prints progress.
+      `--reporter=${reporter}`,
+      // No --passWithNoTests: in vitest it also passes a file that declares no test. A run that
+      // finds no test file still ends normally for our reporter, with no files.
+      '--silent', // the tests' console output has no reader
+      '--no-cache' // the results cache lives in node_modules, which may be linked to the user's
+    ];
+    if (versionAtLeast(this.version, 1, 4)) args.push('--includeTaskLocation');
+    if (request.coverageFiles.length > 0) {
+      args.push(
+        '--coverage.enabled',
+        `--coverage.provider=${this.coverageProvider}`,
+        '--coverage.reporter=json',
+        `--coverage.reportsDirectory=${coverageDir}`,
+        // The baseline suite may have failing tests of its own; its coverage still counts.
+        '--coverage.reportOnFailure',
+        // The repository's thresholds judge its whole suite; one candidate file would always miss them.
+        '--coverage.thresholds.100=false',
+        '--coverage.thresholds.autoUpdate=false',
+        ...['lines', 'functions', 'branches', 'statements'].map((k) => `--coverage.thresholds.${k}=0`),
+        ...request.coverageFiles.map((f) => `--coverage.include=${escapeGlob(f)}`)
+      );
+      // Coverage is handed over per worker run; isolation makes each run one test file.
+      if (perFileCoverage) args.push('--isolate');
+    } else {
+      args.push('--coverage.enabled=false');
+    }
+    if (request.shuffleSeed !== undefined) args.push('--sequence.shuffle', `--sequence.seed=${request.shuffleSeed}`);
+    if (request.testCaseTimeoutMs !== undefined) {
+      args.push(`--testTimeout=${request.testCaseTimeoutMs}`, `--hookTimeout=${request.testCaseTimeoutMs}`);
+    }
+    if (request.workers !== undefined) {
+      args.push(`--maxWorkers=${request.workers}`);
+      // vitest 1-3 also have minWorkers, and refuse a maximum below a configured minimum; 4 dropped it.
+      if (majorVersion(this.version) < 4) args.push('--minWorkers=1');
+    }
+    // Filters match file paths by substring, so a repo-relative path selects that file (and any
+    // other test file whose path contains it whole).
+    if (request.testFiles) args.push(...request.testFiles);
+    return args;
+  }
+}
+
+/**
+ * A vitest reporter (it runs in vitest's main process; vitest 1-4) that writes one record per test
+ * file as soon as the file ends, the run's unhandled errors when it ends, and, when asked, the raw
+ * istanbul counters each test file's run handed to the coverage provider.
+ */
+const RECORDING_REPORTER = `import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const dir = process.env.AQE_VITEST_RECORDS_DIR;
+const perFileCoverage = process.env.AQE_VITEST_PER_FILE_COVERAGE === '1';
+const errorsOf = (task) => (task.result?.errors ?? []).map((e) => ({ name: e?.name, message: e?.message, stack: e?.stack, diff: e?.diff }));
+
+function fileRecord(file) {
+  const record = { file: file.filepath, state: file.result?.state, errors: errorsOf(file), suiteErrors: [], tests: [] };
+  const walk = (task, ancestors) => {
+    for (const child of task.tasks ?? []) {
+      if (child.type === 'suite') {
+        const errors = errorsOf(child);
+        if (errors.length > 0) record.suiteErrors.push({ suite: [...ancestors, child.name].join(' '), errors });
+        walk(child, [...ancestors, child.name]);
+      } else {
+        record.tests.push({ title: child.name, ancestors, state: child.result?.state, mode: child.mode, errors: errorsOf(child), line: child.location?.line });
+      }
+    }
+  };
+  walk(file, []);
+  return record;
+}
+
+export default class AqeRecordingReporter {
+  written = new Set();
+  n = 0;
+  ended = false;
+
+  onInit(vitest) {
+    const provider = vitest.coverageProvider;
+    if (!perFileCoverage || !provider || typeof provider.onAfterSuiteRun !== 'function') return;
+    const handOver = provider.onAfterSuiteRun.bind(provider);
+    let k = 0;
+    provider.onAfterSuiteRun = (meta) => {
+      if (meta?.coverage && Array.isArray(meta.testFiles)) {
+        writeFileSync(path.join(dir, 'coverage-' + k++ + '.json'), JSON.stringify({ testFiles: meta.testFiles, coverage: meta.coverage }));
+      }
+      return handOver(meta);
+    };
+  }
+
+  write(file) {
+    if (!file || this.written.has(file.filepath)) return;
+    this.written.add(file.filepath);
+    writeFileSync(path.join(dir, 'file-' + this.n++ + '.json'), JSON.stringify(fileRecord(file)));
+  }
+
+  end(files, errors) {
+    if (this.ended) return;
+    this.ended = true;
+    for (const file of files ?? []) this.write(file);
+    const unhandled = (errors ?? []).map((e) => ({ name: e?.name, message: e?.message, stack: e?.stack, testPath: e?.VITEST_TEST_PATH, testName: e?.VITEST_TEST_NAME }));
+    writeFileSync(path.join(dir, 'unhandled.json'), JSON.stringify(unhandled));
+  }
+
+  // vitest 3 and 4
+  onTestModuleEnd(testModule) {
+    this.write(testModule?.task);
+  }
+  onTestRunEnd(testModules, unhandledErrors) {
+    this.end((testModules ?? []).map((m) => m?.task), unhandledErrors);
+  }
+  // vitest 1 and 2 (3 calls both; the first wins)
+  onFinished(files, errors) {
+    this.end(files, errors);
+  }
+}
+`;
+
+interface RecordedError {
+  name?: string;
+  message?: string;
+  stack?: string;
+  diff?: string;
+}
+
+interface FileRecord {
+  file: string;
+  state?: string;
+  errors: RecordedError[];
+  suiteErrors: Array<{ suite: string; errors: RecordedError[] }>;
+  tests: Array<{ title: string; ancestors: string[]; state?: string; mode?: string; errors: RecordedError[]; line?: number }>;
+}
+
+interface UnhandledRecord extends RecordedError {
+  /** The test file vitest attributes the error to (relative to its root), when it knows. */
+  testPath?: string;
+  testName?: string;
+}
+
+interface Records {
+  files: FileRecord[];
+  /** Undefined when the run did not reach its end (killed, crashed, or failed before running tests). */
+  unhandled?: UnhandledRecord[];
+  coverage: Array<{ testFiles: string[]; coverage: Record<string, unknown> }>;
+}
+
+async function readRecords(dir: string): Promise<Records> {
+  const records: Records = { files: [], coverage: [] };
+  const entries = (await readdir(dir).catch(() => [] as string[])).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  for (const entry of entries) {
+    let data: unknown;
+    try {
+      data = JSON.parse(await readFile(path.join(dir, entry), 'utf8'));
+    } catch {
+      continue; // a record cut short by a kill at the time limit: that file did not finish
+    }
+    if (entry === 'unhandled.json') records.unhandled = data as UnhandledRecord[];
+    else if (entry.startsWith('file-')) records.files.push(data as FileRecord);
+    else if (entry.startsWith('coverage-')) records.coverage.push(data as Records['coverage'][number]);
+  }
+  return records;
+}
+
+function toSuiteOutcome(record: FileRecord, file: string, unhandled: readonly UnhandledRecord[]): SuiteOutcome {
+  const tests: TestCaseOutcome[] = record.tests.map((t) => ({
+    name: [...t.ancestors, t.title].join(' '),
+    title: t.title,
+    ancestors: t.ancestors,
+    ...(t.line !== undefined ? { line: t.line } : {}),
+    status: t.state === 'pass' ? 'passed' : t.state === 'fail' ? 'failed' : 'skipped',
+    failureMessage: tail(t.errors.map(describeError).join('\n\n'), MESSAGE_CAP)
+  }));
+  const messages = [
+    ...record.errors.map(describeError),
+    ...record.suiteErrors.flatMap((s) => s.errors.map((e) => `In "${s.suite}": ${describeError(e)}`)),
+    ...unhandled.map((e) => `Unhandled ${describeError(e)}${e.testName ? `\n(thrown while or after "${e.testName}" ran)` : ''}`)
+  ];
+  const ran = tests.some((t) => t.status !== 'skipped');
+  const failed = record.state === 'fail' || messages.length > 0 || tests.some((t) => t.status === 'failed');
+  return {
+    file,
+    // A file that failed to import or transform, or declares no test, has no test that ran.
+    status: failed && !ran ? 'error' : failed ? 'failed' : 'passed',
+    message: tail(messages.join('\n\n'), MESSAGE_CAP),
+    tests
+  };
+}
+
+/**
+ * Unhandled errors (a timer that throws after its test ended, a rejection nobody awaited) fail
+ * the file vitest attributes them to, as a failing afterAll does: the suite is 'failed' though
+ * its tests passed. One vitest cannot place goes to the run's only file; with several files it
+ * blames none of them.
+ */
+function placeUnhandledErrors(errors: readonly UnhandledRecord[], files: readonly string[], rootDir: string): Map<string, UnhandledRecord[]> {
+  const placed = new Map<string, UnhandledRecord[]>();
+  for (const error of errors) {
+    const own = error.testPath === undefined ? undefined : toPosix(path.relative(rootDir, path.resolve(rootDir, error.testPath)));
+    const file = own !== undefined && files.includes(own) ? own : files.length === 1 ? files[0] : undefined;
+    if (file !== undefined) placed.set(file, [...(placed.get(file) ?? []), error]);
+  }
+  return placed;
+}
+
+async function coverageByFile(records: Records['coverage'], rootDir: string): Promise<Map<string, CoverageData>> {
+  const byFile = new Map<string, CoverageData>();
+  for (const { testFiles, coverage } of records) {
+    // A hand-over for several files at once (isolation off) cannot be split between them.
+    if (testFiles.length !== 1) continue;
+    byFile.set(toPosix(path.relative(rootDir, path.resolve(rootDir, testFiles[0]!))), await CoverageData.fromTransformedIstanbulData(coverage, rootDir));
+  }
+  return byFile;
+}
+
+/**
+ * "Name: message", the diff of an assertion, then the stack's frames. vitest's own stack may
+ * start with a placeholder instead of the message (a test timeout's does), so the message is
+ * never taken from the stack.
+ */
+function describeError(error: RecordedError): string {
+  const head = `${error.name ?? 'Error'}: ${error.message ?? ''}`.trim();
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 8)
+    .join('\n');
+  return stripAnsi([head, error.diff, frames].filter((part) => part !== undefined && part !== '').join('\n'));
+}
+
+function count(suites: readonly SuiteOutcome[], status: TestCaseOutcome['status']): number {
+  return suites.reduce((n, s) => n + s.tests.filter((t) => t.status === status).length, 0);
+}
+
+function testEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+  // Our own runtime's settings (including those of a jest or vitest that may be running us) must not leak in.
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('JEST_') || key.startsWith('INPUT_') || key.startsWith('VITEST')) delete env[key];
+  }
+  delete env.NODE_OPTIONS;
+  // vitest sets NODE_ENV=test itself when it is unset.
+  delete env.NODE_ENV;
+  return env;
+}
+
+function packageVersion(packageDir: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+function escapeGlob(file: string): string {
+  return file.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`);
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/');
+}
+
+function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+}
+
+function tail(text: string, max: number): string {
+  return text.length <= max ? text : `…${text.slice(text.length - max)}`;
+}
+
+function majorVersion(version: string): number {
+  return Number(version.split('.')[0]);
+}
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [ma = 0, mi = 0] = version.split('.').map(Number);
+  return ma > major || (ma === major && mi >= minor);
+}
