@@ -43,6 +43,7 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       logger,
       tempDir,
       toolVersion: TOOL_VERSION,
+      analysisSearchDirs: [actionDir],
       delivery: {
         pullRequest: pr,
         token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',

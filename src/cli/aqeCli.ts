@@ -155,6 +155,7 @@ async function runLocally(raw: RawInputs, tempDir: string, repository: string, h
     logger: consoleLogger,
     tempDir,
     toolVersion: TOOL_VERSION,
+    analysisSearchDirs: [packageRoot()],
     delivery: cliDeliverySettings(artifactDir, tempDir),
     loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir, ...userModelCache() }, consoleLogger)
   });

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import libCoverage from 'istanbul-lib-coverage';
 import libSourceMaps from 'istanbul-lib-source-maps';
 import type { CoverageMap, CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage';
 import type { CoverageFigures } from '../reporting/RunReport.js';
+import { repoRelativePath } from './repoRelativePath.js';
 
 /**
  * Istanbul per-file coverage keyed by repo-relative path. Test runs happen in scratch copies at
@@ -34,7 +34,7 @@ export class CoverageData {
     const rekeyed: CoverageMapData = {};
     for (const [key, data] of Object.entries(raw)) {
       const fileData = data as FileCoverageData;
-      const rel = toRepoRelative(fileData.path ?? key, rootDir);
+      const rel = repoRelativePath(fileData.path ?? key, rootDir);
       rekeyed[rel] = { ...fileData, path: rel };
     }
     return new CoverageData(libCoverage.createCoverageMap(rekeyed));
@@ -49,6 +49,16 @@ export class CoverageData {
     const store = libSourceMaps.createSourceMapStore();
     const mapped = await store.transformCoverage(libCoverage.createCoverageMap(raw as CoverageMapData));
     return CoverageData.fromIstanbulData(JSON.parse(JSON.stringify(mapped.toJSON())) as Record<string, unknown>, rootDir);
+  }
+
+  /**
+   * Coverage from istanbul file data already keyed by repo-relative path (forward slashes), as
+   * the lcov and Cobertura readers build it. Each entry's `path` is set to its key.
+   */
+  static fromFileCoverage(files: Readonly<Record<string, FileCoverageData>>): CoverageData {
+    const data: CoverageMapData = {};
+    for (const [file, fileData] of Object.entries(files)) data[file] = { ...fileData, path: file };
+    return new CoverageData(libCoverage.createCoverageMap(data));
   }
 
   /**
@@ -72,6 +82,11 @@ export class CoverageData {
 
   files(): string[] {
     return this.map.files();
+  }
+
+  /** The data as coverage-final.json holds it, keyed repo-relative; a copy, safe to change. */
+  toIstanbulJson(): CoverageMapData {
+    return this.plainData();
   }
 
   /** A new CoverageData with the hits of both (same instrumentation is assumed per file). */
@@ -106,6 +121,41 @@ export class CoverageData {
     };
   }
 
+  /**
+   * Hits per executable line of `file`: a line is executable when at least one statement starts
+   * on it, and its hits are the most any of those statements got (istanbul's line coverage, the
+   * lines lcov's DA records list). Empty when the file was never loaded.
+   */
+  /**
+   * Covered and total branch arms of `file`, limited to branches that start on one of `lines`
+   * when given (the changed lines of a pull request).
+   */
+  branchArms(file: string, lines?: ReadonlySet<number>): { covered: number; total: number } {
+    if (!this.map.files().includes(file)) return { covered: 0, total: 0 };
+    const data = this.map.fileCoverageFor(file).data;
+    let covered = 0;
+    let total = 0;
+    for (const [id, branch] of Object.entries(data.branchMap)) {
+      const line = branch.loc?.start.line ?? branch.locations?.[0]?.start.line;
+      if (lines && (line === undefined || !lines.has(line))) continue;
+      for (const hits of data.b[id] ?? []) {
+        total++;
+        if (hits > 0) covered++;
+      }
+    }
+    return { covered, total };
+  }
+
+  lineHits(file: string): Map<number, number> {
+    if (!this.map.files().includes(file)) return new Map();
+    const lines = this.map.fileCoverageFor(file).getLineCoverage();
+    return new Map(
+      Object.entries(lines)
+        .map(([line, hits]): [number, number] => [Number(line), hits])
+        .sort(([a], [b]) => a - b)
+    );
+  }
+
   /** Line numbers of `file` that no test executed. */
   uncoveredLines(file: string): number[] {
     if (!this.map.files().includes(file)) return [];
@@ -122,11 +172,6 @@ export interface FileCounts {
   totalLines: number;
   coveredBranches: number;
   totalBranches: number;
-}
-
-function toRepoRelative(file: string, rootDir: string): string {
-  const rel = path.isAbsolute(file) ? path.relative(rootDir, file) : file;
-  return rel.split(path.sep).join('/');
 }
 
 function zeroHits(data: FileCoverageData): FileCoverageData {

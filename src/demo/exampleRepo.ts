@@ -15,8 +15,9 @@ const AUTHOR = ['-c', 'user.name=aqe demo', '-c', 'user.email=demo@aqe.invalid',
 
 /**
  * Lays out an example repository as a pull request: the example is committed as the base, its
- * patch as the head. Its test dependencies (jest, ts-jest, typescript) come from this package's
- * own node_modules, linked in, so the demo needs no network.
+ * patch as the head. Its test dependencies (jest, ts-jest, vitest, typescript) come from this
+ * package's own node_modules, linked in, so the demo needs no network. One link at the root also
+ * serves workspace packages (examples/monorepo): they resolve it like a hoisted install.
  */
 export async function prepareExamplePullRequest(targetDir: string, example = 'ts-lib'): Promise<ExamplePullRequest> {
   const source = path.join(examplesDir(), example);

@@ -7,7 +7,12 @@ export interface PromptInput {
   placement: TestPlacement;
   /** An existing test of the repository, shown as the style to follow. */
   example?: { file: string; content: string };
+  /** Lines to cover first: the changed lines no test reaches (or all uncovered lines when changes are unknown). */
   uncoveredLines: readonly number[];
+  /** Exported functions and methods the pull request changed, with how branchy each is. */
+  changedUnits?: ReadonlyArray<{ name: string; signature: string; complexity: number }>;
+  /** Signatures of what the file imports from the repository, so tests can build their inputs. */
+  importSignatures?: string;
   /** Largest prompt the model's context leaves room for, in characters. */
   maxChars: number;
 }
@@ -26,7 +31,8 @@ const SYSTEM = [
 
 /**
  * The request for one source file. Parts are added in order of value and the least valuable
- * (the style example, then the tail of the source) are cut first when the context is small.
+ * (the style example, then the imported signatures, then the tail of the source) are cut first
+ * when the context is small.
  */
 export function buildPrompt(input: PromptInput): Prompt {
   const { placement } = input;
@@ -36,20 +42,29 @@ export function buildPrompt(input: PromptInput): Prompt {
     input.uncoveredLines.length > 0
       ? `These lines are not covered by the existing tests; cover them first: ${compressRanges(input.uncoveredLines)}.`
       : 'Cover every exported function, including error paths and edge cases.',
+    ...(input.changedUnits && input.changedUnits.length > 0
+      ? [
+          `The pull request changed: ${input.changedUnits.map((u) => `\`${u.name}\``).join(', ')}. Test each of them, one case per branch${input.changedUnits.some((u) => u.complexity > 1) ? ' (complexity in brackets below)' : ''}:`,
+          ...input.changedUnits.map((u) => `- ${u.signature}${u.complexity > 1 ? ` [${u.complexity}]` : ''}`)
+        ]
+      : []),
     importAdvice(input)
   ].join('\n');
   const sourceBlock = (text: string): string => `\nSource of \`${input.sourceFile}\`:\n\`\`\`${fenceLang(input.sourceFile)}\n${text}\n\`\`\`\n`;
   const exampleBlock = input.example
     ? `\nAn existing test in this repository (\`${input.example.file}\`), for style:\n\`\`\`${fenceLang(input.example.file)}\n${input.example.content}\n\`\`\`\n`
     : '';
+  const importsBlock = input.importSignatures ? `\nSignatures of what it imports from the repository:\n\`\`\`ts\n${input.importSignatures}\n\`\`\`\n` : '';
   const budget = input.maxChars - SYSTEM.length - header.length;
   let source = input.source;
   let example = exampleBlock;
-  if (sourceBlock(source).length + example.length > budget) example = '';
+  let imports = importsBlock;
+  if (sourceBlock(source).length + imports.length + example.length > budget) example = '';
+  if (sourceBlock(source).length + imports.length > budget) imports = '';
   if (sourceBlock(source).length > budget) {
     source = `${source.slice(0, Math.max(0, budget - 200))}\n// … (truncated to fit the model's context)`;
   }
-  return { system: SYSTEM, user: `${header}\n${sourceBlock(source)}${example}` };
+  return { system: SYSTEM, user: `${header}\n${sourceBlock(source)}${imports}${example}` };
 }
 
 /**

@@ -18,6 +18,14 @@ export interface Generation {
   code?: string;
 }
 
+/** What the prompt for one target concentrates on. */
+export interface TargetFocus {
+  /** Lines to cover first: changed lines no test reaches, or every uncovered line when the changes are unknown. */
+  uncoveredLines: number[];
+  changedUnits?: Array<{ name: string; signature: string; complexity: number }>;
+  importSignatures?: string;
+}
+
 export interface GenerationSettings {
   repoDir: string;
   framework: 'jest' | 'vitest';
@@ -28,8 +36,6 @@ export interface GenerationSettings {
 }
 
 const PROGRESS_INTERVAL_MS = 10_000;
-/** Tokens the chat template wraps around the system and user messages. */
-const CHAT_TEMPLATE_TOKENS = 64;
 const MIN_PROMPT_CHARS = 1000;
 
 /**
@@ -37,17 +43,17 @@ const MIN_PROMPT_CHARS = 1000;
  * parallel sequences. Progress lines keep a long run from looking stalled.
  */
 export async function generateCandidates(
-  placements: ReadonlyArray<{ target: string; placement: TestPlacement }>,
+  placements: ReadonlyArray<{ target: string; placement: TestPlacement; focus?: TargetFocus }>,
   provider: TextProvider,
   settings: GenerationSettings,
   logger: Logger
 ): Promise<Generation[]> {
   return Promise.all(
-    placements.map(async ({ target, placement }, i) => {
+    placements.map(async ({ target, placement, focus }, i) => {
       const generation: Generation = { target, placement, answers: [] };
       const label = `[${i + 1}/${placements.length}] ${target}`;
       try {
-        generation.prompt = await promptFor(target, placement, provider, settings);
+        generation.prompt = await promptFor(target, placement, focus, provider, settings);
         const answer = await ask(provider, generation.prompt, target, settings.maxTokens, label, logger);
         generation.answers.push(answer);
         generation.code = extractCode(answer.text);
@@ -72,21 +78,34 @@ export async function repairCandidate(generation: Generation, previousCode: stri
   return extractCode(answer.text);
 }
 
-async function promptFor(target: string, placement: TestPlacement, provider: TextProvider, settings: GenerationSettings): Promise<Prompt> {
+async function promptFor(target: string, placement: TestPlacement, focus: TargetFocus | undefined, provider: TextProvider, settings: GenerationSettings): Promise<Prompt> {
   const source = await readFile(path.join(settings.repoDir, target), 'utf8');
   const exampleFile = placement.siblingTest ?? settings.existingTests[0];
   const example = exampleFile ? { file: exampleFile, content: await readFile(path.join(settings.repoDir, exampleFile), 'utf8').catch(() => '') } : undefined;
   const build = (maxChars: number): Prompt =>
-    buildPrompt({ framework: settings.framework, sourceFile: target, source, placement, example, uncoveredLines: settings.baseline.uncoveredLines(target), maxChars });
-  // The answer's tokens are reserved; the prompt gets the rest, less room for the chat template.
-  const budget = provider.info().contextSize - settings.maxTokens - CHAT_TEMPLATE_TOKENS;
-  // ~3 characters per token is typical for code; the real count under the model's tokenizer decides.
-  let maxChars = Math.max(MIN_PROMPT_CHARS, budget * 3);
+    buildPrompt({
+      framework: settings.framework,
+      sourceFile: target,
+      source,
+      placement,
+      example,
+      uncoveredLines: focus?.uncoveredLines ?? settings.baseline.uncoveredLines(target),
+      ...(focus?.changedUnits ? { changedUnits: focus.changedUnits } : {}),
+      ...(focus?.importSignatures ? { importSignatures: focus.importSignatures } : {}),
+      maxChars
+    });
+  // The answer's tokens are reserved; the prompt, chat template included, gets the rest.
+  const budget = provider.info().contextSize - settings.maxTokens;
+  // Code runs 3-4 characters per token; the floor of 2.5 nearly always fits at once, so the prompt does not
+  // depend on the tokenizer and a replay (which has none) rebuilds it exactly. The real count is the guard.
+  let maxChars = Math.max(MIN_PROMPT_CHARS, Math.floor(budget * 2.5));
   let prompt = build(maxChars);
   for (let i = 0; i < 3; i++) {
-    const tokens = provider.countTokens(`${prompt.system}\n${prompt.user}`);
+    const tokens = provider.countPromptTokens({ system: prompt.system, user: prompt.user, maxTokens: settings.maxTokens });
     if (tokens <= budget || maxChars <= MIN_PROMPT_CHARS) break;
-    maxChars = Math.max(MIN_PROMPT_CHARS, Math.floor((maxChars * budget * 0.95) / tokens));
+    // Scaled from the prompt as built (it may be far below maxChars), by this tokenizer's own ratio.
+    const chars = prompt.system.length + prompt.user.length;
+    maxChars = Math.max(MIN_PROMPT_CHARS, Math.floor((Math.min(maxChars, chars) * budget * 0.95) / tokens));
     prompt = build(maxChars);
   }
   return prompt;

@@ -1,11 +1,45 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  GbnfJsonSchema,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaGrammar,
+  LlamaJsonSchemaGrammar,
+  LlamaModel,
+  Token
+} from 'node-llama-cpp';
 import type { GpuOption } from '../config/RunOptions.js';
-import { ModelLoadError, OutOfMemoryError, ProviderUnavailableError } from './errors.js';
+import {
+  ContextOverflowError,
+  GenerationAbortedError,
+  InferenceError,
+  InvalidJsonOutputError,
+  ModelLoadError,
+  OutOfMemoryError,
+  ProviderUnavailableError,
+  UnsupportedJsonSchemaError
+} from './errors.js';
 import type { NodeLlamaCppModule } from './nodeLlamaCppRuntime.js';
 import { SequencePool } from './SequencePool.js';
-import type { ChatRequest, GenerationResult, ProviderInfo, TextProvider } from './TextProvider.js';
+import { streamGeneration } from './streamGeneration.js';
+import {
+  isCompletionRequest,
+  type ChatRequest,
+  type CompletionRequest,
+  type EmbeddingResult,
+  type EmbedOptions,
+  type GenerationResult,
+  type JsonSchema,
+  type ProviderInfo,
+  type TextProvider,
+  type TextRequest,
+  type TextStream
+} from './TextProvider.js';
 
 export interface LocalProviderOptions {
   runtime: NodeLlamaCppModule;
@@ -21,12 +55,40 @@ export interface LocalProviderOptions {
   warn?: (message: string) => void;
 }
 
+/** A compiled JSON-schema grammar; `parse` checks text against the schema. */
+type AnyJsonSchemaGrammar = LlamaGrammar & Pick<LlamaJsonSchemaGrammar<GbnfJsonSchema>, 'parse'>;
+
+/** What one generation on a sequence ended with, chat or completion alike. */
+interface SequenceOutcome {
+  text: string;
+  stopReason: 'eogToken' | 'stopGenerationTrigger' | 'customStopTrigger' | 'functionCalls' | 'maxTokens' | 'abort';
+  customStopTrigger?: readonly (string | Token)[];
+}
+
+interface SequenceGenerationOptions {
+  maxTokens: number;
+  temperature: number;
+  seed?: number;
+  signal?: AbortSignal;
+  stopOnAbortSignal: true;
+  onToken: () => void;
+  onTextChunk?: (chunk: string) => void;
+  grammar?: LlamaGrammar;
+  customStopTriggers?: string[];
+}
+
 /**
  * llama.cpp in this process: the model is loaded once, one context holds `maxParallel`
  * sequences, and requests queue for a free sequence so several files generate at once.
  */
 export class LocalLlamaProvider implements TextProvider {
   private readonly pool: SequencePool<LlamaContextSequence>;
+  /** Compiled grammars by schema JSON: compiling one takes longer than a short generation. */
+  private readonly grammars = new Map<string, Promise<AnyJsonSchemaGrammar>>();
+  /** Created on the first embed() only: most runs never embed, and it costs a second KV cache. */
+  private embeddingContext?: Promise<LlamaEmbeddingContext>;
+  /** embed() calls run one after another (the embedding context has one sequence). */
+  private embeddings: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly llama: Llama,
@@ -74,15 +136,18 @@ export class LocalLlamaProvider implements TextProvider {
         );
       }
     }
+    const gpu = await describeGpu(llama, model);
     const details: ProviderInfo = {
       provider: 'local',
       model: options.modelLabel ?? path.basename(options.modelPath),
       backend: llama.gpu === false ? 'cpu' : llama.gpu,
-      hardware: await describeHardware(llama, model, options.threads),
+      hardware: describeHardware(llama, model, options.threads, gpu),
       threads: options.threads,
       parallelSequences: sequences,
       contextSize: context.contextSize,
-      modelLoadMs
+      modelLoadMs,
+      gpuLayers: model.gpuLayers,
+      ...(gpu ? { gpu } : {})
     };
     // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
     const chatWrapper = options.runtime.resolveChatWrapper(model);
@@ -90,7 +155,7 @@ export class LocalLlamaProvider implements TextProvider {
   }
 
   info(): ProviderInfo {
-    return { ...this.details };
+    return { ...this.details, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
   }
 
   countTokens(text: string): number {
@@ -98,58 +163,226 @@ export class LocalLlamaProvider implements TextProvider {
   }
 
   chat(request: ChatRequest): Promise<GenerationResult> {
+    return this.generate(request);
+  }
+
+  complete(request: CompletionRequest): Promise<GenerationResult> {
+    return this.generate(request);
+  }
+
+  stream(request: TextRequest): TextStream {
+    return streamGeneration(request, (r) => this.generate(r));
+  }
+
+  /** Tokens the request's prompt takes in a sequence: the chat template applied, or the raw text with BOS. */
+  countPromptTokens(request: TextRequest): number {
+    if (isCompletionRequest(request)) {
+      const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
+      return this.model.tokenize(request.prompt, false, bos !== null ? 'trimLeadingSpace' : undefined).length + (bos !== null ? 1 : 0);
+    }
+    // The same history LlamaChatSession builds for a first prompt, so the count is exactly what it evaluates.
+    const history: ChatHistoryItem[] = [
+      ...this.chatWrapper.generateInitialChatHistory({ systemPrompt: request.system ?? '' }),
+      { type: 'user', text: request.user },
+      { type: 'model', response: [] }
+    ];
+    return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
+  }
+
+  private async generate(request: TextRequest): Promise<GenerationResult> {
     const queuedAt = Date.now();
-    return this.pool.use(async (sequence) => {
+    const promptTokens = this.countPromptTokens(request);
+    if (promptTokens === 0) throw new InferenceError('The prompt is empty: give the model at least one token of text to continue.');
+    // Checked up front: llama.cpp would otherwise drop the start of the prompt or fail with its own error mid-run.
+    if (promptTokens + request.maxTokens > this.details.contextSize) {
+      throw new ContextOverflowError(promptTokens, request.maxTokens, this.details.contextSize, this.model.trainContextSize || undefined);
+    }
+    const grammar = request.jsonSchema ? await this.grammarFor(request.jsonSchema) : undefined;
+    let sequence: LlamaContextSequence;
+    try {
+      sequence = await this.pool.acquire(request.signal);
+    } catch (error) {
+      throw request.signal?.aborted ? abortedWhileQueued(queuedAt) : error;
+    }
+    try {
+      if (request.signal?.aborted) throw abortedWhileQueued(queuedAt);
       const startedAt = Date.now();
-      const session = new this.runtime.LlamaChatSession({
-        contextSequence: sequence,
-        chatWrapper: this.chatWrapper,
-        // Left undefined, node-llama-cpp inserts its own default system prompt (hundreds of tokens).
-        systemPrompt: request.system ?? '',
-        autoDisposeSequence: false
-      });
-      const before = sequence.tokenMeter.getState();
+      // The meter's "output" evaluations are the ones that produce a sampled token: one per generated token. (Its
+      // "input" count misses the last prompt token, so promptTokens comes from the count above.)
+      const before = sequence.tokenMeter.getState().usedOutputTokens;
       let firstTokenAt = 0;
+      const options: SequenceGenerationOptions = {
+        maxTokens: request.maxTokens,
+        temperature: request.temperature ?? 0,
+        seed: request.seed,
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        onToken: () => {
+          if (firstTokenAt === 0) firstTokenAt = Date.now();
+        },
+        // Only when someone listens: node-llama-cpp detokenizes every chunk for this callback.
+        onTextChunk: request.onText ? (chunk) => chunk !== '' && request.onText?.(chunk) : undefined,
+
+        grammar,
+        customStopTriggers: request.stopSequences && request.stopSequences.length > 0 ? [...request.stopSequences] : undefined
+      };
+      const outcome = isCompletionRequest(request) ? await this.runCompletion(sequence, request.prompt, options) : await this.runChat(sequence, request, options);
+      const completionTokens = sequence.tokenMeter.getState().usedOutputTokens - before;
+      const finishedAt = Date.now();
+      const generationMs = finishedAt - startedAt;
+      // Decoding speed after the first token: prompt evaluation is not part of it.
+      const decodeMs = firstTokenAt === 0 ? generationMs : finishedAt - firstTokenAt;
+      const decodedTokens = firstTokenAt === 0 ? completionTokens : completionTokens - 1;
+      const finishReason = outcome.stopReason === 'maxTokens' ? 'length' : outcome.stopReason === 'abort' ? 'abort' : 'stop';
+      const result: GenerationResult = {
+        text: outcome.text,
+        provider: 'local',
+        model: this.details.model,
+        finishReason,
+        usage: { promptTokens, completionTokens },
+        timings: {
+          queuedMs: startedAt - queuedAt,
+          firstTokenMs: firstTokenAt === 0 ? generationMs : firstTokenAt - startedAt,
+          generationMs,
+          tokensPerSecond: decodeMs > 0 && decodedTokens > 0 ? (decodedTokens * 1000) / decodeMs : 0
+        }
+      };
+      const stopSequence = outcome.customStopTrigger?.filter((part): part is string => typeof part === 'string').join('');
+      if (outcome.stopReason === 'customStopTrigger' && stopSequence) result.stopSequence = stopSequence;
+      if (grammar && finishReason !== 'abort') result.json = parseJsonOutput(grammar, result);
+      return result;
+    } finally {
       try {
-        const result = await session.promptWithMeta(request.user, {
-          maxTokens: request.maxTokens,
-          temperature: request.temperature ?? 0,
-          seed: request.seed,
-          signal: request.signal,
-          stopOnAbortSignal: true,
-          onTextChunk: (chunk) => {
-            if (firstTokenAt === 0) firstTokenAt = Date.now();
-            request.onText?.(chunk);
-          }
-        });
-        const after = sequence.tokenMeter.getState();
-        const generationMs = Date.now() - startedAt;
-        const completionTokens = after.usedOutputTokens - before.usedOutputTokens;
-        const decodeMs = firstTokenAt === 0 ? generationMs : Date.now() - firstTokenAt;
-        return {
-          text: result.responseText,
-          provider: 'local',
-          model: this.details.model,
-          finishReason: result.stopReason === 'maxTokens' ? 'length' : result.stopReason === 'abort' ? 'abort' : 'stop',
-          usage: { promptTokens: after.usedInputTokens - before.usedInputTokens, completionTokens },
-          timings: {
-            queuedMs: startedAt - queuedAt,
-            firstTokenMs: firstTokenAt === 0 ? generationMs : firstTokenAt - startedAt,
-            generationMs,
-            tokensPerSecond: decodeMs > 0 ? (completionTokens * 1000) / decodeMs : 0
-          }
-        };
-      } finally {
-        session.dispose({ disposeSequence: false });
         await sequence.clearHistory();
+      } finally {
+        this.pool.release(sequence);
       }
+    }
+  }
+
+  private async runChat(sequence: LlamaContextSequence, request: ChatRequest, options: SequenceGenerationOptions): Promise<SequenceOutcome> {
+    const session = new this.runtime.LlamaChatSession({
+      contextSequence: sequence,
+      chatWrapper: this.chatWrapper,
+      // Left undefined, node-llama-cpp inserts its own default system prompt (hundreds of tokens).
+      systemPrompt: request.system ?? '',
+      autoDisposeSequence: false
     });
+    try {
+      const result = await session.promptWithMeta(request.user, options);
+      return { text: result.responseText, stopReason: result.stopReason, customStopTrigger: result.stopReason === 'customStopTrigger' ? result.customStopTrigger : undefined };
+    } finally {
+      session.dispose({ disposeSequence: false });
+    }
+  }
+
+  private async runCompletion(sequence: LlamaContextSequence, prompt: string, options: SequenceGenerationOptions): Promise<SequenceOutcome> {
+    const completion = new this.runtime.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      // The prompt was checked to fit with maxTokens: no context shift, and no silent cut of the prompt's start (the
+      // default shift size makes LlamaCompletion keep only 90% of the context for the prompt).
+      const { response, metadata } = await completion.generateCompletionWithMeta(prompt, { ...options, contextShiftSize: 0, disableContextShift: true });
+      return { text: response, stopReason: metadata.stopReason, customStopTrigger: metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined };
+    } finally {
+      completion.dispose({ disposeSequence: false });
+    }
+  }
+
+  private grammarFor(schema: JsonSchema): Promise<AnyJsonSchemaGrammar> {
+    let key: string;
+    try {
+      key = JSON.stringify(schema);
+    } catch (error) {
+      return Promise.reject(new UnsupportedJsonSchemaError(`The JSON schema is not plain JSON (${(error as Error).message.split('\n')[0]}): give a schema without cycles, functions or BigInts.`));
+    }
+    const cached = this.grammars.get(key);
+    if (cached) return cached;
+    // The schema is the caller's plain object; node-llama-cpp validates it while compiling.
+    const compiled = this.llama.createGrammarForJsonSchema(schema as never) as Promise<AnyJsonSchemaGrammar>;
+    const grammar = compiled.catch((error: unknown) => {
+      this.grammars.delete(key);
+      throw new UnsupportedJsonSchemaError(
+        `The JSON schema cannot be turned into a grammar: ${(error as Error).message}. Use the subset node-llama-cpp supports (type, enum, const, oneOf, properties, items, $defs).`
+      );
+    });
+    this.grammars.set(key, grammar);
+    return grammar;
+  }
+
+  embed(texts: readonly string[], options: EmbedOptions = {}): Promise<EmbeddingResult> {
+    const queuedAt = Date.now();
+    const run = this.embeddings.then(() => this.embedNow(texts, options, queuedAt));
+    this.embeddings = run.catch(() => undefined);
+    return run;
+  }
+
+  private async embedNow(texts: readonly string[], options: EmbedOptions, queuedAt: number): Promise<EmbeddingResult> {
+    const context = await this.getEmbeddingContext();
+    const contextSize = this.details.contextSize;
+    const lengths = texts.map((text, i) => {
+      const length = context.calculateInputLength(text);
+      if (length === 0) throw new InferenceError(`Text ${i + 1} of ${texts.length} to embed is empty: it has no tokens to embed.`);
+      if (length >= contextSize) throw new ContextOverflowError(length, 0, contextSize, this.model.trainContextSize || undefined);
+      return length;
+    });
+    const startedAt = Date.now();
+    const vectors: number[][] = [];
+    for (const text of texts) {
+      if (options.signal?.aborted) {
+        throw new GenerationAbortedError(`embed() was cancelled after ${vectors.length} of ${texts.length} texts.`);
+      }
+      vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+    }
+    const embeddingMs = Date.now() - startedAt;
+    const promptTokens = lengths.reduce((sum, n) => sum + n, 0);
+    return {
+      vectors,
+      dimensions: vectors[0]?.length ?? this.model.embeddingVectorSize,
+      provider: 'local',
+      model: this.details.model,
+      usage: { promptTokens },
+      timings: { queuedMs: startedAt - queuedAt, embeddingMs, tokensPerSecond: embeddingMs > 0 ? (promptTokens * 1000) / embeddingMs : 0 }
+    };
+  }
+
+  private getEmbeddingContext(): Promise<LlamaEmbeddingContext> {
+    if (!this.embeddingContext) {
+      const contextSize = this.details.contextSize;
+      this.embeddingContext = this.model.createEmbeddingContext({ threads: this.details.threads, contextSize }).catch((error: unknown) => {
+        this.embeddingContext = undefined;
+        throw new OutOfMemoryError(
+          `An embedding context of ${contextSize} tokens could not be created for ${this.details.model}: ${(error as Error).message}. Lower context-size or max-parallel to leave memory for it.`
+        );
+      });
+    }
+    return this.embeddingContext;
   }
 
   async dispose(): Promise<void> {
+    const embedding = await this.embeddingContext?.catch(() => undefined);
+    await embedding?.dispose();
     await this.context.dispose();
     await this.model.dispose();
     await this.llama.dispose();
+  }
+}
+
+function abortedWhileQueued(queuedAt: number): GenerationAbortedError {
+  return new GenerationAbortedError(`The request was cancelled after ${Date.now() - queuedAt} ms waiting for a free sequence, before it started.`);
+}
+
+/** The grammar guarantees the syntax only while generation runs to its end: a cut answer is not a value. */
+function parseJsonOutput(grammar: AnyJsonSchemaGrammar, result: GenerationResult): unknown {
+  try {
+    return grammar.parse(result.text);
+  } catch (error) {
+    const why =
+      result.finishReason === 'length'
+        ? `it was cut at max-tokens (${result.usage.completionTokens} tokens); raise max-tokens`
+        : result.stopSequence !== undefined
+          ? `the stop sequence ${JSON.stringify(result.stopSequence)} ended it early; remove it from stopSequences`
+          : 'check the schema';
+    throw new InvalidJsonOutputError(`The model's answer is not a complete JSON value of the schema (${(error as Error).message}): ${why}.`, result.text);
   }
 }
 
@@ -175,13 +408,25 @@ function classifyLoadError(error: unknown, modelPath: string): Error {
   return new ModelLoadError(`llama.cpp could not load ${modelPath}: ${message}. Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download it if it was cut off).`);
 }
 
-async function describeHardware(llama: Llama, model: LlamaModel, threads: number): Promise<string> {
-  if (llama.gpu === false) {
+/** The GPU's facts after the model and the context took their memory; undefined on CPU. */
+async function describeGpu(llama: Llama, model: LlamaModel): Promise<ProviderInfo['gpu']> {
+  if (llama.gpu === false) return undefined;
+  const names = await llama.getGpuDeviceNames().catch(() => [] as string[]);
+  const vram = await llama.getVramState().catch(() => undefined);
+  return {
+    device: names.join(', ') || 'unknown device',
+    vramTotalBytes: vram?.total ?? 0,
+    vramFreeBytes: vram?.free ?? 0,
+    layersOffloaded: model.gpuLayers,
+    totalLayers: model.fileInsights.totalLayers
+  };
+}
+
+function describeHardware(llama: Llama, model: LlamaModel, threads: number, gpu: ProviderInfo['gpu']): string {
+  if (llama.gpu === false || !gpu) {
     const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
     return `CPU (${cpu}), ${threads} thread${threads === 1 ? '' : 's'}`;
   }
-  const names = await llama.getGpuDeviceNames().catch(() => [] as string[]);
-  const vram = await llama.getVramState().catch(() => undefined);
-  const gib = vram ? ` (${(vram.total / 1024 ** 3).toFixed(1)} GiB VRAM)` : '';
-  return `${llama.gpu.toUpperCase()}: ${names.join(', ') || 'unknown device'}${gib}, ${model.gpuLayers} layers offloaded`;
+  const gib = gpu.vramTotalBytes > 0 ? ` (${(gpu.vramTotalBytes / 1024 ** 3).toFixed(1)} GiB VRAM)` : '';
+  return `${llama.gpu.toUpperCase()}: ${gpu.device}${gib}, ${model.gpuLayers} layers offloaded`;
 }

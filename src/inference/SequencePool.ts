@@ -15,10 +15,29 @@ export class SequencePool<T> {
     return this.free.length;
   }
 
-  acquire(): Promise<T> {
+  /** Waits for a free slot; an aborted `signal` takes the caller out of the queue and rejects with its reason. */
+  acquire(signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const slot = this.free.pop();
     if (slot !== undefined) return Promise.resolve(slot);
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = (given: T): void => {
+        signal?.removeEventListener('abort', leave);
+        resolve(given);
+      };
+      const leave = (): void => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Callers waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   release(slot: T): void {
@@ -27,8 +46,8 @@ export class SequencePool<T> {
     else this.free.push(slot);
   }
 
-  async use<R>(task: (slot: T) => Promise<R>): Promise<R> {
-    const slot = await this.acquire();
+  async use<R>(task: (slot: T) => Promise<R>, signal?: AbortSignal): Promise<R> {
+    const slot = await this.acquire(signal);
     try {
       return await task(slot);
     } finally {

@@ -15,20 +15,33 @@ export interface CpuFacts {
 /** Below this size a model decodes fastest on one thread. */
 export const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
 
-/**
- * llama.cpp decodes slowest when it has more threads than cores it may run on: the threads
- * spin-wait on each other, and on a 2-core CI machine node-llama-cpp's default (4) decoded
- * about 100x slower than 2. So the count comes from the tightest real limit, never a default.
- */
-export function chooseThreadCount(facts: CpuFacts, modelBytes?: number): number {
-  // For a tiny model each matrix product is over before a second thread has started: the
-  // threads' synchronisation costs more than it saves (measured here: 25x slower with 2 threads
-  // on a 3 MB model, 15% faster on a 330 MB one).
-  if (modelBytes !== undefined && modelBytes < SMALL_MODEL_BYTES) return 1;
+/** Up to this many usable CPUs, decoding uses one thread whatever the model. */
+export const SINGLE_THREAD_MAX_CPUS = 2;
+
+/** The CPUs this process can really run on at once: the tightest of affinity, cgroup quota and physical cores. */
+export function usableCpus(facts: CpuFacts): number {
   let n = facts.availableParallelism;
   if (facts.cgroupQuotaCpus !== undefined) n = Math.min(n, Math.floor(facts.cgroupQuotaCpus));
   if (facts.physicalCores !== undefined) n = Math.min(n, facts.physicalCores);
   return Math.max(1, n);
+}
+
+/**
+ * llama.cpp decodes slowest when it has more threads than cores it may run on: the threads
+ * spin-wait on each other, and on a 2-core CI machine node-llama-cpp's default (4) decoded
+ * about 100x slower than fewer threads. So the count comes from the tightest real limit, never a default.
+ */
+export function chooseThreadCount(facts: CpuFacts, modelBytes?: number): number {
+  // For a tiny model each matrix product is over before a second thread has started: the
+  // threads' synchronisation costs more than it saves.
+  if (modelBytes !== undefined && modelBytes < SMALL_MODEL_BYTES) return 1;
+  const cpus = usableCpus(facts);
+  // With two CPUs the second is never free for long: node's main thread (sampling, detokenizing),
+  // the OS and aqe's own jest runs use it, and a ggml thread preempted at a barrier stalls the
+  // other. `npm run bench` on a 2-vCPU machine: one thread decoded fastest at every model size
+  // from 8 to 321 MB; two threads reached 70-95% of it with ~10% background load and 2-60% with a
+  // busy machine.
+  return cpus <= SINGLE_THREAD_MAX_CPUS ? 1 : cpus;
 }
 
 /** Reads the limits from the running system; `root` lets tests point at a fake /proc and /sys. */

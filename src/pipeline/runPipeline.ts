@@ -1,24 +1,21 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { loadTypeScript } from '../analysis/loadTypeScript.js';
 import type { RunOptions } from '../config/RunOptions.js';
-import { CoverageData } from '../coverage/CoverageData.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
-import { type Generation, generateCandidates, repairCandidate } from '../generation/generateCandidates.js';
-import { selectTargets } from '../generation/selectTargets.js';
-import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
-import type { TextProvider } from '../inference/TextProvider.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
-import type { PullRequestHost } from '../repo/ChangedFile.js';
-import type { CandidateRecord, CoverageFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
+import type { Generation } from '../generation/generateCandidates.js';
+import { selectTargets } from '../generation/selectTargets.js';
+import type { TextProvider } from '../inference/TextProvider.js';
+import type { ChangedFile, PullRequestHost } from '../repo/ChangedFile.js';
+import { detectProject, ProjectDetectionError } from '../repo/detectProject.js';
+import type { CoverageFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
-import { JestRunner } from '../validation/JestRunner.js';
-import { type CandidateTest, reject } from '../validation/CandidateTest.js';
-import { judgeCoverageGain } from '../validation/judgeCoverageGain.js';
+import { createTestRunner } from '../validation/createTestRunner.js';
+import { TestRunnerNotFoundError } from '../validation/JestRunner.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
-import { type ValidationSettings, validateCandidates } from '../validation/validateCandidates.js';
-import type { TestRunner, TestRunResult } from '../validation/TestRunner.js';
 import type { Logger } from './Logger.js';
+import { type PackageOutcome, type PackageServices, type PackageWork, runPackage } from './runPackage.js';
 
 export interface LoadedProvider {
   provider: TextProvider;
@@ -37,14 +34,12 @@ export interface PipelineContext {
   /** Where scratch copies and runner output go (RUNNER_TEMP in the action). */
   tempDir: string;
   toolVersion: string;
+  /** Directories besides the repository where a `typescript` package for source analysis may be found. */
+  analysisSearchDirs?: string[];
   /** Where accepted tests go besides the working tree: the PR branch's push credentials, an artifact uploader. */
   delivery?: DeliverySettings;
 }
 
-/** The baseline suite is a whole-repository run, so it gets a longer limit than one candidate. */
-const BASELINE_TIMEOUT_FACTOR = 5;
-/** Existing tests read for duplicate checks, in characters. */
-const EXISTING_TESTS_CAP = 4_000_000;
 
 /**
  * One run from a pull request to a report: pick targets, measure the baseline, generate a test
@@ -90,205 +85,137 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     return finish(report, started, options.reportPath);
   }
 
-  const runner = JestRunner.locate(options.repoDir);
+  const packages = groupByPackage(options.repoDir, targets, changed, report, logger);
   await mkdir(ctx.tempDir, { recursive: true });
   const workRoot = await mkdtemp(path.join(ctx.tempDir, 'aqe-run-'));
   const scratch = await ScratchCopy.create(options.repoDir, workRoot);
-  let provider: TextProvider | undefined;
+  let loaded: LoadedProvider | undefined;
   try {
-    const baseline = await logger.group('Baseline: the repository suite with coverage', () =>
-      runTests(runner, scratch, workRoot, 'baseline', { coverageFiles: targets, timeoutMs: options.testTimeoutMs * BASELINE_TIMEOUT_FACTOR })
-    );
-    report.baseline = { testsPassed: baseline.passed, testsFailed: baseline.failed, suiteFailed: baseline.failed > 0 || !!baseline.runnerError, durationMs: baseline.durationMs };
-    if (baseline.runnerError) warn(`The baseline run of the existing suite failed: ${baseline.runnerError}. Coverage before is measured from what ran.`);
-    else if (baseline.failed > 0) warn(`${baseline.failed} existing test(s) fail before any generated test is added; they are left as they are.`);
-    logger.info(`Baseline: ${baseline.passed} passed, ${baseline.failed} failed.`);
-
-    const loaded = await logger.group('Loading the model', ctx.loadProvider);
-    provider = loaded.provider;
-    const info = provider.info();
-    logger.info(`Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`);
-    if (loaded.demoNotice) logger.warn(loaded.demoNotice);
-
-    const layout = detectTestLayout(options.repoDir);
-    const taken = new Set<string>();
-    const placements = targets.map((target) => {
-      const placement = placeTest(options.repoDir, layout, target, taken);
-      taken.add(placement.testFile);
-      return { target, placement };
-    });
-
-    const generationStarted = Date.now();
-    const generations = await logger.group(`Generating ${placements.length} test file(s)`, () =>
-      generateCandidates(placements, provider!, { repoDir: options.repoDir, framework: runner.name, maxTokens: options.maxTokens, existingTests: layout.existingTests, baseline: baseline.coverage }, logger)
-    );
-    const generationMs = Date.now() - generationStarted;
-
-    const candidates = generations.map(toCandidate);
-    const settings: ValidationSettings = {
-      repeatRuns: options.repeatRuns,
-      maxRepairs: options.maxRepairs,
-      testTimeoutMs: options.testTimeoutMs,
-      workers: Math.max(1, Math.min(os.availableParallelism(), candidates.length)),
-      strategy: 'batched',
-      seed: shuffleSeed(ctx.pullRequest?.headSha)
-    };
-    const stats = await logger.group('Validating candidates in a scratch copy', async () =>
-      validateCandidates(
-        candidates,
-        {
-          runner,
-          scratch,
-          workRoot,
-          coverageFiles: targets,
-          existingTests: await readExistingTests(options.repoDir, layout.existingTests),
-          repair: (c, failure) => repairCandidate(generations.find((g) => g.target === c.target)!, c.code, failure, provider!, options.maxTokens, logger),
-          log: (m) => logger.info(m)
-        },
-        settings
-      )
-    );
-    report.validation = { ...stats, strategy: settings.strategy, seed: settings.seed, repeatRuns: settings.repeatRuns, maxRepairs: settings.maxRepairs };
-
-    const { before, known } = judgeCoverage(candidates, baseline.coverage);
-    let after = known;
-    const records = candidates.map((c) => toRecord(c, generations, before, info.model));
-    for (const c of candidates.filter((x) => x.state === 'rejected')) await scratch.remove(c.testFile);
-    if (records.some((r) => r.status === 'accepted')) {
-      after = await logger.group('Final run: the suite with the accepted tests', () => confirmTogether(records, runner, scratch, workRoot, options, targets, warn));
+    const typescript = await loadTypeScript(options.repoDir, ctx.analysisSearchDirs ?? [], (m) => logger.info(m));
+    if (!typescript) {
+      warn(
+        "No TypeScript compiler was found in the repository or beside aqe, so generated files are checked whole: a file with one failing test is rejected instead of pruned, and tests without assertions or repeating existing ones are not detected. Add typescript to the repository's devDependencies to enable it."
+      );
     }
-    for (const r of records) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
-    report.coverageBefore = before.lineFigures(targets);
-    report.coverageAfter = after.withUnloadedFiles(before).lineFigures(targets);
-    report.candidates = records;
-    // A target the model produced no test file for is a candidate (with its reason), not a generated test.
-    report.testsGenerated = records.filter((r) => r.rejection?.stage !== 'generation').length;
-    report.testsAccepted = records.filter((r) => r.status === 'accepted').length;
-    report.inference = inferenceFigures(generations, info, generationMs, loaded.demoNotice);
+    const services: PackageServices = {
+      options,
+      scratch,
+      workRoot,
+      logger,
+      warn,
+      seed: shuffleSeed(ctx.pullRequest?.headSha),
+      ...(typescript ? { typescript } : {}),
+      provider: async () => {
+        if (!loaded) {
+          loaded = await logger.group('Loading the model', ctx.loadProvider);
+          const info = loaded.provider.info();
+          logger.info(`Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`);
+          if (loaded.demoNotice) logger.warn(loaded.demoNotice);
+        }
+        return { provider: loaded.provider, model: loaded.provider.info().model };
+      }
+    };
+    const outcomes: Array<{ work: PackageWork; outcome: PackageOutcome }> = [];
+    for (const work of packages) outcomes.push({ work, outcome: await runPackage(work, services) });
+    mergeOutcomes(report, outcomes, services.seed, options);
+    for (const r of report.candidates) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
+    if (loaded) {
+      const generations = outcomes.flatMap((o) => o.outcome.generations);
+      report.inference = inferenceFigures(generations, loaded.provider.info(), outcomes.reduce((n, o) => n + o.outcome.generationMs, 0), loaded.demoNotice);
+    }
 
     const accepted = await Promise.all(
-      records
+      report.candidates
         .filter((r) => r.status === 'accepted')
         .map(async (r) => ({ testFile: r.testFile, targetFile: r.targetFile, content: await readFile(path.join(scratch.dir, r.testFile), 'utf8') }))
     );
     const delivery = await deliverAcceptedTests(options.onAccepted, { ...ctx.delivery, repoDir: options.repoDir, tempDir: workRoot, tests: accepted, warn });
-    report.delivery = { requested: delivery.requested, mode: delivery.mode, files: delivery.artifact?.files ?? delivery.written, ...(delivery.committed ? { commit: delivery.committed } : {}), ...(delivery.artifact ? { artifact: delivery.artifact.name } : {}) };
+    report.delivery = {
+      requested: delivery.requested,
+      mode: delivery.mode,
+      files: delivery.artifact?.files ?? delivery.written,
+      ...(delivery.committed ? { commit: delivery.committed } : {}),
+      ...(delivery.artifact ? { artifact: delivery.artifact.name } : {})
+    };
   } finally {
-    await provider?.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
+    await loaded?.provider.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
     await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
   }
   logger.info(`Accepted ${report.testsAccepted} of ${report.testsGenerated} generated test file(s); changed-file line coverage ${fmtPct(report.coverageBefore)} → ${fmtPct(report.coverageAfter)}.`);
   return finish(report, started, options.reportPath);
 }
 
-function toCandidate(g: Generation): CandidateTest {
-  const candidate: CandidateTest = { target: g.target, testFile: g.placement.testFile, code: g.code ?? '', attempts: g.answers.length, runs: 0, cases: [], state: 'pending' };
-  if (g.code === undefined) reject(candidate, 'generation', g.error ?? 'the answer held no test code');
-  return candidate;
-}
-
 /**
- * Stable candidates are judged in target order against what the suite and the candidates
- * accepted before them already cover, so two tests covering the same lines are not both kept.
+ * Targets grouped by the package whose test setup runs them (the root, or a workspace package),
+ * each with its own runner. A target no runner can be found for is skipped with the reason.
  */
-function judgeCoverage(candidates: CandidateTest[], baseline: CoverageData): { before: CoverageData; known: CoverageData } {
-  let before = baseline;
-  let known = baseline;
-  for (const c of candidates) {
-    if (c.coverage) {
-      before = before.withUnloadedFiles(c.coverage);
-      known = known.withUnloadedFiles(c.coverage);
+function groupByPackage(repoDir: string, targets: string[], changed: ChangedFile[], report: RunReport, logger: Logger): PackageWork[] {
+  const groups = new Map<string, PackageWork>();
+  const lines = new Map(changed.map((c) => [c.filename, c.changedLines]));
+  for (const target of targets) {
+    let work: PackageWork | undefined;
+    try {
+      const project = detectProject(repoDir, target);
+      work = groups.get(project.packageDir);
+      if (!work) {
+        work = { packageDir: project.packageDir, runner: createTestRunner(project, repoDir), targets: [], changedLines: new Map() };
+        groups.set(project.packageDir, work);
+        logger.info(`Package ${project.packageDir || '(root)'}: ${project.framework} (from ${project.frameworkSource}), ${project.language}, ${project.moduleSystem}.`);
+      }
+    } catch (error) {
+      if (!(error instanceof ProjectDetectionError) && !(error instanceof TestRunnerNotFoundError)) throw error;
+      report.targets = report.targets.filter((t) => t !== target);
+      report.skipped.push({ file: target, reason: error.message });
+      logger.warn(`${target}: ${error.message}`);
+      continue;
     }
+    const local = path.posix.relative(work.packageDir, target);
+    work.targets.push(local);
+    work.changedLines.set(local, lines.get(target));
   }
-  for (const c of candidates.filter((x) => x.state === 'stable')) {
-    const verdict = judgeCoverageGain(c.coverage ?? CoverageData.empty(), c.target, known);
-    if (verdict.accepted) known = known.merge(c.coverage!);
-    else reject(c, verdict.stage, verdict.reason);
-  }
-  return { before, known };
+  return [...groups.values()];
 }
 
-function toRecord(c: CandidateTest, generations: Generation[], before: CoverageData, model: string): CandidateRecord {
-  const answers = generations.find((g) => g.target === c.target)?.answers ?? [];
-  return {
-    targetFile: c.target,
-    testFile: c.testFile,
-    status: c.state === 'stable' ? 'accepted' : 'rejected',
-    ...(c.rejection ? { rejection: c.rejection } : {}),
-    testsPassed: c.cases.filter((k) => k.verdict === 'kept').length,
-    testsFailed: c.cases.filter((k) => k.verdict === 'fails' || k.verdict === 'timeout' || k.verdict === 'flaky').length,
-    cases: c.cases,
-    attempts: c.attempts,
-    runs: c.runs,
-    coverageBefore: before.lineFigures([c.target]),
-    // What the file reaches next to the suite (for a rejected one: what it would have reached).
-    coverageAfter: (c.coverage ? before.merge(c.coverage) : before).lineFigures([c.target]),
-    promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0),
-    completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0),
-    generationMs: answers.reduce((n, a) => n + a.timings.generationMs, 0),
-    provider: answers[0]?.provider ?? 'local',
-    model
+/** Package outcomes into the report, with package-relative paths made repo-relative again. */
+function mergeOutcomes(report: RunReport, outcomes: Array<{ work: PackageWork; outcome: PackageOutcome }>, seed: number, options: RunOptions): void {
+  const inRepo = (work: PackageWork, file: string): string => (work.packageDir === '' ? file : path.posix.join(work.packageDir, file));
+  report.candidates = outcomes.flatMap(({ work, outcome }) => outcome.records.map((r) => ({ ...r, targetFile: inRepo(work, r.targetFile), testFile: inRepo(work, r.testFile) })));
+  report.candidates.sort((a, b) => a.targetFile.localeCompare(b.targetFile));
+  const baselines = outcomes.map((o) => o.outcome.baseline);
+  report.baseline = {
+    testsPassed: baselines.reduce((n, b) => n + b.passed, 0),
+    testsFailed: baselines.reduce((n, b) => n + b.failed, 0),
+    suiteFailed: baselines.some((b) => b.failed > 0 || b.runnerError !== undefined),
+    durationMs: baselines.reduce((n, b) => n + b.durationMs, 0)
+  };
+  report.coverageBefore = sumFigures(outcomes.map((o) => o.outcome.before));
+  report.coverageAfter = sumFigures(outcomes.map((o) => o.outcome.after));
+  report.changedLinesBefore = sumFigures(outcomes.map((o) => o.outcome.changedBefore));
+  report.changedLinesAfter = sumFigures(outcomes.map((o) => o.outcome.changedAfter));
+  // A target the model produced no test file for is a candidate (with its reason), not a generated test.
+  report.testsGenerated = report.candidates.filter((r) => r.rejection?.stage !== 'generation').length;
+  report.testsAccepted = report.candidates.filter((r) => r.status === 'accepted').length;
+  const stats = outcomes.flatMap((o) => (o.outcome.validation ? [o.outcome.validation] : []));
+  report.validation = {
+    strategy: 'batched',
+    seed,
+    repeatRuns: options.repeatRuns,
+    maxRepairs: options.maxRepairs,
+    processes: stats.reduce((n, v) => n + v.processes, 0),
+    fileRuns: stats.reduce((n, v) => n + v.fileRuns, 0),
+    durationMs: stats.reduce((n, v) => n + v.durationMs, 0)
   };
 }
 
-/** Contents of the repository's existing tests, for duplicate checks; capped so a huge suite cannot flood memory. */
-async function readExistingTests(repoDir: string, files: readonly string[]): Promise<Array<{ file: string; code: string }>> {
-  const out: Array<{ file: string; code: string }> = [];
-  let bytes = 0;
-  for (const file of files) {
-    const code = await readFile(path.join(repoDir, file), 'utf8').catch(() => undefined);
-    if (code === undefined) continue;
-    bytes += code.length;
-    if (bytes > EXISTING_TESTS_CAP) break;
-    out.push({ file, code });
-  }
-  return out;
+function sumFigures(figures: CoverageFigures[]): CoverageFigures {
+  const covered = figures.reduce((n, f) => n + f.coveredLines, 0);
+  const total = figures.reduce((n, f) => n + f.totalLines, 0);
+  return { coveredLines: covered, totalLines: total, linesPct: total === 0 ? null : Math.round((covered / total) * 10_000) / 100 };
 }
 
 /** Same pull request head, same shuffled orders: a run can be repeated exactly. */
 function shuffleSeed(headSha: string | undefined): number {
   return headSha && /^[0-9a-f]{8}/i.test(headSha) ? Number.parseInt(headSha.slice(0, 8), 16) % 1_000_000 : 1;
-}
-
-/**
- * Accepted files passed alone; they must also pass next to the existing suite (shared state,
- * module mocks, ports). Any that fail there are rejected and the suite is measured again.
- */
-async function confirmTogether(
-  records: CandidateRecord[],
-  runner: TestRunner,
-  scratch: ScratchCopy,
-  workRoot: string,
-  options: RunOptions,
-  targets: string[],
-  warn: (m: string) => void
-): Promise<CoverageData> {
-  for (let attempt = 1; ; attempt++) {
-    const run = await runTests(runner, scratch, workRoot, `final-${attempt}`, { coverageFiles: targets, timeoutMs: options.testTimeoutMs * BASELINE_TIMEOUT_FACTOR });
-    const conflicts = records.filter((r) => r.status === 'accepted' && run.suites.find((s) => s.file === r.testFile)?.status !== 'passed');
-    if (conflicts.length === 0 || attempt >= 3) {
-      if (conflicts.length > 0) warn(`Accepted tests still fail alongside the suite after ${attempt} runs: ${conflicts.map((c) => c.testFile).join(', ')}.`);
-      if (run.runnerError) warn(`The final suite run failed: ${run.runnerError}`);
-      return run.coverage;
-    }
-    for (const r of conflicts) {
-      r.status = 'rejected';
-      r.rejection = { stage: 'suite-conflict', reason: 'passes alone but fails when run with the repository suite' };
-      await scratch.remove(r.testFile);
-    }
-  }
-}
-
-async function runTests(
-  runner: TestRunner,
-  scratch: ScratchCopy,
-  workRoot: string,
-  name: string,
-  request: { testFiles?: string[]; coverageFiles: string[]; timeoutMs: number }
-): Promise<TestRunResult> {
-  const outputDir = path.join(workRoot, 'runs', name);
-  await mkdir(outputDir, { recursive: true });
-  return runner.run({ rootDir: scratch.dir, outputDir, ...request });
 }
 
 function inferenceFigures(generations: Generation[], info: ReturnType<TextProvider['info']>, generationMs: number, demoNotice?: string): InferenceFigures {
@@ -328,8 +255,4 @@ function emptyInference(): InferenceFigures {
 
 function fmtPct(f: CoverageFigures): string {
   return f.linesPct === null ? 'n/a' : `${f.linesPct}%`;
-}
-
-function slug(file: string): string {
-  return file.replace(/[^\w.-]+/g, '_');
 }

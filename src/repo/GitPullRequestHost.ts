@@ -1,7 +1,10 @@
 import type { ChangedFile, PullRequestHost } from './ChangedFile.js';
 import { changedFilesFromGit } from './git.js';
 
-/** Changed files from the local history: the CLI's source, and the action's fallback. */
+/**
+ * Changed files, with their changed lines, from the local history (one `git diff -U0`): the
+ * CLI's source, and the action's fallback.
+ */
 export class GitPullRequestHost implements PullRequestHost {
   constructor(
     private readonly repoDir: string,

@@ -117,8 +117,12 @@ export interface RunReport {
   targets: string[];
   skipped: Array<{ file: string; reason: string }>;
   baseline: { testsPassed: number; testsFailed: number; suiteFailed: boolean; durationMs: number };
+  /** Line coverage of the targeted files, before and after the accepted tests. */
   coverageBefore: CoverageFigures;
   coverageAfter: CoverageFigures;
+  /** Line coverage of the lines the pull request changed in the targeted files (whole files where the diff is unknown). */
+  changedLinesBefore?: CoverageFigures;
+  changedLinesAfter?: CoverageFigures;
   candidates: CandidateRecord[];
   testsGenerated: number;
   testsAccepted: number;

@@ -58,6 +58,8 @@ const STAGE_ORDER: readonly RejectionStage[] = [
   'generation',
   'compile',
   'fails',
+  'flaky',
+  'no-assertion',
   'no-tests',
   'no-coverage-gain',
   'duplicate',
@@ -172,7 +174,13 @@ function headline(report: RunReport): string {
     after.totalLines > 0 || before.totalLines > 0
       ? ` (${formatCount(before.coveredLines)} → ${formatCount(after.coveredLines)} of ${formatCount(after.totalLines || before.totalLines)} lines)`
       : '';
-  return `${icon} ${accepted} · ${coverage}${lines}`;
+  const changedBefore = report.changedLinesBefore;
+  const changedAfter = report.changedLinesAfter;
+  const changed =
+    changedBefore && changedAfter && changedAfter.totalLines > 0
+      ? ` · changed lines covered: **${formatCoverageChange(changedBefore, changedAfter)}** (${formatCount(changedBefore.coveredLines)} → ${formatCount(changedAfter.coveredLines)} of ${formatCount(changedAfter.totalLines)})`
+      : '';
+  return `${icon} ${accepted} · ${coverage}${lines}${changed}`;
 }
 
 function contextLines(report: RunReport): string[] {
@@ -195,6 +203,13 @@ function contextLines(report: RunReport): string[] {
   const b = report.baseline;
   const suite = `Baseline suite: ${formatCount(b.testsPassed)} passed, ${formatCount(b.testsFailed)} failed in ${formatDuration(b.durationMs)}`;
   lines.push(b.suiteFailed ? `${suite} · ⚠️ **the baseline suite failed**` : suite);
+  const v = report.validation;
+  if (v) {
+    lines.push(
+      `Validation: a kept file passed ${formatCount(v.repeatRuns + 1)} runs (${formatCount(v.repeatRuns)} shuffled, seed ${v.seed}) · ` +
+        `${formatCount(v.fileRuns)} file runs in ${formatCount(v.processes)} runner processes · up to ${formatCount(v.maxRepairs)} repair(s) per file`
+    );
+  }
   return lines;
 }
 
@@ -227,16 +242,26 @@ function filesTable(report: RunReport, level: DetailLevel, view: 'summary' | 'co
   });
   const headers =
     view === 'comment'
-      ? ['Target file', 'Test file', 'Status', 'Tests passed / failed', 'Coverage before → after']
-      : ['Target file', 'Test file', 'Status', 'Reason', 'Tests passed / failed', 'Coverage before → after'];
+      ? ['Target file', 'Test file', 'Status', 'Tests kept / failed', 'Coverage before → after']
+      : ['Target file', 'Test file', 'Status', 'Reason', 'Tests kept / failed', 'Coverage before → after'];
   const align = view === 'comment' ? ['left', 'left', 'left', 'right', 'left'] as const : ['left', 'left', 'left', 'left', 'right', 'left'] as const;
   return markdownTable(headers, rows, [...align]) + omitted(all.length - shown.length, 'files', options);
 }
 
 function reasonCell(c: CandidateRecord, maxChars: number): string {
-  if (c.status === 'accepted') return '—';
+  if (c.status === 'accepted') return escapeText(acceptedNote(c)) || '—';
   const { stage, reason } = rejectionOf(c);
   return `**${escapeText(stage)}**: ${escapeText(truncateText(reason, maxChars))}`;
+}
+
+/** "repaired once; pruned: fails 1, duplicate 1" for a kept file that needed work. */
+function acceptedNote(c: CandidateRecord): string {
+  const pruned = new Map<string, number>();
+  for (const k of c.cases ?? []) if (k.verdict !== 'kept') pruned.set(k.verdict, (pruned.get(k.verdict) ?? 0) + 1);
+  const parts: string[] = [];
+  if (c.attempts > 1) parts.push(`repaired ${c.attempts - 1 === 1 ? 'once' : `${c.attempts - 1} times`}`);
+  if (pruned.size > 0) parts.push(`pruned ${[...pruned].map(([v, n]) => `${v} ${n}`).join(', ')}`);
+  return parts.join('; ');
 }
 
 function rejectionOf(c: CandidateRecord): { stage: string; reason: string } {

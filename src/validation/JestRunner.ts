@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { runProcess } from '../process/runProcess.js';
+import { findInNodeModules } from '../repo/installedPackage.js';
 import type { SuiteOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
 
 export class TestRunnerNotFoundError extends Error {
@@ -28,15 +29,18 @@ export class JestRunner implements TestRunner {
     this.capabilities = { perFileCoverage: true, shuffle: versionAtLeast(version, 29, 2) };
   }
 
-  /** Finds jest installed in the repository; the user's workflow must have installed dependencies. */
-  static locate(repoDir: string): JestRunner {
-    const bin = path.join(repoDir, 'node_modules', 'jest', 'bin', 'jest.js');
-    if (!existsSync(bin)) {
+  /**
+   * Finds jest installed for a package: in its node_modules or hoisted to a parent, up to the
+   * repository root. The user's workflow must have installed dependencies.
+   */
+  static locate(packageDir: string, repoDir: string = packageDir): JestRunner {
+    const bin = findInNodeModules(packageDir, path.join('jest', 'bin', 'jest.js'), repoDir);
+    if (!bin) {
       throw new TestRunnerNotFoundError(
-        `jest is not installed in ${repoDir} (no node_modules/jest). Install the repository's dependencies before this step (for example \`npm ci\`), or set working-directory to the package that owns the tests.`
+        `jest is not installed in ${packageDir} (no node_modules/jest there${packageDir === repoDir ? '' : ` or in a parent up to ${repoDir}`}). Install the repository's dependencies before this step (for example \`npm ci\`), or set working-directory to the package that owns the tests.`
       );
     }
-    return new JestRunner(realpathSync(bin), nodeOptionsFromTestScript(repoDir), jestVersion(bin));
+    return new JestRunner(realpathSync(bin), nodeOptionsFromTestScript(packageDir), jestVersion(bin));
   }
 
   async run(request: TestRunRequest): Promise<TestRunResult> {

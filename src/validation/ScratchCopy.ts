@@ -37,6 +37,16 @@ export class ScratchCopy {
     return new ScratchCopy(dir, repoDir);
   }
 
+  /**
+   * The same copy seen from one of its folders (a workspace package): paths are relative to it
+   * and cannot leave it. Only the whole copy is ever disposed.
+   */
+  within(relDir: string): ScratchCopy {
+    if (relDir === '' || relDir === '.') return this;
+    const dir = this.resolve(relDir);
+    return new ScratchCopy(dir, path.join(this.sourceDir, relDir));
+  }
+
   /** Writes a repo-relative file in the copy (candidates only ever land here first). */
   async write(relPath: string, content: string): Promise<void> {
     const target = this.resolve(relPath);

@@ -170,7 +170,7 @@ function fileRecord(file) {
         if (errors.length > 0) record.suiteErrors.push({ suite: [...ancestors, child.name].join(' '), errors });
         walk(child, [...ancestors, child.name]);
       } else {
-        record.tests.push({ title: child.name, ancestors, state: child.result?.state, mode: child.mode, errors: errorsOf(child), line: child.location?.line });
+        record.tests.push({ title: child.name, ancestors, state: child.result?.state, errors: errorsOf(child), line: child.location?.line });
       }
     }
   };
@@ -236,7 +236,7 @@ interface FileRecord {
   state?: string;
   errors: RecordedError[];
   suiteErrors: Array<{ suite: string; errors: RecordedError[] }>;
-  tests: Array<{ title: string; ancestors: string[]; state?: string; mode?: string; errors: RecordedError[]; line?: number }>;
+  tests: Array<{ title: string; ancestors: string[]; state?: string; errors: RecordedError[]; line?: number }>;
 }
 
 interface UnhandledRecord extends RecordedError {

@@ -212,7 +212,7 @@ function caseTimeout(fileLimitMs: number): number {
 
 /** A run that produced nothing for the file: its runner error stands in for the suite's message. */
 function runnerFailure(file: string, result: TestRunResult): SuiteOutcome {
-  return { file, status: 'error', message: result.runnerError ?? 'the test runner did not pick the file up (check testMatch/include in its config)', tests: [] };
+  return { file, status: 'error', message: result.runnerError ?? 'the test runner did not pick the file up (check testMatch/roots in the jest config, or include in the vitest config)', tests: [] };
 }
 
 /**
@@ -230,6 +230,12 @@ function judgeFirstRun(c: CandidateTest, outcome: SuiteOutcome | 'timeout' | und
     c.cases = [];
     reject(c, 'compile', firstLines(message));
     return `The test file could not be compiled or loaded:\n${cap(message)}`;
+  }
+  if (outcome.status === 'failed' && !outcome.tests.some((t) => t.status === 'failed')) {
+    // Every test passed, yet the file failed: a failing hook, or an error thrown after a test ended.
+    c.cases = outcome.tests.map((t) => ({ name: t.name, verdict: t.status === 'passed' ? 'kept' : 'skipped' }));
+    reject(c, 'fails', `the file fails outside its tests (a hook or an error after a test): ${firstLines(outcome.message, 3)}`);
+    return `Every test passed but the file failed outside them (a beforeAll/afterAll hook, or an error thrown after a test ended):\n${cap(outcome.message)}`;
   }
   const parsed = ctx.editor?.parse(c.testFile, c.code);
   const duplicateLines = new Map((ctx.editor?.duplicates(c.testFile, c.code, ctx.existingTests) ?? []).map((d) => [d.line, d.duplicateOf]));
@@ -312,6 +318,11 @@ function judgeRepetitions(c: CandidateTest, outcome: RepeatedOutcome | undefined
   const broken = suites.find((s) => s.status === 'error');
   if (broken) {
     reject(c, 'flaky', `passed once, then could not load in a repeated run: ${firstLines(broken.message, 2)}`);
+    return false;
+  }
+  const fileLevel = suites.find((s) => s.status === 'failed' && !s.tests.some((t) => t.status === 'failed'));
+  if (fileLevel) {
+    reject(c, 'flaky', `passed once, then failed outside its tests in a repeated run: ${firstLines(fileLevel.message, 2)}`);
     return false;
   }
   const flaky = new Map<string, { failed: number; message: string }>();

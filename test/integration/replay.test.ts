@@ -66,9 +66,14 @@ describe('record and replay of model answers', () => {
     roots.push(dir);
     const file = path.join(dir, 'recorded.jsonl');
     const recorded = await runOnExample({ model: 'demo', 'replay-file': file, 'replay-mode': 'record', 'context-size': '4096' });
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key: string; target: string });
+    const all = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key?: string; target?: string; promptKey?: string; promptTokens?: number });
+    // Answers, and the exact token counts of the prompts the run measured (so a replay fits prompts the same way).
+    const lines = all.filter((l) => l.key !== undefined);
     expect(lines.map((l) => l.target).sort()).toEqual(['src/math.ts', 'src/strings.ts']);
-    expect(lines.every((l) => /^[0-9a-f]{64}$/.test(l.key))).toBe(true);
+    expect(lines.every((l) => /^[0-9a-f]{64}$/.test(l.key!))).toBe(true);
+    const counts = all.filter((l) => l.promptKey !== undefined);
+    expect(counts.length).toBeGreaterThanOrEqual(2);
+    expect(counts.every((l) => /^[0-9a-f]{64}$/.test(l.promptKey!) && l.promptTokens! > 0)).toBe(true);
     const replayed = await runOnExample({ 'replay-file': file, 'context-size': '4096' });
     expect(recorded.inference.provider).toBe('local');
     expect(replayed.inference.provider).toBe('replay');

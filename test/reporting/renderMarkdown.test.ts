@@ -42,7 +42,7 @@ describe('renderSummary', () => {
 
   it('has a files table with status, reason, test counts and coverage per candidate', () => {
     const rows = tableAfter(renderSummary(makeReport()), 'Target file');
-    expect(rows[0]).toEqual(['Target file', 'Test file', 'Status', 'Reason', 'Tests passed / failed', 'Coverage before → after']);
+    expect(rows[0]).toEqual(['Target file', 'Test file', 'Status', 'Reason', 'Tests kept / failed', 'Coverage before → after']);
     expect(rows.slice(2)).toEqual([
       ['`src/cart.ts`', '`test/cart.generated.test.ts`', '✅ accepted', '—', '5 / 0', '20.00% → 32.50% (+12.50 pp)'],
       ['`src/price.ts`', '`test/price.generated.test.ts`', '❌ rejected', '**fails**: 2 of 5 tests failed', '3 / 2', '20.00% → 30.00% (+10.00 pp)']
@@ -179,7 +179,7 @@ describe('renderComment', () => {
     expect(STICKY_COMMENT_MARKER).toMatch(/^<!--.*-->$/);
     expect(md).toContain('1 of 2 generated tests accepted');
     const rows = tableAfter(md, 'Target file');
-    expect(rows[0]).toEqual(['Target file', 'Test file', 'Status', 'Tests passed / failed', 'Coverage before → after']);
+    expect(rows[0]).toEqual(['Target file', 'Test file', 'Status', 'Tests kept / failed', 'Coverage before → after']);
     expect(rows).toHaveLength(4);
   });
 
@@ -225,5 +225,41 @@ describe('renderComment', () => {
     expect(md.startsWith(`${STICKY_COMMENT_MARKER}\n`)).toBe(true);
     expect(md).toContain('This comment was truncated');
     expect(md.match(/<details>/g)?.length).toBe(md.match(/<\/details>/g)?.length);
+  });
+});
+
+describe('validation detail', () => {
+  const report = makeReport({
+    changedLinesBefore: { linesPct: 25, coveredLines: 5, totalLines: 20 },
+    changedLinesAfter: { linesPct: 90, coveredLines: 18, totalLines: 20 },
+    validation: { strategy: 'batched', repeatRuns: 5, maxRepairs: 1, seed: 1234, processes: 3, fileRuns: 21, durationMs: 9000 },
+    candidates: [
+      makeCandidate({
+        attempts: 2,
+        cases: [
+          { name: 'Cart adds items', verdict: 'kept' },
+          { name: 'Cart totals', verdict: 'fails', reason: 'expected 3' },
+          { name: 'Cart again', verdict: 'duplicate', reason: 'repeats x' }
+        ]
+      }),
+      makeCandidate({ targetFile: 'src/ids.ts', status: 'rejected', rejection: { stage: 'flaky', reason: 'failed 4 of 7 runs' } }),
+      makeCandidate({ targetFile: 'src/vat.ts', status: 'rejected', rejection: { stage: 'no-assertion', reason: '2 of 2 tests assert nothing' } })
+    ]
+  });
+
+  it('shows the coverage of the changed lines next to the whole-file figure', () => {
+    expect(renderSummary(report)).toContain('changed lines covered: **25.00% → 90.00% (+65.00 pp)** (5 → 18 of 20)');
+    expect(renderComment(report)).toContain('changed lines covered: **25.00% → 90.00% (+65.00 pp)**');
+  });
+
+  it('says how files were proven and what was pruned from a kept one', () => {
+    const md = renderSummary(report);
+    expect(md).toContain('Validation: a kept file passed 6 runs (5 shuffled, seed 1234) · 21 file runs in 3 runner processes · up to 1 repair(s) per file');
+    const accepted = tableAfter(md, 'Target file').find((row) => row[2] === '✅ accepted')!;
+    expect(accepted[3]).toBe('repaired once; pruned fails 1, duplicate 1');
+  });
+
+  it('counts the flaky and no-assertion stages in pipeline order', () => {
+    expect(renderSummary(report)).toContain('By stage: flaky 1 · no-assertion 1');
   });
 });

@@ -146,6 +146,46 @@ describe('SequencePool', () => {
     expect(await waiting).toBe(0);
   });
 
+  it('takes an aborted waiter out of the queue at once, rejecting with the signal reason', async () => {
+    const pool = new SequencePool(['s']);
+    const held = await pool.acquire();
+    const controller = new AbortController();
+    const leaving = pool.acquire(controller.signal);
+    const staying = pool.acquire();
+    expect(pool.queued).toBe(2);
+    const reason = new Error('user cancelled');
+    controller.abort(reason);
+    await expect(leaving).rejects.toBe(reason);
+    expect(pool.queued).toBe(1);
+    // The released slot goes to the waiter behind it, not to the one that left.
+    pool.release(held);
+    expect(await staying).toBe('s');
+    expect(pool.queued).toBe(0);
+  });
+
+  it('rejects at once for an already aborted signal, even with a free slot, and keeps the slot', async () => {
+    const pool = new SequencePool(['s']);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(pool.acquire(controller.signal)).rejects.toBeDefined();
+    await expect(pool.use(async () => 'ran', controller.signal)).rejects.toBeDefined();
+    expect(pool.size).toBe(1);
+  });
+
+  it('ignores an abort after the slot was handed over', async () => {
+    const pool = new SequencePool(['s']);
+    const held = await pool.acquire();
+    const controller = new AbortController();
+    const waiting = pool.acquire(controller.signal);
+    pool.release(held);
+    expect(await waiting).toBe('s');
+    controller.abort();
+    await flush();
+    expect(pool.queued).toBe(0);
+    pool.release('s');
+    expect(pool.size).toBe(1);
+  });
+
   it('with no slots, waits until one is released', async () => {
     const pool = new SequencePool<string>([]);
     let got: string | undefined;

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { chooseThreadCount, readCpuFacts } from '../../src/inference/cpuThreads.js';
+import { chooseThreadCount, readCpuFacts, SMALL_MODEL_BYTES, usableCpus } from '../../src/inference/cpuThreads.js';
 
-describe('chooseThreadCount', () => {
+describe('usableCpus', () => {
   it.each([
     [{ availableParallelism: 8 }, 8],
     [{ availableParallelism: 16, cgroupQuotaCpus: 2 }, 2],
@@ -20,7 +20,29 @@ describe('chooseThreadCount', () => {
     [{ availableParallelism: 1 }, 1],
     [{ availableParallelism: 0 }, 1]
   ])('%j → %i', (facts, expected) => {
-    expect(chooseThreadCount(facts)).toBe(expected);
+    expect(usableCpus(facts)).toBe(expected);
+  });
+});
+
+describe('chooseThreadCount', () => {
+  const big = 300 * 1024 * 1024;
+
+  it('uses every usable CPU from three up', () => {
+    expect(chooseThreadCount({ availableParallelism: 16, physicalCores: 8 }, big)).toBe(8);
+    expect(chooseThreadCount({ availableParallelism: 16, cgroupQuotaCpus: 3 }, big)).toBe(3);
+    expect(chooseThreadCount({ availableParallelism: 4 })).toBe(4);
+  });
+
+  it('uses one thread when at most two CPUs are usable, however they are limited', () => {
+    expect(chooseThreadCount({ availableParallelism: 2 }, big)).toBe(1);
+    expect(chooseThreadCount({ availableParallelism: 16, cgroupQuotaCpus: 2.9 }, big)).toBe(1);
+    expect(chooseThreadCount({ availableParallelism: 16, cgroupQuotaCpus: 4, physicalCores: 2 }, big)).toBe(1);
+    expect(chooseThreadCount({ availableParallelism: 1 })).toBe(1);
+  });
+
+  it('uses one thread for a model under the small-model size on any machine', () => {
+    expect(chooseThreadCount({ availableParallelism: 16, physicalCores: 8 }, SMALL_MODEL_BYTES - 1)).toBe(1);
+    expect(chooseThreadCount({ availableParallelism: 16, physicalCores: 8 }, SMALL_MODEL_BYTES)).toBe(8);
   });
 });
 
@@ -75,7 +97,7 @@ describe('readCpuFacts with a fake root', () => {
     });
     const facts = readCpuFacts(root);
     expect(facts).toEqual({ availableParallelism: 16, cgroupQuotaCpus: 2, physicalCores: 8 });
-    expect(chooseThreadCount(facts)).toBe(2);
+    expect(usableCpus(facts)).toBe(2);
   });
 
   it('takes the tightest quota among the group and its ancestors', () => {
@@ -89,7 +111,7 @@ describe('readCpuFacts with a fake root', () => {
     });
     const facts = readCpuFacts(root);
     expect(facts.cgroupQuotaCpus).toBe(1.5);
-    expect(chooseThreadCount(facts)).toBe(1);
+    expect(usableCpus(facts)).toBe(1);
   });
 
   it('treats "max" as no quota', () => {
