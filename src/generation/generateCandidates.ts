@@ -9,7 +9,10 @@ import type { TestPlacement } from './TestLayout.js';
 
 /** One target's exchange with the model: the prompt, every answer (first, then repairs) and the code. */
 export interface Generation {
+  /** The source file, relative to the package the tests run in. */
   target: string;
+  /** The same file relative to the repository: what requests carry (replay files are keyed by it). */
+  requestTarget: string;
   placement: TestPlacement;
   prompt?: Prompt;
   answers: GenerationResult[];
@@ -27,7 +30,10 @@ export interface TargetFocus {
 }
 
 export interface GenerationSettings {
+  /** The package's directory (absolute); targets are relative to it. */
   repoDir: string;
+  /** The package's directory relative to the repository ('' for the root). */
+  packageDir: string;
   framework: 'jest' | 'vitest';
   maxTokens: number;
   /** Existing tests of the repository, one of which is shown as the style to follow. */
@@ -50,11 +56,11 @@ export async function generateCandidates(
 ): Promise<Generation[]> {
   return Promise.all(
     placements.map(async ({ target, placement, focus }, i) => {
-      const generation: Generation = { target, placement, answers: [] };
-      const label = `[${i + 1}/${placements.length}] ${target}`;
+      const generation: Generation = { target, requestTarget: settings.packageDir ? path.posix.join(settings.packageDir, target) : target, placement, answers: [] };
+      const label = `[${i + 1}/${placements.length}] ${settings.packageDir ? path.posix.join(settings.packageDir, target) : target}`;
       try {
         generation.prompt = await promptFor(target, placement, focus, provider, settings);
-        const answer = await ask(provider, generation.prompt, target, settings.maxTokens, label, logger);
+        const answer = await ask(provider, generation.prompt, generation.requestTarget, settings.maxTokens, label, logger);
         generation.answers.push(answer);
         generation.code = extractCode(answer.text);
         if (generation.code === undefined) {
@@ -73,7 +79,7 @@ export async function generateCandidates(
 export async function repairCandidate(generation: Generation, previousCode: string, failure: string, provider: TextProvider, maxTokens: number, logger: Logger): Promise<string | undefined> {
   if (!generation.prompt) return undefined;
   const prompt = buildRepairPrompt(generation.prompt, generation.placement.testFile, previousCode, failure);
-  const answer = await ask(provider, prompt, generation.target, maxTokens, `repair ${generation.target}`, logger);
+  const answer = await ask(provider, prompt, generation.requestTarget, maxTokens, `repair ${generation.requestTarget}`, logger);
   generation.answers.push(answer);
   return extractCode(answer.text);
 }

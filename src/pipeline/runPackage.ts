@@ -97,7 +97,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   );
   const generationStarted = Date.now();
   const generations = await logger.group(`Generating ${placements.length} test file(s)${label}`, () =>
-    generateCandidates(placements, provider, { repoDir, framework: work.runner.name, maxTokens: options.maxTokens, existingTests: layout.existingTests, baseline: baseline.coverage }, logger)
+    generateCandidates(placements, provider, { repoDir, packageDir: work.packageDir, framework: work.runner.name, maxTokens: options.maxTokens, existingTests: layout.existingTests, baseline: baseline.coverage }, logger)
   );
   const generationMs = Date.now() - generationStarted;
 

@@ -9,6 +9,7 @@ import { selectTargets } from '../generation/selectTargets.js';
 import type { TextProvider } from '../inference/TextProvider.js';
 import type { ChangedFile, PullRequestHost } from '../repo/ChangedFile.js';
 import { detectProject, ProjectDetectionError } from '../repo/detectProject.js';
+import { scopeToWorkingDirectory } from '../repo/scopeToWorkingDirectory.js';
 import type { CoverageFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
 import { createTestRunner } from '../validation/createTestRunner.js';
@@ -54,8 +55,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     warnings.push(message);
     logger.warn(message);
   };
-  const changed = await ctx.host.listChangedFiles();
+  const { inside: changed, outside } = await scopeToWorkingDirectory(options.repoDir, await ctx.host.listChangedFiles());
   const { targets, skipped } = selectTargets(options.repoDir, changed);
+  for (const file of outside) skipped.push({ file, reason: 'outside working-directory' });
   logger.info(`${changed.length} changed file(s); ${targets.length} to generate tests for${targets.length ? `: ${targets.join(', ')}` : ''}.`);
   for (const s of skipped) logger.info(`  skipped ${s.file}: ${s.reason}`);
 
@@ -68,7 +70,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     pullRequest: ctx.pullRequest
       ? { number: ctx.pullRequest.number, title: ctx.pullRequest.title, baseSha: ctx.pullRequest.baseSha, headSha: ctx.pullRequest.headSha, url: ctx.pullRequest.url }
       : null,
-    changedFiles: changed.map((c) => c.filename),
+    changedFiles: [...changed.map((c) => c.filename), ...outside],
     targets,
     skipped,
     baseline: { testsPassed: 0, testsFailed: 0, suiteFailed: false, durationMs: 0 },
