@@ -29,7 +29,14 @@ export const Outputs = {
   CoverageAfter: 'coverage-after',
   ReportPath: 'report-path',
   /** The accepted test files as delivered, one per line (repo-relative). */
-  AcceptedFiles: 'accepted-files'
+  AcceptedFiles: 'accepted-files',
+  ChangedLinesCoverageBefore: 'changed-lines-coverage-before',
+  ChangedLinesCoverageAfter: 'changed-lines-coverage-after',
+  /** llama.cpp's back end (cpu, cuda, vulkan, metal), or replay. */
+  Backend: 'backend',
+  GpuDevice: 'gpu-device',
+  GpuLayers: 'gpu-layers',
+  ModelLoadMs: 'model-load-ms'
 } as const;
 
 export const State = {

@@ -94,6 +94,13 @@ function artifactName(prNumber: number, env: NodeJS.ProcessEnv, repoDir: string,
 
 function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string): void {
   runner.setOutput(Outputs.AcceptedFiles, (report.delivery?.files ?? []).join('\n'));
+  runner.setOutput(Outputs.ChangedLinesCoverageBefore, report.changedLinesBefore?.linesPct ?? '');
+  runner.setOutput(Outputs.ChangedLinesCoverageAfter, report.changedLinesAfter?.linesPct ?? '');
+  const inference = report.inference;
+  runner.setOutput(Outputs.Backend, inference.provider === 'none' ? '' : inference.backend);
+  runner.setOutput(Outputs.GpuDevice, inference.gpu?.device ?? '');
+  runner.setOutput(Outputs.GpuLayers, inference.gpu?.layersOffloaded ?? 0);
+  runner.setOutput(Outputs.ModelLoadMs, inference.modelLoadMs);
   runner.setOutput(Outputs.TestsGenerated, report.testsGenerated);
   runner.setOutput(Outputs.TestsAccepted, report.testsAccepted);
   runner.setOutput(Outputs.CoverageBefore, report.coverageBefore.linesPct ?? '');

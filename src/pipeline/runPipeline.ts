@@ -233,6 +233,7 @@ function inferenceFigures(generations: Generation[], info: ReturnType<TextProvid
     parallelSequences: info.parallelSequences,
     contextSize: info.contextSize,
     modelLoadMs: info.modelLoadMs,
+    ...(info.gpu ? { gpu: { ...info.gpu } } : {}),
     promptTokens,
     completionTokens,
     tokensPerSecond: generationMs > 0 ? Math.round(((completionTokens * 1000) / generationMs) * 10) / 10 : 0,

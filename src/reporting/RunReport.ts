@@ -72,6 +72,8 @@ export interface InferenceFigures {
   parallelSequences: number;
   contextSize: number;
   modelLoadMs: number;
+  /** The GPU the model ran on, its memory after loading, and how much of the model it holds; absent on CPU. */
+  gpu?: { device: string; vramTotalBytes: number; vramFreeBytes: number; layersOffloaded: number; totalLayers: number };
   promptTokens: number;
   completionTokens: number;
   /** Completion tokens per second of generation wall time (aggregate over parallel sequences). */

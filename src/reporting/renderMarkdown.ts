@@ -305,6 +305,10 @@ function warningList(report: RunReport, level: DetailLevel, options: RenderOptio
   return items.join('\n') + omitted(report.warnings.length - shown.length, 'warnings', options);
 }
 
+function formatGiB(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
 function inferenceTable(inf: InferenceFigures): string {
   const rows: Array<[string, string]> = [
     ['Provider', escapeText(inf.provider)],
@@ -315,6 +319,13 @@ function inferenceTable(inf: InferenceFigures): string {
     ['Parallel sequences', formatCount(inf.parallelSequences)],
     ['Context size', `${formatCount(inf.contextSize)} tokens`],
     ['Model load time', formatDuration(inf.modelLoadMs)],
+    ...(inf.gpu
+      ? ([
+          ['GPU', escapeText(inf.gpu.device)],
+          ['GPU layers', `${formatCount(inf.gpu.layersOffloaded)} of ${formatCount(inf.gpu.totalLayers)}`],
+          ['VRAM free / total', `${formatGiB(inf.gpu.vramFreeBytes)} / ${formatGiB(inf.gpu.vramTotalBytes)}`]
+        ] as Array<[string, string]>)
+      : []),
     ['Prompt tokens', formatCount(inf.promptTokens)],
     ['Completion tokens', formatCount(inf.completionTokens)],
     ['Tokens/s', formatTokensPerSecond(inf.tokensPerSecond)],
