@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readCoverageText } from './readCoverageText.js';
 import libCoverage from 'istanbul-lib-coverage';
 import libSourceMaps from 'istanbul-lib-source-maps';
 import type { CoverageMap, CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage';
@@ -19,14 +19,8 @@ export class CoverageData {
 
   /** Reads istanbul's coverage-final.json (jest/vitest `json` reporter). Missing file → empty. */
   static async readIstanbulJson(file: string, rootDir: string): Promise<CoverageData> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return CoverageData.empty();
-      throw error;
-    }
-    return CoverageData.fromIstanbulData(JSON.parse(text) as CoverageMapData, rootDir);
+    const text = await readCoverageText(file);
+    return text === undefined ? CoverageData.empty() : CoverageData.fromIstanbulData(JSON.parse(text) as CoverageMapData, rootDir);
   }
 
   /** Istanbul coverage map data (as jest and vitest produce it), keyed repo-relative to rootDir. */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { FileCoverageData } from 'istanbul-lib-coverage';
+import { readCoverageText } from './readCoverageText.js';
 import { CoverageData } from './CoverageData.js';
 import { CoverageFormatError } from './CoverageFormatError.js';
 import { LineCoverageBuilder } from './LineCoverageBuilder.js';
@@ -15,14 +15,8 @@ const REPEATED = new Set(['source', 'package', 'class', 'method', 'line']);
 
 /** Reads a Cobertura XML report. Missing file → empty, as for coverage-final.json. */
 export async function readCobertura(file: string, rootDir: string): Promise<CoverageData> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return CoverageData.empty();
-    throw error;
-  }
-  return parseCobertura(text, rootDir, file);
+  const text = await readCoverageText(file);
+  return text === undefined ? CoverageData.empty() : parseCobertura(text, rootDir, file);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { FileCoverageData } from 'istanbul-lib-coverage';
+import { readCoverageText } from './readCoverageText.js';
 import { CoverageData } from './CoverageData.js';
 import { CoverageFormatError } from './CoverageFormatError.js';
 import { LineCoverageBuilder } from './LineCoverageBuilder.js';
@@ -9,14 +9,8 @@ const LCOV_FIX = 'Write lcov with your test runner (jest: coverageReporters ["lc
 
 /** Reads an lcov tracefile (lcov.info). Missing file → empty, as for coverage-final.json. */
 export async function readLcov(file: string, rootDir: string): Promise<CoverageData> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return CoverageData.empty();
-    throw error;
-  }
-  return parseLcov(text, rootDir, file);
+  const text = await readCoverageText(file);
+  return text === undefined ? CoverageData.empty() : parseLcov(text, rootDir, file);
 }
 
 /**

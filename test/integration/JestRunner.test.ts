@@ -7,8 +7,7 @@
  * candidates whose coverage does not matter (failing, not compiling, empty) in a single run.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { judgeCoverageGain } from '../../src/validation/judgeCoverageGain.js';
 import { JestRunner, TestRunnerNotFoundError } from '../../src/validation/JestRunner.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import type { TestRunResult } from '../../src/validation/TestRunner.js';
+import { hashTree } from '../support/hashTree.js';
 
 const TIMEOUT_MS = 120_000;
 const COVERAGE_FILES = ['src/math.ts', 'src/strings.ts'];
@@ -29,17 +29,6 @@ let runner: JestRunner;
 let baseline: TestRunResult;
 let hashesBefore: Map<string, string>;
 
-/** sha256 of every file under dir, skipping node_modules (a link to this project's). */
-function hashTree(dir: string, rel = '', out = new Map<string, string>()): Map<string, string> {
-  for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.name === 'node_modules') continue;
-    if (entry.isDirectory()) hashTree(dir, child, out);
-    else if (entry.isSymbolicLink()) out.set(child, `link:${readlinkSync(path.join(dir, child))}`);
-    else out.set(child, createHash('sha256').update(readFileSync(path.join(dir, child))).digest('hex'));
-  }
-  return out;
-}
 
 let outputs = 0;
 async function runJest(testFiles?: string[], timeoutMs = TIMEOUT_MS): Promise<TestRunResult> {

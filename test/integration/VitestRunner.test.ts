@@ -8,8 +8,7 @@
  * vitest package, runners hoisted to the root) and drives each package through detectProject and createTestRunner.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +21,7 @@ import { TestRunnerNotFoundError } from '../../src/validation/JestRunner.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import type { TestRunRequest, TestRunResult } from '../../src/validation/TestRunner.js';
 import { VitestRunner } from '../../src/validation/VitestRunner.js';
+import { hashTree } from '../support/hashTree.js';
 
 const TIMEOUT_MS = 120_000;
 const COVERAGE_FILES = ['src/duration.ts', 'src/lruCache.ts'];
@@ -33,17 +33,6 @@ let runner: VitestRunner;
 let baseline: TestRunResult;
 let hashesBefore: Map<string, string>;
 
-/** sha256 of every file under dir, skipping node_modules (a link to this project's). */
-function hashTree(dir: string, rel = '', out = new Map<string, string>()): Map<string, string> {
-  for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.name === 'node_modules') continue;
-    if (entry.isDirectory()) hashTree(dir, child, out);
-    else if (entry.isSymbolicLink()) out.set(child, `link:${readlinkSync(path.join(dir, child))}`);
-    else out.set(child, createHash('sha256').update(readFileSync(path.join(dir, child))).digest('hex'));
-  }
-  return out;
-}
 
 let outputs = 0;
 async function runVitest(testFiles?: string[], extra: Partial<TestRunRequest> = {}): Promise<TestRunResult> {

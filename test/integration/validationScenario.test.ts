@@ -5,8 +5,7 @@
  * scratch copy; nothing is mocked.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +19,7 @@ import { git } from '../../src/repo/git.js';
 import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { CandidateRecord, RunReport } from '../../src/reporting/RunReport.js';
 import { runProcess } from '../../src/process/runProcess.js';
+import { hashTree } from '../support/hashTree.js';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
 const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
@@ -73,17 +73,6 @@ function answers(counterFile: string): Record<string, string[]> {
   };
 }
 
-/** sha256 of every file under dir except node_modules and .git: what the user has. */
-function hashTree(dir: string, rel = '', out = new Map<string, string>()): Map<string, string> {
-  for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.name === 'node_modules' || entry.name === '.git') continue;
-    if (entry.isDirectory()) hashTree(dir, child, out);
-    else if (entry.isSymbolicLink()) out.set(child, `link:${readlinkSync(path.join(dir, child))}`);
-    else out.set(child, createHash('sha256').update(readFileSync(path.join(dir, child))).digest('hex'));
-  }
-  return out;
-}
 
 const roots: string[] = [];
 afterAll(async () => {
@@ -103,7 +92,7 @@ async function runScenario(answersByTarget: Record<string, string[]>, raw: RawIn
   const replayFile = path.join(root, 'answers.jsonl');
   const lines = Object.entries(answersByTarget).flatMap(([target, texts]) => texts.map((text) => JSON.stringify({ target, response: { text } })));
   await writeFile(replayFile, `${lines.join('\n')}\n`);
-  const before = hashTree(pr.repoDir);
+  const before = hashTree(pr.repoDir, ['.git']);
   const options = parseRunOptions(
     { 'replay-file': replayFile, ...raw, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json') },
     { cwd: root, tempDir: root }
@@ -119,7 +108,7 @@ async function runScenario(answersByTarget: Record<string, string[]>, raw: RawIn
     analysisSearchDirs: [process.cwd()],
     loadProvider: () => loadProvider(options, { searchFrom: [process.cwd()], tempDir: root }, quiet)
   });
-  return { report, repoDir: pr.repoDir, before, after: hashTree(pr.repoDir) };
+  return { report, repoDir: pr.repoDir, before, after: hashTree(pr.repoDir, ['.git']) };
 }
 
 const byTarget = (report: RunReport, target: string): CandidateRecord => report.candidates.find((c) => c.targetFile === target)!;
