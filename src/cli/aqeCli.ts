@@ -6,6 +6,7 @@ import { InputError } from '../config/InputError.js';
 import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/RunOptions.js';
 import type { DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import { DirectoryArtifactUploader } from '../delivery/DirectoryArtifactUploader.js';
+import { runDiffCoverage } from './diffCoverageCommand.js';
 import { prepareExamplePullRequest } from '../demo/exampleRepo.js';
 import { packageRoot } from '../demo/packageRoot.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
@@ -25,6 +26,9 @@ const USAGE = `aqe ${TOOL_VERSION}: generate unit tests for changed code with a 
 Usage:
   aqe demo [--model FILE] [--dir DIR]        run the whole pipeline on the bundled example pull request
   aqe run --base REF [--head REF] [options]  generate tests for the changes REF...HEAD of the repository at --repo
+  aqe diff-coverage --base REF --coverage FILE [--head REF] [--repo DIR] [--fail-under PCT]
+                                             coverage of the lines REF...HEAD changed, from an istanbul JSON,
+                                             lcov or Cobertura file any test run wrote; exit 1 below --fail-under
   aqe --version | --help
 
 Options (same meaning and defaults as the action inputs):
@@ -83,6 +87,8 @@ export async function runCli(argv: string[]): Promise<number> {
         head: { type: 'string' },
         dir: { type: 'string' },
         'artifact-dir': { type: 'string' },
+        coverage: { type: 'string' },
+        'fail-under': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' }
       }
@@ -101,6 +107,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
+  if (command === 'diff-coverage' && !values.help) return diffCoverageCli(flag);
   if (values.help || (command !== 'run' && command !== 'demo')) {
     (values.help ? process.stdout : process.stderr).write(USAGE);
     return values.help ? 0 : 2;
@@ -119,6 +126,30 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 type ReportWithPath = RunReport & { reportPath: string };
+
+async function diffCoverageCli(flag: (name: string) => string | undefined): Promise<number> {
+  try {
+    const base = flag('base');
+    if (!base) throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
+    const coverageFile = flag('coverage');
+    if (!coverageFile) throw new InputError('--coverage', 'no coverage file was given', 'Pass coverage/coverage-final.json, coverage/lcov.info or a Cobertura XML file written by your test run');
+    const failUnderText = flag('fail-under');
+    const failUnder = failUnderText === undefined ? undefined : Number(failUnderText);
+    if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100)) throw new InputError('--fail-under', `"${failUnderText}" is not a percentage`, 'Give a number from 0 to 100');
+    const outcome = await runDiffCoverage({
+      repoDir: path.resolve(flag('repo') ?? '.'),
+      base,
+      head: flag('head') ?? 'HEAD',
+      coverageFile,
+      ...(failUnder !== undefined ? { failUnder } : {})
+    });
+    process.stdout.write(outcome.markdown);
+    return outcome.passed ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`aqe: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof InputError ? 2 : 1;
+  }
+}
 
 async function run(raw: RawInputs, head: string, artifactDir: string | undefined): Promise<ReportWithPath> {
   const base = raw['base-ref'];
