@@ -61,6 +61,12 @@ describe('action end to end on the example pull request', () => {
     expect({ exitCode: first.exitCode, log: first.stdout.slice(-4000) }).toEqual({ exitCode: 0, log: expect.not.stringContaining('::error::') });
     expect(first.outputs['tests-generated']).toBe('2');
     expect(first.outputs['tests-accepted']).toBe('1');
+    expect(first.outputs['accepted-files']).toBe('test/strings.test.ts');
+    expect(first.outputs['backend']).toBe('cpu');
+    expect(first.outputs['gpu-device']).toBe('');
+    expect(first.outputs['gpu-layers']).toBe('0');
+    expect(Number(first.outputs['model-load-ms'])).toBeGreaterThan(0);
+    expect(Number(first.outputs['changed-lines-coverage-after'])).toBeGreaterThan(Number(first.outputs['changed-lines-coverage-before']));
     const before = Number(first.outputs['coverage-before']);
     const after = Number(first.outputs['coverage-after']);
     expect(after).toBeGreaterThan(before);
@@ -124,7 +130,9 @@ describe('action end to end on the example pull request', () => {
     const report = JSON.parse(await readFile(second.outputs['report-path']!, 'utf8')) as RunReport;
     const strings = report.candidates.find((c) => c.targetFile === 'src/strings.ts')!;
     expect(strings.testFile).toBe('test/strings.aqe.test.ts');
-    expect(strings.rejection?.stage).toBe('no-coverage-gain');
+    // The model wrote the same file again: every case repeats the test accepted on the first run.
+    expect(strings.rejection?.stage).toBe('duplicate');
+    expect(strings.cases.every((c) => c.verdict === 'duplicate')).toBe(true);
     expect(await readdir(path.join(pr.repoDir, 'test'))).toEqual(['math.test.ts', 'strings.test.ts']);
   });
 });
