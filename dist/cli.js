@@ -4119,7 +4119,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6978);
+/* harmony import */ var _cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2630);
 
 process.exitCode = await (0,_cli_aqeCli_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2));
 
@@ -4128,7 +4128,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6978:
+/***/ 2630:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4291,7 +4291,7 @@ const INPUT_DEFAULTS = {
     'model-sha256': '',
     'model-cache': 'auto',
     gpu: 'auto',
-    'max-parallel': '2',
+    'max-parallel': 'auto',
     'context-size': '8192',
     'max-tokens': '2048',
     threads: '0',
@@ -4347,7 +4347,7 @@ function parseRunOptions(raw, ctx) {
         modelSha256,
         modelCache: modelCache,
         gpu: gpu,
-        maxParallel: parseInteger('max-parallel', value('max-parallel'), 1, 64),
+        maxParallel: value('max-parallel').toLowerCase() === 'auto' ? 0 : parseInteger('max-parallel', value('max-parallel'), 1, 64),
         contextSize: parseInteger('context-size', value('context-size'), 512, 1_048_576),
         maxTokens: parseInteger('max-tokens', value('max-tokens'), 16, 131_072),
         threads: parseInteger('threads', value('threads'), 0, 1024),
@@ -13928,829 +13928,6 @@ async function prepareDemoModel(tempDir) {
     return modelPath;
 }
 
-;// CONCATENATED MODULE: ./src/inference/cpuThreads.ts
-
-
-
-/** Below this size a model decodes fastest on one thread. */
-const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
-/** Up to this many usable CPUs, decoding uses one thread whatever the model. */
-const SINGLE_THREAD_MAX_CPUS = 2;
-/** The CPUs this process can really run on at once: the tightest of affinity, cgroup quota and physical cores. */
-function usableCpus(facts) {
-    let n = facts.availableParallelism;
-    if (facts.cgroupQuotaCpus !== undefined)
-        n = Math.min(n, Math.floor(facts.cgroupQuotaCpus));
-    if (facts.physicalCores !== undefined)
-        n = Math.min(n, facts.physicalCores);
-    return Math.max(1, n);
-}
-/**
- * llama.cpp decodes slowest when it has more threads than cores it may run on: the threads
- * spin-wait on each other, and on a 2-core CI machine node-llama-cpp's default (4) decoded
- * about 100x slower than fewer threads. So the count comes from the tightest real limit, never a default.
- */
-function chooseThreadCount(facts, modelBytes) {
-    // For a tiny model each matrix product is over before a second thread has started: the
-    // threads' synchronisation costs more than it saves.
-    if (modelBytes !== undefined && modelBytes < SMALL_MODEL_BYTES)
-        return 1;
-    const cpus = usableCpus(facts);
-    // With two CPUs the second is never free for long: node's main thread (sampling, detokenizing),
-    // the OS and aqe's own jest runs use it, and a ggml thread preempted at a barrier stalls the
-    // other. `npm run bench` on a 2-vCPU machine: one thread decoded fastest at every model size
-    // from 8 to 321 MB; two threads reached 70-95% of it with ~10% background load and 2-60% with a
-    // busy machine.
-    return cpus <= SINGLE_THREAD_MAX_CPUS ? 1 : cpus;
-}
-/** Reads the limits from the running system; `root` lets tests point at a fake /proc and /sys. */
-function readCpuFacts(root = '/') {
-    return {
-        availableParallelism: root === '/' ? external_node_os_default().availableParallelism() : readFakeParallelism(root),
-        cgroupQuotaCpus: readCgroupQuota(root),
-        physicalCores: readPhysicalCores(root)
-    };
-}
-function readText(file) {
-    try {
-        return (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
-    }
-    catch {
-        return undefined;
-    }
-}
-function readFakeParallelism(root) {
-    const n = Number(readText(external_node_path_default().join(root, 'nproc'))?.trim());
-    return Number.isInteger(n) && n > 0 ? n : external_node_os_default().availableParallelism();
-}
-/** cgroup v2 (cpu.max of this process's group and its ancestors), then cgroup v1 (cfs quota). */
-function readCgroupQuota(root) {
-    const membership = readText(external_node_path_default().join(root, 'proc/self/cgroup')) ?? '';
-    const v2Path = membership.split('\n').find((l) => l.startsWith('0::'))?.slice(3).trim();
-    const quotas = [];
-    if (v2Path !== undefined) {
-        let dir = v2Path;
-        for (;;) {
-            const max = readText(external_node_path_default().join(root, 'sys/fs/cgroup', dir, 'cpu.max'));
-            const [quota, period] = (max ?? '').trim().split(/\s+/);
-            if (quota && quota !== 'max' && Number(period) > 0)
-                quotas.push(Number(quota) / Number(period));
-            if (dir === '/' || dir === '' || dir === '.')
-                break;
-            dir = external_node_path_default().posix.dirname(dir);
-        }
-    }
-    const v1Line = membership.split('\n').find((l) => /:(cpu|cpu,cpuacct|cpuacct,cpu):/.test(l));
-    const v1Group = v1Line?.split(':')[2] ?? '/';
-    for (const base of [external_node_path_default().join(root, 'sys/fs/cgroup/cpu', v1Group), external_node_path_default().join(root, 'sys/fs/cgroup/cpu,cpuacct', v1Group), external_node_path_default().join(root, 'sys/fs/cgroup/cpu')]) {
-        const quota = Number(readText(external_node_path_default().join(base, 'cpu.cfs_quota_us'))?.trim());
-        const period = Number(readText(external_node_path_default().join(base, 'cpu.cfs_period_us'))?.trim());
-        if (quota > 0 && period > 0) {
-            quotas.push(quota / period);
-            break;
-        }
-    }
-    return quotas.length > 0 ? Math.min(...quotas) : undefined;
-}
-function readPhysicalCores(root) {
-    const info = readText(external_node_path_default().join(root, 'proc/cpuinfo'));
-    if (!info)
-        return undefined;
-    const cores = new Set();
-    for (const block of info.split(/\n\s*\n/)) {
-        const physical = block.match(/^physical id\s*:\s*(\d+)/m)?.[1];
-        const core = block.match(/^core id\s*:\s*(\d+)/m)?.[1];
-        if (physical !== undefined && core !== undefined)
-            cores.add(`${physical}:${core}`);
-    }
-    return cores.size > 0 ? cores.size : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/inference/detectGpu.ts
-
-
-/** NVIDIA GPUs as nvidia-smi reports them; empty when there is none or the tool is missing or failing. */
-async function detectNvidiaGpus(timeoutMs = 15_000) {
-    try {
-        const result = await runProcess({
-            command: 'nvidia-smi',
-            args: ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'],
-            cwd: process.cwd(),
-            timeoutMs
-        });
-        if (result.exitCode !== 0)
-            return [];
-        return result.stdout
-            .split('\n')
-            .map((line) => line.split(',').map((s) => s.trim()))
-            .filter((cols) => cols.length >= 3 && cols[0] !== '')
-            .map(([name, driver, mem]) => ({ name: name, driver: driver, vramMiB: Number(mem) || 0 }));
-    }
-    catch {
-        return [];
-    }
-}
-function hasNvidiaDevice() {
-    return (0,external_node_fs_namespaceObject.existsSync)('/dev/nvidia0') || (0,external_node_fs_namespaceObject.existsSync)('/dev/nvidiactl');
-}
-
-;// CONCATENATED MODULE: ./src/inference/errors.ts
-/** Errors of the inference layer; each message says what the user should change. */
-class InferenceError extends Error {
-    name = 'InferenceError';
-}
-class ModelNotFoundError extends InferenceError {
-    name = 'ModelNotFoundError';
-}
-class ModelLoadError extends InferenceError {
-    name = 'ModelLoadError';
-}
-class OutOfMemoryError extends InferenceError {
-    name = 'OutOfMemoryError';
-}
-class ProviderUnavailableError extends InferenceError {
-    name = 'ProviderUnavailableError';
-}
-class GenerationAbortedError extends InferenceError {
-    name = 'GenerationAbortedError';
-}
-/** A request's prompt plus the tokens it may generate (0 for embeddings) do not fit in one sequence's context. */
-class ContextOverflowError extends InferenceError {
-    promptTokens;
-    maxTokens;
-    contextSize;
-    trainContextSize;
-    name = 'ContextOverflowError';
-    constructor(promptTokens, maxTokens, contextSize, 
-    /** The most context-size can be raised to: the model's training context. */
-    trainContextSize) {
-        const raise = trainContextSize !== undefined && trainContextSize > contextSize ? ` (this model allows up to ${trainContextSize})` : '';
-        super(maxTokens === 0
-            ? `The text to embed is ${promptTokens} tokens; the embedding context holds fewer than ${contextSize}. Raise context-size${raise} or split the text.`
-            : `The prompt is ${promptTokens} tokens and up to ${maxTokens} may be generated: ${promptTokens + maxTokens} tokens, more than the context size of ${contextSize} tokens per sequence. ` +
-                `Raise context-size${raise}, lower max-tokens, or shorten the prompt.`);
-        this.promptTokens = promptTokens;
-        this.maxTokens = maxTokens;
-        this.contextSize = contextSize;
-        this.trainContextSize = trainContextSize;
-    }
-}
-/** node-llama-cpp cannot turn the request's JSON schema into a grammar. */
-class UnsupportedJsonSchemaError extends InferenceError {
-    name = 'UnsupportedJsonSchemaError';
-}
-/** A JSON-schema request ended with text that is not a complete value of the schema (usually cut at max-tokens). */
-class InvalidJsonOutputError extends InferenceError {
-    text;
-    name = 'InvalidJsonOutputError';
-    constructor(message, 
-    /** What the model wrote. */
-    text) {
-        super(message);
-        this.text = text;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inference/SequencePool.ts
-/**
- * Hands out a fixed set of slots (a context's sequences) to any number of waiting tasks, first
- * come first served: the queue is the backpressure, so N parallel generations never exceed the
- * sequences the context was sized for.
- */
-class SequencePool {
-    free;
-    waiting = [];
-    constructor(slots) {
-        this.free = [...slots];
-    }
-    get size() {
-        return this.free.length;
-    }
-    /** Waits for a free slot; an aborted `signal` takes the caller out of the queue and rejects with its reason. */
-    acquire(signal) {
-        if (signal?.aborted)
-            return Promise.reject(signal.reason);
-        const slot = this.free.pop();
-        if (slot !== undefined)
-            return Promise.resolve(slot);
-        return new Promise((resolve, reject) => {
-            const waiter = (given) => {
-                signal?.removeEventListener('abort', leave);
-                resolve(given);
-            };
-            const leave = () => {
-                const index = this.waiting.indexOf(waiter);
-                if (index >= 0)
-                    this.waiting.splice(index, 1);
-                reject(signal?.reason);
-            };
-            signal?.addEventListener('abort', leave, { once: true });
-            this.waiting.push(waiter);
-        });
-    }
-    /** Callers waiting for a slot. */
-    get queued() {
-        return this.waiting.length;
-    }
-    release(slot) {
-        const next = this.waiting.shift();
-        if (next)
-            next(slot);
-        else
-            this.free.push(slot);
-    }
-    async use(task, signal) {
-        const slot = await this.acquire(signal);
-        try {
-            return await task(slot);
-        }
-        finally {
-            this.release(slot);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/inference/streamGeneration.ts
-/**
- * Turns a callback-style generation (text through `onText`) into a TextStream. Chunks are buffered until the consumer
- * reads them, so a slow consumer never slows decoding; leaving the loop early aborts the generation through its signal.
- */
-function streamGeneration(request, generate) {
-    const controller = new AbortController();
-    const outer = request.signal;
-    const forward = () => controller.abort(outer?.reason);
-    if (outer?.aborted)
-        forward();
-    else
-        outer?.addEventListener('abort', forward, { once: true });
-    const buffered = [];
-    let settled = false;
-    let wake;
-    const notify = () => {
-        const resume = wake;
-        wake = undefined;
-        resume?.();
-    };
-    let result;
-    try {
-        result = generate({
-            ...request,
-            signal: controller.signal,
-            onText: (chunk) => {
-                request.onText?.(chunk);
-                buffered.push(chunk);
-                notify();
-            }
-        });
-    }
-    catch (error) {
-        result = Promise.reject(error);
-    }
-    result = result.finally(() => {
-        settled = true;
-        outer?.removeEventListener('abort', forward);
-        notify();
-    });
-    // The error reaches the consumer through the loop or `result`; a consumer that only iterates must not leave an
-    // unhandled rejection behind.
-    result.catch(() => undefined);
-    async function* chunks() {
-        try {
-            for (;;) {
-                const next = buffered.shift();
-                if (next !== undefined) {
-                    yield next;
-                    continue;
-                }
-                if (settled)
-                    break;
-                await new Promise((resolve) => (wake = resolve));
-            }
-            await result;
-        }
-        finally {
-            if (!settled)
-                controller.abort(new Error('The stream consumer stopped reading.'));
-        }
-    }
-    return Object.assign(chunks(), { result });
-}
-
-;// CONCATENATED MODULE: ./src/inference/TextProvider.ts
-function isCompletionRequest(request) {
-    return 'prompt' in request;
-}
-
-;// CONCATENATED MODULE: ./src/inference/LocalLlamaProvider.ts
-
-
-
-
-
-
-/**
- * llama.cpp in this process: the model is loaded once, one context holds `maxParallel`
- * sequences, and requests queue for a free sequence so several files generate at once.
- */
-class LocalLlamaProvider {
-    llama;
-    model;
-    context;
-    runtime;
-    chatWrapper;
-    details;
-    pool;
-    /** Compiled grammars by schema JSON: compiling one takes longer than a short generation. */
-    grammars = new Map();
-    /** Created on the first embed() only: most runs never embed, and it costs a second KV cache. */
-    embeddingContext;
-    /** embed() calls run one after another (the embedding context has one sequence). */
-    embeddings = Promise.resolve();
-    constructor(llama, model, context, runtime, chatWrapper, details) {
-        this.llama = llama;
-        this.model = model;
-        this.context = context;
-        this.runtime = runtime;
-        this.chatWrapper = chatWrapper;
-        this.details = details;
-        const sequences = [];
-        while (context.sequencesLeft > 0)
-            sequences.push(context.getSequence());
-        this.pool = new SequencePool(sequences);
-    }
-    static async load(options) {
-        const warn = options.warn ?? (() => undefined);
-        const llama = await getLlamaWithFallback(options, warn);
-        const started = Date.now();
-        let model;
-        try {
-            model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: llama.gpu === false ? 0 : 'auto' });
-        }
-        catch (error) {
-            await llama.dispose();
-            throw classifyLoadError(error, options.modelPath);
-        }
-        const modelLoadMs = Date.now() - started;
-        const contextSize = Math.min(options.contextSize, model.trainContextSize || options.contextSize);
-        let context;
-        let sequences = options.maxParallel;
-        // A context too big for memory is retried with fewer parallel sequences before giving up.
-        for (;;) {
-            try {
-                context = await model.createContext({ sequences, contextSize, threads: options.threads, batchSize: Math.min(512, contextSize) });
-                break;
-            }
-            catch (error) {
-                if (sequences > 1) {
-                    warn(`Could not create a context with ${sequences} sequences of ${contextSize} tokens (${error.message}); retrying with ${Math.floor(sequences / 2)}.`);
-                    sequences = Math.floor(sequences / 2);
-                    continue;
-                }
-                await model.dispose();
-                await llama.dispose();
-                throw new OutOfMemoryError(`A context of ${contextSize} tokens does not fit in memory for ${external_node_path_default().basename(options.modelPath)}: ${error.message}. Lower context-size or max-parallel, or use a smaller quantization.`);
-            }
-        }
-        const gpu = await describeGpu(llama, model);
-        const details = {
-            provider: 'local',
-            model: options.modelLabel ?? external_node_path_default().basename(options.modelPath),
-            backend: llama.gpu === false ? 'cpu' : llama.gpu,
-            hardware: describeHardware(llama, model, options.threads, gpu),
-            threads: options.threads,
-            parallelSequences: sequences,
-            contextSize: context.contextSize,
-            modelLoadMs,
-            gpuLayers: model.gpuLayers,
-            ...(gpu ? { gpu } : {})
-        };
-        // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
-        const chatWrapper = options.runtime.resolveChatWrapper(model);
-        return new LocalLlamaProvider(llama, model, context, options.runtime, chatWrapper, details);
-    }
-    info() {
-        return { ...this.details, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
-    }
-    countTokens(text) {
-        return this.model.tokenize(text).length;
-    }
-    chat(request) {
-        return this.generate(request);
-    }
-    complete(request) {
-        return this.generate(request);
-    }
-    stream(request) {
-        return streamGeneration(request, (r) => this.generate(r));
-    }
-    /** Tokens the request's prompt takes in a sequence: the chat template applied, or the raw text with BOS. */
-    countPromptTokens(request) {
-        if (isCompletionRequest(request)) {
-            const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
-            return this.model.tokenize(request.prompt, false, bos !== null ? 'trimLeadingSpace' : undefined).length + (bos !== null ? 1 : 0);
-        }
-        // The same history LlamaChatSession builds for a first prompt, so the count is exactly what it evaluates.
-        const history = [
-            ...this.chatWrapper.generateInitialChatHistory({ systemPrompt: request.system ?? '' }),
-            { type: 'user', text: request.user },
-            { type: 'model', response: [] }
-        ];
-        return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
-    }
-    async generate(request) {
-        const queuedAt = Date.now();
-        const promptTokens = this.countPromptTokens(request);
-        if (promptTokens === 0)
-            throw new InferenceError('The prompt is empty: give the model at least one token of text to continue.');
-        // Checked up front: llama.cpp would otherwise drop the start of the prompt or fail with its own error mid-run.
-        if (promptTokens + request.maxTokens > this.details.contextSize) {
-            throw new ContextOverflowError(promptTokens, request.maxTokens, this.details.contextSize, this.model.trainContextSize || undefined);
-        }
-        const grammar = request.jsonSchema ? await this.grammarFor(request.jsonSchema) : undefined;
-        let sequence;
-        try {
-            sequence = await this.pool.acquire(request.signal);
-        }
-        catch (error) {
-            throw request.signal?.aborted ? abortedWhileQueued(queuedAt) : error;
-        }
-        try {
-            if (request.signal?.aborted)
-                throw abortedWhileQueued(queuedAt);
-            const startedAt = Date.now();
-            // The meter's "output" evaluations are the ones that produce a sampled token: one per generated token. (Its
-            // "input" count misses the last prompt token, so promptTokens comes from the count above.)
-            const before = sequence.tokenMeter.getState().usedOutputTokens;
-            let firstTokenAt = 0;
-            const options = {
-                maxTokens: request.maxTokens,
-                temperature: request.temperature ?? 0,
-                seed: request.seed,
-                signal: request.signal,
-                stopOnAbortSignal: true,
-                onToken: () => {
-                    if (firstTokenAt === 0)
-                        firstTokenAt = Date.now();
-                },
-                // Only when someone listens: node-llama-cpp detokenizes every chunk for this callback.
-                onTextChunk: request.onText ? (chunk) => chunk !== '' && request.onText?.(chunk) : undefined,
-                grammar,
-                customStopTriggers: request.stopSequences && request.stopSequences.length > 0 ? [...request.stopSequences] : undefined
-            };
-            const outcome = isCompletionRequest(request) ? await this.runCompletion(sequence, request.prompt, options) : await this.runChat(sequence, request, options);
-            const completionTokens = sequence.tokenMeter.getState().usedOutputTokens - before;
-            const finishedAt = Date.now();
-            const generationMs = finishedAt - startedAt;
-            // Decoding speed after the first token: prompt evaluation is not part of it.
-            const decodeMs = firstTokenAt === 0 ? generationMs : finishedAt - firstTokenAt;
-            const decodedTokens = firstTokenAt === 0 ? completionTokens : completionTokens - 1;
-            const finishReason = outcome.stopReason === 'maxTokens' ? 'length' : outcome.stopReason === 'abort' ? 'abort' : 'stop';
-            const result = {
-                text: outcome.text,
-                provider: 'local',
-                model: this.details.model,
-                finishReason,
-                usage: { promptTokens, completionTokens },
-                timings: {
-                    queuedMs: startedAt - queuedAt,
-                    firstTokenMs: firstTokenAt === 0 ? generationMs : firstTokenAt - startedAt,
-                    generationMs,
-                    tokensPerSecond: decodeMs > 0 && decodedTokens > 0 ? (decodedTokens * 1000) / decodeMs : 0
-                }
-            };
-            const stopSequence = outcome.customStopTrigger?.filter((part) => typeof part === 'string').join('');
-            if (outcome.stopReason === 'customStopTrigger' && stopSequence)
-                result.stopSequence = stopSequence;
-            if (grammar && finishReason !== 'abort')
-                result.json = parseJsonOutput(grammar, result);
-            return result;
-        }
-        finally {
-            try {
-                await sequence.clearHistory();
-            }
-            finally {
-                this.pool.release(sequence);
-            }
-        }
-    }
-    async runChat(sequence, request, options) {
-        const session = new this.runtime.LlamaChatSession({
-            contextSequence: sequence,
-            chatWrapper: this.chatWrapper,
-            // Left undefined, node-llama-cpp inserts its own default system prompt (hundreds of tokens).
-            systemPrompt: request.system ?? '',
-            autoDisposeSequence: false
-        });
-        try {
-            const result = await session.promptWithMeta(request.user, options);
-            return { text: result.responseText, stopReason: result.stopReason, customStopTrigger: result.stopReason === 'customStopTrigger' ? result.customStopTrigger : undefined };
-        }
-        finally {
-            session.dispose({ disposeSequence: false });
-        }
-    }
-    async runCompletion(sequence, prompt, options) {
-        const completion = new this.runtime.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-        try {
-            // The prompt was checked to fit with maxTokens: no context shift, and no silent cut of the prompt's start (the
-            // default shift size makes LlamaCompletion keep only 90% of the context for the prompt).
-            const { response, metadata } = await completion.generateCompletionWithMeta(prompt, { ...options, contextShiftSize: 0, disableContextShift: true });
-            return { text: response, stopReason: metadata.stopReason, customStopTrigger: metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined };
-        }
-        finally {
-            completion.dispose({ disposeSequence: false });
-        }
-    }
-    grammarFor(schema) {
-        let key;
-        try {
-            key = JSON.stringify(schema);
-        }
-        catch (error) {
-            return Promise.reject(new UnsupportedJsonSchemaError(`The JSON schema is not plain JSON (${error.message.split('\n')[0]}): give a schema without cycles, functions or BigInts.`));
-        }
-        const cached = this.grammars.get(key);
-        if (cached)
-            return cached;
-        // The schema is the caller's plain object; node-llama-cpp validates it while compiling.
-        const compiled = this.llama.createGrammarForJsonSchema(schema);
-        const grammar = compiled.catch((error) => {
-            this.grammars.delete(key);
-            throw new UnsupportedJsonSchemaError(`The JSON schema cannot be turned into a grammar: ${error.message}. Use the subset node-llama-cpp supports (type, enum, const, oneOf, properties, items, $defs).`);
-        });
-        this.grammars.set(key, grammar);
-        return grammar;
-    }
-    embed(texts, options = {}) {
-        const queuedAt = Date.now();
-        const run = this.embeddings.then(() => this.embedNow(texts, options, queuedAt));
-        this.embeddings = run.catch(() => undefined);
-        return run;
-    }
-    async embedNow(texts, options, queuedAt) {
-        const context = await this.getEmbeddingContext();
-        const contextSize = this.details.contextSize;
-        const lengths = texts.map((text, i) => {
-            const length = context.calculateInputLength(text);
-            if (length === 0)
-                throw new InferenceError(`Text ${i + 1} of ${texts.length} to embed is empty: it has no tokens to embed.`);
-            if (length >= contextSize)
-                throw new ContextOverflowError(length, 0, contextSize, this.model.trainContextSize || undefined);
-            return length;
-        });
-        const startedAt = Date.now();
-        const vectors = [];
-        for (const text of texts) {
-            if (options.signal?.aborted) {
-                throw new GenerationAbortedError(`embed() was cancelled after ${vectors.length} of ${texts.length} texts.`);
-            }
-            vectors.push([...(await context.getEmbeddingFor(text)).vector]);
-        }
-        const embeddingMs = Date.now() - startedAt;
-        const promptTokens = lengths.reduce((sum, n) => sum + n, 0);
-        return {
-            vectors,
-            dimensions: vectors[0]?.length ?? this.model.embeddingVectorSize,
-            provider: 'local',
-            model: this.details.model,
-            usage: { promptTokens },
-            timings: { queuedMs: startedAt - queuedAt, embeddingMs, tokensPerSecond: embeddingMs > 0 ? (promptTokens * 1000) / embeddingMs : 0 }
-        };
-    }
-    getEmbeddingContext() {
-        if (!this.embeddingContext) {
-            const contextSize = this.details.contextSize;
-            this.embeddingContext = this.model.createEmbeddingContext({ threads: this.details.threads, contextSize }).catch((error) => {
-                this.embeddingContext = undefined;
-                throw new OutOfMemoryError(`An embedding context of ${contextSize} tokens could not be created for ${this.details.model}: ${error.message}. Lower context-size or max-parallel to leave memory for it.`);
-            });
-        }
-        return this.embeddingContext;
-    }
-    async dispose() {
-        const embedding = await this.embeddingContext?.catch(() => undefined);
-        await embedding?.dispose();
-        await this.context.dispose();
-        await this.model.dispose();
-        await this.llama.dispose();
-    }
-}
-function abortedWhileQueued(queuedAt) {
-    return new GenerationAbortedError(`The request was cancelled after ${Date.now() - queuedAt} ms waiting for a free sequence, before it started.`);
-}
-/** The grammar guarantees the syntax only while generation runs to its end: a cut answer is not a value. */
-function parseJsonOutput(grammar, result) {
-    try {
-        return grammar.parse(result.text);
-    }
-    catch (error) {
-        const why = result.finishReason === 'length'
-            ? `it was cut at max-tokens (${result.usage.completionTokens} tokens); raise max-tokens`
-            : result.stopSequence !== undefined
-                ? `the stop sequence ${JSON.stringify(result.stopSequence)} ended it early; remove it from stopSequences`
-                : 'check the schema';
-        throw new InvalidJsonOutputError(`The model's answer is not a complete JSON value of the schema (${error.message}): ${why}.`, result.text);
-    }
-}
-async function getLlamaWithFallback(options, warn) {
-    const base = { build: 'never', skipDownload: true, progressLogs: false, logLevel: options.runtime.LlamaLogLevel.error, maxThreads: options.threads };
-    const gpu = options.gpu === 'cpu' ? false : options.gpu;
-    try {
-        return await options.runtime.getLlama({ ...base, gpu });
-    }
-    catch (error) {
-        if (gpu === false) {
-            throw new ProviderUnavailableError(`llama.cpp could not start on the CPU: ${error.message}. Check that node-llama-cpp's binary package for this platform is installed.`);
-        }
-        warn(`GPU back end "${options.gpu}" could not start (${error.message}); falling back to CPU. Set gpu: cpu to skip the attempt.`);
-        return options.runtime.getLlama({ ...base, gpu: false });
-    }
-}
-function classifyLoadError(error, modelPath) {
-    const message = error.message ?? String(error);
-    if (/out of memory|failed to allocate|ENOMEM|cudaMalloc/i.test(message)) {
-        return new OutOfMemoryError(`Loading ${modelPath} ran out of memory: ${message}. Use a smaller quantization (e.g. Q4_K_M), set gpu: cpu, or use a runner with more memory.`);
-    }
-    return new ModelLoadError(`llama.cpp could not load ${modelPath}: ${message}. Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download it if it was cut off).`);
-}
-/** The GPU's facts after the model and the context took their memory; undefined on CPU. */
-async function describeGpu(llama, model) {
-    if (llama.gpu === false)
-        return undefined;
-    const names = await llama.getGpuDeviceNames().catch(() => []);
-    const vram = await llama.getVramState().catch(() => undefined);
-    return {
-        device: names.join(', ') || 'unknown device',
-        vramTotalBytes: vram?.total ?? 0,
-        vramFreeBytes: vram?.free ?? 0,
-        layersOffloaded: model.gpuLayers,
-        totalLayers: model.fileInsights.totalLayers
-    };
-}
-function describeHardware(llama, model, threads, gpu) {
-    if (llama.gpu === false || !gpu) {
-        const cpu = external_node_os_default().cpus()[0]?.model.trim() ?? 'unknown CPU';
-        return `CPU (${cpu}), ${threads} thread${threads === 1 ? '' : 's'}`;
-    }
-    const gib = gpu.vramTotalBytes > 0 ? ` (${(gpu.vramTotalBytes / 1024 ** 3).toFixed(1)} GiB VRAM)` : '';
-    return `${llama.gpu.toUpperCase()}: ${gpu.device}${gib}, ${model.gpuLayers} layers offloaded`;
-}
-
-;// CONCATENATED MODULE: ./src/inference/model/defaultModel.ts
-
-
-/**
- * Qwen2.5-Coder 7B Instruct at Q5_K_M (bartowski's single-file quantization, about 5.4 GB): the
- * best code model of this size class that fits, with an 8k context per sequence, in 8 GiB of VRAM.
- */
-const GPU_DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF:Q5_K_M';
-/** Qwen2.5-Coder 1.5B Instruct at Q4_K_M (about 1 GB): writes usable tests at a usable speed on 4 CPU cores. */
-const CPU_DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-Coder-1.5B-Instruct-GGUF:Q4_K_M';
-/** 7B Q5_K_M weights, an 8k context per sequence and compute buffers take about 7 GiB; cards sold as "8 GB" report 7.6 to 8 GiB. */
-const GPU_MODEL_MIN_VRAM_MIB = 7.5 * 1024;
-/** Apple Silicon shares RAM with its GPU; below this much the 7B model and the test runs compete for it. */
-const GPU_MODEL_MIN_UNIFIED_MEMORY_BYTES = 16 * 1024 ** 3;
-/** The model used when the model input is empty: the 7B model where a GPU can run it, else the 1.5B one. */
-function chooseDefaultModel(facts) {
-    if (facts.gpu !== 'cpu') {
-        const gpu = [...facts.nvidiaGpus].sort((a, b) => b.vramMiB - a.vramMiB)[0];
-        if (gpu && gpu.vramMiB >= GPU_MODEL_MIN_VRAM_MIB) {
-            return { model: GPU_DEFAULT_MODEL, reason: `${gpu.name} has ${gib(gpu.vramMiB * 1024 ** 2)} GiB of VRAM, enough for the 7B model` };
-        }
-        if (facts.platform === 'darwin' && facts.arch === 'arm64' && facts.gpu !== 'vulkan' && facts.totalMemoryBytes >= GPU_MODEL_MIN_UNIFIED_MEMORY_BYTES) {
-            return { model: GPU_DEFAULT_MODEL, reason: `Apple Silicon with ${gib(facts.totalMemoryBytes)} GiB of unified memory runs the 7B model on Metal` };
-        }
-    }
-    const why = facts.gpu === 'cpu'
-        ? 'gpu is set to cpu'
-        : facts.nvidiaGpus.length > 0
-            ? `the largest GPU has ${gib(Math.max(...facts.nvidiaGpus.map((g) => g.vramMiB)) * 1024 ** 2)} GiB of VRAM, less than the 8 GiB the 7B model needs`
-            : 'no GPU with 8 GiB of VRAM was found';
-    return { model: CPU_DEFAULT_MODEL, reason: `${why}, so the 1.5B model that runs on CPU cores was chosen` };
-}
-/** The facts of this machine (nvidia-smi is asked only where an NVIDIA device exists). */
-async function readHardwareFacts(gpu) {
-    const nvidiaGpus = gpu !== 'cpu' && hasNvidiaDevice() ? await detectNvidiaGpus() : [];
-    return { gpu, nvidiaGpus, platform: process.platform, arch: process.arch, totalMemoryBytes: external_node_os_default().totalmem() };
-}
-function gib(bytes) {
-    return (bytes / 1024 ** 3).toFixed(1).replace(/\.0$/, '');
-}
-
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/inference/model/ModelCache.ts
-
-
-
-const ENTRY_RECORD = 'aqe-model.json';
-/** The folder under a cache root that holds the entries: `<root>/aqe-models/<key>/<file>`. */
-const MODELS_FOLDER = 'aqe-models';
-/**
- * `aqe-model-<sha256 of the source id>-<expected sha256, or "unpinned">`. A pinned key names one
- * exact file; an unpinned one names "whatever this source gave when it was first cached".
- */
-function modelCacheKey(sourceId, expectedSha256) {
-    const id = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(sourceId).digest('hex');
-    return `aqe-model-${id}-${expectedSha256 ?? 'unpinned'}`;
-}
-function entryDirectory(root, key) {
-    return external_node_path_default().join(root, MODELS_FOLDER, key);
-}
-async function writeModelRecord(dir, record) {
-    const temporary = external_node_path_default().join(dir, `.${ENTRY_RECORD}.${process.pid}.tmp`);
-    await (0,promises_namespaceObject.writeFile)(temporary, `${JSON.stringify(record, null, 2)}\n`);
-    await (0,promises_namespaceObject.rename)(temporary, external_node_path_default().join(dir, ENTRY_RECORD));
-}
-/** The entry's record, or undefined when it is missing or not one of ours. */
-async function readModelRecord(dir) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, ENTRY_RECORD), 'utf8'));
-    }
-    catch {
-        return undefined;
-    }
-    const { source, url, file, bytes, sha256 } = parsed;
-    if (typeof source !== 'string' || typeof url !== 'string' || typeof file !== 'string' || typeof bytes !== 'number' || typeof sha256 !== 'string')
-        return undefined;
-    if (file !== external_node_path_default().basename(file) || file.startsWith('.') || !/^[0-9a-f]{64}$/.test(sha256))
-        return undefined;
-    return { source, url, file, bytes, sha256 };
-}
-/** The model file of the entry in `dir`, when the entry is complete (record and file both there). */
-async function entryModelPath(dir) {
-    const record = await readModelRecord(dir);
-    if (!record)
-        return undefined;
-    const modelPath = external_node_path_default().join(dir, record.file);
-    try {
-        return (await (0,promises_namespaceObject.stat)(modelPath)).isFile() ? modelPath : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Makes `toDir` a complete copy of the entry whose model is `modelPath`: the files are hard-linked
- * (instant on one disk) or copied into a temporary folder that is renamed at the end, so a
- * reader never sees half an entry. Does nothing when `toDir` already exists.
- */
-async function copyEntry(modelPath, toDir) {
-    const fromDir = external_node_path_default().dirname(modelPath);
-    if (external_node_path_default().resolve(fromDir) === external_node_path_default().resolve(toDir) || (await exists(toDir)))
-        return;
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(toDir), { recursive: true });
-    const temporary = `${toDir}.${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}.tmp`;
-    await (0,promises_namespaceObject.mkdir)(temporary);
-    try {
-        for (const name of [external_node_path_default().basename(modelPath), ENTRY_RECORD]) {
-            const from = external_node_path_default().join(fromDir, name);
-            const to = external_node_path_default().join(temporary, name);
-            await (0,promises_namespaceObject.link)(from, to).catch(() => (0,promises_namespaceObject.copyFile)(from, to));
-        }
-        await (0,promises_namespaceObject.rename)(temporary, toDir).catch(async (error) => {
-            // Another job saved the same key first; keys are immutable, so theirs stands.
-            if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST' && error.code !== 'EPERM')
-                throw error;
-        });
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(temporary, { recursive: true, force: true });
-    }
-}
-async function exists(file) {
-    try {
-        await (0,promises_namespaceObject.stat)(file);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * A cache in a directory that outlives jobs: a self-hosted runner's tool cache
- * (RUNNER_TOOL_CACHE) or a user's cache folder for the CLI.
- */
-class DirectoryModelCache {
-    root;
-    description;
-    constructor(root) {
-        this.root = root;
-        this.description = `the model cache in ${entryDirectory(root, '')}`;
-    }
-    async restore(key) {
-        return entryModelPath(entryDirectory(this.root, key));
-    }
-    async save(key, modelPath) {
-        await copyEntry(modelPath, entryDirectory(this.root, key));
-    }
-    async discard(key) {
-        await (0,promises_namespaceObject.rm)(entryDirectory(this.root, key), { recursive: true, force: true });
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/gguf/errors.ts
 /**
  * Errors raised while validating a GGUF file. They are thrown before llama.cpp ever sees the file, because
@@ -15139,6 +14316,871 @@ async function readGgufHeader(path, options = {}) {
     }
     finally {
         await handle.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inference/cpuThreads.ts
+
+
+
+/** Below this size a model decodes fastest on one thread. */
+const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
+/** Up to this many usable CPUs, decoding uses one thread whatever the model. */
+const SINGLE_THREAD_MAX_CPUS = 2;
+/** The CPUs this process can really run on at once: the tightest of affinity, cgroup quota and physical cores. */
+function usableCpus(facts) {
+    let n = facts.availableParallelism;
+    if (facts.cgroupQuotaCpus !== undefined)
+        n = Math.min(n, Math.floor(facts.cgroupQuotaCpus));
+    if (facts.physicalCores !== undefined)
+        n = Math.min(n, facts.physicalCores);
+    return Math.max(1, n);
+}
+/**
+ * llama.cpp decodes slowest when it has more threads than cores it may run on: the threads
+ * spin-wait on each other, and on a 2-core CI machine node-llama-cpp's default (4) decoded
+ * about 100x slower than fewer threads. So the count comes from the tightest real limit, never a default.
+ */
+function chooseThreadCount(facts, modelBytes) {
+    // For a tiny model each matrix product is over before a second thread has started: the
+    // threads' synchronisation costs more than it saves.
+    if (modelBytes !== undefined && modelBytes < SMALL_MODEL_BYTES)
+        return 1;
+    const cpus = usableCpus(facts);
+    // With two CPUs the second is never free for long: node's main thread (sampling, detokenizing),
+    // the OS and aqe's own jest runs use it, and a ggml thread preempted at a barrier stalls the
+    // other. `npm run bench` on a 2-vCPU machine: one thread decoded fastest at every model size
+    // from 8 to 321 MB; two threads reached 70-95% of it with ~10% background load and 2-60% with a
+    // busy machine.
+    return cpus <= SINGLE_THREAD_MAX_CPUS ? 1 : cpus;
+}
+/** Reads the limits from the running system; `root` lets tests point at a fake /proc and /sys. */
+function readCpuFacts(root = '/') {
+    return {
+        availableParallelism: root === '/' ? external_node_os_default().availableParallelism() : readFakeParallelism(root),
+        cgroupQuotaCpus: readCgroupQuota(root),
+        physicalCores: readPhysicalCores(root)
+    };
+}
+function readText(file) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+function readFakeParallelism(root) {
+    const n = Number(readText(external_node_path_default().join(root, 'nproc'))?.trim());
+    return Number.isInteger(n) && n > 0 ? n : external_node_os_default().availableParallelism();
+}
+/** cgroup v2 (cpu.max of this process's group and its ancestors), then cgroup v1 (cfs quota). */
+function readCgroupQuota(root) {
+    const membership = readText(external_node_path_default().join(root, 'proc/self/cgroup')) ?? '';
+    const v2Path = membership.split('\n').find((l) => l.startsWith('0::'))?.slice(3).trim();
+    const quotas = [];
+    if (v2Path !== undefined) {
+        let dir = v2Path;
+        for (;;) {
+            const max = readText(external_node_path_default().join(root, 'sys/fs/cgroup', dir, 'cpu.max'));
+            const [quota, period] = (max ?? '').trim().split(/\s+/);
+            if (quota && quota !== 'max' && Number(period) > 0)
+                quotas.push(Number(quota) / Number(period));
+            if (dir === '/' || dir === '' || dir === '.')
+                break;
+            dir = external_node_path_default().posix.dirname(dir);
+        }
+    }
+    const v1Line = membership.split('\n').find((l) => /:(cpu|cpu,cpuacct|cpuacct,cpu):/.test(l));
+    const v1Group = v1Line?.split(':')[2] ?? '/';
+    for (const base of [external_node_path_default().join(root, 'sys/fs/cgroup/cpu', v1Group), external_node_path_default().join(root, 'sys/fs/cgroup/cpu,cpuacct', v1Group), external_node_path_default().join(root, 'sys/fs/cgroup/cpu')]) {
+        const quota = Number(readText(external_node_path_default().join(base, 'cpu.cfs_quota_us'))?.trim());
+        const period = Number(readText(external_node_path_default().join(base, 'cpu.cfs_period_us'))?.trim());
+        if (quota > 0 && period > 0) {
+            quotas.push(quota / period);
+            break;
+        }
+    }
+    return quotas.length > 0 ? Math.min(...quotas) : undefined;
+}
+function readPhysicalCores(root) {
+    const info = readText(external_node_path_default().join(root, 'proc/cpuinfo'));
+    if (!info)
+        return undefined;
+    const cores = new Set();
+    for (const block of info.split(/\n\s*\n/)) {
+        const physical = block.match(/^physical id\s*:\s*(\d+)/m)?.[1];
+        const core = block.match(/^core id\s*:\s*(\d+)/m)?.[1];
+        if (physical !== undefined && core !== undefined)
+            cores.add(`${physical}:${core}`);
+    }
+    return cores.size > 0 ? cores.size : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/inference/parallelSequences.ts
+/** More sequences than this rarely add throughput even on a large GPU, and each needs its prompt evaluated. */
+const MAX_AUTO_SEQUENCES = 8;
+/** Share of free memory the KV caches may take; the rest is for compute buffers and the test runs. */
+const MEMORY_SHARE = 0.5;
+/**
+ * `max-parallel: auto`. A GPU decodes several sequences for nearly the price of one, up to what
+ * its free memory holds. A CPU is compute-bound: on 2 CPUs or fewer batching only adds
+ * contention (measured by `npm run bench`), so one; beyond that, one sequence per two CPUs, up to 4.
+ */
+function chooseParallelSequences(facts) {
+    const byMemory = facts.kvBytesPerSequence > 0 ? Math.floor((facts.freeMemoryBytes * MEMORY_SHARE) / facts.kvBytesPerSequence) : MAX_AUTO_SEQUENCES;
+    const byCompute = facts.gpu ? MAX_AUTO_SEQUENCES : facts.usableCpus <= 2 ? 1 : Math.min(4, Math.floor(facts.usableCpus / 2));
+    return Math.max(1, Math.min(byMemory, byCompute));
+}
+/**
+ * KV cache bytes of one sequence of `contextSize` tokens for a llama-style model: keys and values
+ * (F16) for every layer, each `head_count_kv × head_dim` wide. Unknown shapes give 0 (no memory bound).
+ */
+function kvCacheBytesPerSequence(header, contextSize) {
+    const arch = header.architecture ?? 'llama';
+    const num = (key) => {
+        const v = header.metadata[`${arch}.${key}`];
+        return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+    };
+    const layers = num('block_count');
+    const embedding = num('embedding_length');
+    const heads = num('attention.head_count');
+    if (!layers || !embedding || !heads)
+        return 0;
+    const kvHeads = num('attention.head_count_kv') ?? heads;
+    const headDim = num('attention.key_length') ?? embedding / heads;
+    return 2 * layers * contextSize * kvHeads * headDim * 2;
+}
+
+;// CONCATENATED MODULE: ./src/inference/detectGpu.ts
+
+
+/** NVIDIA GPUs as nvidia-smi reports them; empty when there is none or the tool is missing or failing. */
+async function detectNvidiaGpus(timeoutMs = 15_000) {
+    try {
+        const result = await runProcess({
+            command: 'nvidia-smi',
+            args: ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'],
+            cwd: process.cwd(),
+            timeoutMs
+        });
+        if (result.exitCode !== 0)
+            return [];
+        return result.stdout
+            .split('\n')
+            .map((line) => line.split(',').map((s) => s.trim()))
+            .filter((cols) => cols.length >= 3 && cols[0] !== '')
+            .map(([name, driver, mem]) => ({ name: name, driver: driver, vramMiB: Number(mem) || 0 }));
+    }
+    catch {
+        return [];
+    }
+}
+function hasNvidiaDevice() {
+    return (0,external_node_fs_namespaceObject.existsSync)('/dev/nvidia0') || (0,external_node_fs_namespaceObject.existsSync)('/dev/nvidiactl');
+}
+
+;// CONCATENATED MODULE: ./src/inference/errors.ts
+/** Errors of the inference layer; each message says what the user should change. */
+class InferenceError extends Error {
+    name = 'InferenceError';
+}
+class ModelNotFoundError extends InferenceError {
+    name = 'ModelNotFoundError';
+}
+class ModelLoadError extends InferenceError {
+    name = 'ModelLoadError';
+}
+class OutOfMemoryError extends InferenceError {
+    name = 'OutOfMemoryError';
+}
+class ProviderUnavailableError extends InferenceError {
+    name = 'ProviderUnavailableError';
+}
+class GenerationAbortedError extends InferenceError {
+    name = 'GenerationAbortedError';
+}
+/** A request's prompt plus the tokens it may generate (0 for embeddings) do not fit in one sequence's context. */
+class ContextOverflowError extends InferenceError {
+    promptTokens;
+    maxTokens;
+    contextSize;
+    trainContextSize;
+    name = 'ContextOverflowError';
+    constructor(promptTokens, maxTokens, contextSize, 
+    /** The most context-size can be raised to: the model's training context. */
+    trainContextSize) {
+        const raise = trainContextSize !== undefined && trainContextSize > contextSize ? ` (this model allows up to ${trainContextSize})` : '';
+        super(maxTokens === 0
+            ? `The text to embed is ${promptTokens} tokens; the embedding context holds fewer than ${contextSize}. Raise context-size${raise} or split the text.`
+            : `The prompt is ${promptTokens} tokens and up to ${maxTokens} may be generated: ${promptTokens + maxTokens} tokens, more than the context size of ${contextSize} tokens per sequence. ` +
+                `Raise context-size${raise}, lower max-tokens, or shorten the prompt.`);
+        this.promptTokens = promptTokens;
+        this.maxTokens = maxTokens;
+        this.contextSize = contextSize;
+        this.trainContextSize = trainContextSize;
+    }
+}
+/** node-llama-cpp cannot turn the request's JSON schema into a grammar. */
+class UnsupportedJsonSchemaError extends InferenceError {
+    name = 'UnsupportedJsonSchemaError';
+}
+/** A JSON-schema request ended with text that is not a complete value of the schema (usually cut at max-tokens). */
+class InvalidJsonOutputError extends InferenceError {
+    text;
+    name = 'InvalidJsonOutputError';
+    constructor(message, 
+    /** What the model wrote. */
+    text) {
+        super(message);
+        this.text = text;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inference/SequencePool.ts
+/**
+ * Hands out a fixed set of slots (a context's sequences) to any number of waiting tasks, first
+ * come first served: the queue is the backpressure, so N parallel generations never exceed the
+ * sequences the context was sized for.
+ */
+class SequencePool {
+    free;
+    waiting = [];
+    constructor(slots) {
+        this.free = [...slots];
+    }
+    get size() {
+        return this.free.length;
+    }
+    /** Waits for a free slot; an aborted `signal` takes the caller out of the queue and rejects with its reason. */
+    acquire(signal) {
+        if (signal?.aborted)
+            return Promise.reject(signal.reason);
+        const slot = this.free.pop();
+        if (slot !== undefined)
+            return Promise.resolve(slot);
+        return new Promise((resolve, reject) => {
+            const waiter = (given) => {
+                signal?.removeEventListener('abort', leave);
+                resolve(given);
+            };
+            const leave = () => {
+                const index = this.waiting.indexOf(waiter);
+                if (index >= 0)
+                    this.waiting.splice(index, 1);
+                reject(signal?.reason);
+            };
+            signal?.addEventListener('abort', leave, { once: true });
+            this.waiting.push(waiter);
+        });
+    }
+    /** Callers waiting for a slot. */
+    get queued() {
+        return this.waiting.length;
+    }
+    release(slot) {
+        const next = this.waiting.shift();
+        if (next)
+            next(slot);
+        else
+            this.free.push(slot);
+    }
+    async use(task, signal) {
+        const slot = await this.acquire(signal);
+        try {
+            return await task(slot);
+        }
+        finally {
+            this.release(slot);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inference/streamGeneration.ts
+/**
+ * Turns a callback-style generation (text through `onText`) into a TextStream. Chunks are buffered until the consumer
+ * reads them, so a slow consumer never slows decoding; leaving the loop early aborts the generation through its signal.
+ */
+function streamGeneration(request, generate) {
+    const controller = new AbortController();
+    const outer = request.signal;
+    const forward = () => controller.abort(outer?.reason);
+    if (outer?.aborted)
+        forward();
+    else
+        outer?.addEventListener('abort', forward, { once: true });
+    const buffered = [];
+    let settled = false;
+    let wake;
+    const notify = () => {
+        const resume = wake;
+        wake = undefined;
+        resume?.();
+    };
+    let result;
+    try {
+        result = generate({
+            ...request,
+            signal: controller.signal,
+            onText: (chunk) => {
+                request.onText?.(chunk);
+                buffered.push(chunk);
+                notify();
+            }
+        });
+    }
+    catch (error) {
+        result = Promise.reject(error);
+    }
+    result = result.finally(() => {
+        settled = true;
+        outer?.removeEventListener('abort', forward);
+        notify();
+    });
+    // The error reaches the consumer through the loop or `result`; a consumer that only iterates must not leave an
+    // unhandled rejection behind.
+    result.catch(() => undefined);
+    async function* chunks() {
+        try {
+            for (;;) {
+                const next = buffered.shift();
+                if (next !== undefined) {
+                    yield next;
+                    continue;
+                }
+                if (settled)
+                    break;
+                await new Promise((resolve) => (wake = resolve));
+            }
+            await result;
+        }
+        finally {
+            if (!settled)
+                controller.abort(new Error('The stream consumer stopped reading.'));
+        }
+    }
+    return Object.assign(chunks(), { result });
+}
+
+;// CONCATENATED MODULE: ./src/inference/TextProvider.ts
+function isCompletionRequest(request) {
+    return 'prompt' in request;
+}
+
+;// CONCATENATED MODULE: ./src/inference/LocalLlamaProvider.ts
+
+
+
+
+
+
+/**
+ * llama.cpp in this process: the model is loaded once, one context holds `maxParallel`
+ * sequences, and requests queue for a free sequence so several files generate at once.
+ */
+class LocalLlamaProvider {
+    llama;
+    model;
+    context;
+    runtime;
+    chatWrapper;
+    details;
+    pool;
+    /** Compiled grammars by schema JSON: compiling one takes longer than a short generation. */
+    grammars = new Map();
+    /** Created on the first embed() only: most runs never embed, and it costs a second KV cache. */
+    embeddingContext;
+    /** embed() calls run one after another (the embedding context has one sequence). */
+    embeddings = Promise.resolve();
+    constructor(llama, model, context, runtime, chatWrapper, details) {
+        this.llama = llama;
+        this.model = model;
+        this.context = context;
+        this.runtime = runtime;
+        this.chatWrapper = chatWrapper;
+        this.details = details;
+        const sequences = [];
+        while (context.sequencesLeft > 0)
+            sequences.push(context.getSequence());
+        this.pool = new SequencePool(sequences);
+    }
+    static async load(options) {
+        const warn = options.warn ?? (() => undefined);
+        const llama = await getLlamaWithFallback(options, warn);
+        const started = Date.now();
+        let model;
+        try {
+            model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: llama.gpu === false ? 0 : 'auto' });
+        }
+        catch (error) {
+            await llama.dispose();
+            throw classifyLoadError(error, options.modelPath);
+        }
+        const modelLoadMs = Date.now() - started;
+        const contextSize = Math.min(options.contextSize, model.trainContextSize || options.contextSize);
+        let context;
+        let sequences = typeof options.maxParallel === 'number' ? options.maxParallel : options.maxParallel(await freeMemory(llama));
+        // A context too big for memory is retried with fewer parallel sequences before giving up.
+        for (;;) {
+            try {
+                context = await model.createContext({ sequences, contextSize, threads: options.threads, batchSize: Math.min(512, contextSize) });
+                break;
+            }
+            catch (error) {
+                if (sequences > 1) {
+                    warn(`Could not create a context with ${sequences} sequences of ${contextSize} tokens (${error.message}); retrying with ${Math.floor(sequences / 2)}.`);
+                    sequences = Math.floor(sequences / 2);
+                    continue;
+                }
+                await model.dispose();
+                await llama.dispose();
+                throw new OutOfMemoryError(`A context of ${contextSize} tokens does not fit in memory for ${external_node_path_default().basename(options.modelPath)}: ${error.message}. Lower context-size or max-parallel, or use a smaller quantization.`);
+            }
+        }
+        const gpu = await describeGpu(llama, model);
+        const details = {
+            provider: 'local',
+            model: options.modelLabel ?? external_node_path_default().basename(options.modelPath),
+            backend: llama.gpu === false ? 'cpu' : llama.gpu,
+            hardware: describeHardware(llama, model, options.threads, gpu),
+            threads: options.threads,
+            parallelSequences: sequences,
+            contextSize: context.contextSize,
+            modelLoadMs,
+            gpuLayers: model.gpuLayers,
+            ...(gpu ? { gpu } : {})
+        };
+        // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
+        const chatWrapper = options.runtime.resolveChatWrapper(model);
+        return new LocalLlamaProvider(llama, model, context, options.runtime, chatWrapper, details);
+    }
+    info() {
+        return { ...this.details, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
+    }
+    countTokens(text) {
+        return this.model.tokenize(text).length;
+    }
+    chat(request) {
+        return this.generate(request);
+    }
+    complete(request) {
+        return this.generate(request);
+    }
+    stream(request) {
+        return streamGeneration(request, (r) => this.generate(r));
+    }
+    /** Tokens the request's prompt takes in a sequence: the chat template applied, or the raw text with BOS. */
+    countPromptTokens(request) {
+        if (isCompletionRequest(request)) {
+            const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
+            return this.model.tokenize(request.prompt, false, bos !== null ? 'trimLeadingSpace' : undefined).length + (bos !== null ? 1 : 0);
+        }
+        // The same history LlamaChatSession builds for a first prompt, so the count is exactly what it evaluates.
+        const history = [
+            ...this.chatWrapper.generateInitialChatHistory({ systemPrompt: request.system ?? '' }),
+            { type: 'user', text: request.user },
+            { type: 'model', response: [] }
+        ];
+        return this.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(this.model.tokenizer).length;
+    }
+    async generate(request) {
+        const queuedAt = Date.now();
+        const promptTokens = this.countPromptTokens(request);
+        if (promptTokens === 0)
+            throw new InferenceError('The prompt is empty: give the model at least one token of text to continue.');
+        // Checked up front: llama.cpp would otherwise drop the start of the prompt or fail with its own error mid-run.
+        if (promptTokens + request.maxTokens > this.details.contextSize) {
+            throw new ContextOverflowError(promptTokens, request.maxTokens, this.details.contextSize, this.model.trainContextSize || undefined);
+        }
+        const grammar = request.jsonSchema ? await this.grammarFor(request.jsonSchema) : undefined;
+        let sequence;
+        try {
+            sequence = await this.pool.acquire(request.signal);
+        }
+        catch (error) {
+            throw request.signal?.aborted ? abortedWhileQueued(queuedAt) : error;
+        }
+        try {
+            if (request.signal?.aborted)
+                throw abortedWhileQueued(queuedAt);
+            const startedAt = Date.now();
+            // The meter's "output" evaluations are the ones that produce a sampled token: one per generated token. (Its
+            // "input" count misses the last prompt token, so promptTokens comes from the count above.)
+            const before = sequence.tokenMeter.getState().usedOutputTokens;
+            let firstTokenAt = 0;
+            const options = {
+                maxTokens: request.maxTokens,
+                temperature: request.temperature ?? 0,
+                seed: request.seed,
+                signal: request.signal,
+                stopOnAbortSignal: true,
+                onToken: () => {
+                    if (firstTokenAt === 0)
+                        firstTokenAt = Date.now();
+                },
+                // Only when someone listens: node-llama-cpp detokenizes every chunk for this callback.
+                onTextChunk: request.onText ? (chunk) => chunk !== '' && request.onText?.(chunk) : undefined,
+                grammar,
+                customStopTriggers: request.stopSequences && request.stopSequences.length > 0 ? [...request.stopSequences] : undefined
+            };
+            const outcome = isCompletionRequest(request) ? await this.runCompletion(sequence, request.prompt, options) : await this.runChat(sequence, request, options);
+            const completionTokens = sequence.tokenMeter.getState().usedOutputTokens - before;
+            const finishedAt = Date.now();
+            const generationMs = finishedAt - startedAt;
+            // Decoding speed after the first token: prompt evaluation is not part of it.
+            const decodeMs = firstTokenAt === 0 ? generationMs : finishedAt - firstTokenAt;
+            const decodedTokens = firstTokenAt === 0 ? completionTokens : completionTokens - 1;
+            const finishReason = outcome.stopReason === 'maxTokens' ? 'length' : outcome.stopReason === 'abort' ? 'abort' : 'stop';
+            const result = {
+                text: outcome.text,
+                provider: 'local',
+                model: this.details.model,
+                finishReason,
+                usage: { promptTokens, completionTokens },
+                timings: {
+                    queuedMs: startedAt - queuedAt,
+                    firstTokenMs: firstTokenAt === 0 ? generationMs : firstTokenAt - startedAt,
+                    generationMs,
+                    tokensPerSecond: decodeMs > 0 && decodedTokens > 0 ? (decodedTokens * 1000) / decodeMs : 0
+                }
+            };
+            const stopSequence = outcome.customStopTrigger?.filter((part) => typeof part === 'string').join('');
+            if (outcome.stopReason === 'customStopTrigger' && stopSequence)
+                result.stopSequence = stopSequence;
+            if (grammar && finishReason !== 'abort')
+                result.json = parseJsonOutput(grammar, result);
+            return result;
+        }
+        finally {
+            try {
+                await sequence.clearHistory();
+            }
+            finally {
+                this.pool.release(sequence);
+            }
+        }
+    }
+    async runChat(sequence, request, options) {
+        const session = new this.runtime.LlamaChatSession({
+            contextSequence: sequence,
+            chatWrapper: this.chatWrapper,
+            // Left undefined, node-llama-cpp inserts its own default system prompt (hundreds of tokens).
+            systemPrompt: request.system ?? '',
+            autoDisposeSequence: false
+        });
+        try {
+            const result = await session.promptWithMeta(request.user, options);
+            return { text: result.responseText, stopReason: result.stopReason, customStopTrigger: result.stopReason === 'customStopTrigger' ? result.customStopTrigger : undefined };
+        }
+        finally {
+            session.dispose({ disposeSequence: false });
+        }
+    }
+    async runCompletion(sequence, prompt, options) {
+        const completion = new this.runtime.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
+        try {
+            // The prompt was checked to fit with maxTokens: no context shift, and no silent cut of the prompt's start (the
+            // default shift size makes LlamaCompletion keep only 90% of the context for the prompt).
+            const { response, metadata } = await completion.generateCompletionWithMeta(prompt, { ...options, contextShiftSize: 0, disableContextShift: true });
+            return { text: response, stopReason: metadata.stopReason, customStopTrigger: metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined };
+        }
+        finally {
+            completion.dispose({ disposeSequence: false });
+        }
+    }
+    grammarFor(schema) {
+        let key;
+        try {
+            key = JSON.stringify(schema);
+        }
+        catch (error) {
+            return Promise.reject(new UnsupportedJsonSchemaError(`The JSON schema is not plain JSON (${error.message.split('\n')[0]}): give a schema without cycles, functions or BigInts.`));
+        }
+        const cached = this.grammars.get(key);
+        if (cached)
+            return cached;
+        // The schema is the caller's plain object; node-llama-cpp validates it while compiling.
+        const compiled = this.llama.createGrammarForJsonSchema(schema);
+        const grammar = compiled.catch((error) => {
+            this.grammars.delete(key);
+            throw new UnsupportedJsonSchemaError(`The JSON schema cannot be turned into a grammar: ${error.message}. Use the subset node-llama-cpp supports (type, enum, const, oneOf, properties, items, $defs).`);
+        });
+        this.grammars.set(key, grammar);
+        return grammar;
+    }
+    embed(texts, options = {}) {
+        const queuedAt = Date.now();
+        const run = this.embeddings.then(() => this.embedNow(texts, options, queuedAt));
+        this.embeddings = run.catch(() => undefined);
+        return run;
+    }
+    async embedNow(texts, options, queuedAt) {
+        const context = await this.getEmbeddingContext();
+        const contextSize = this.details.contextSize;
+        const lengths = texts.map((text, i) => {
+            const length = context.calculateInputLength(text);
+            if (length === 0)
+                throw new InferenceError(`Text ${i + 1} of ${texts.length} to embed is empty: it has no tokens to embed.`);
+            if (length >= contextSize)
+                throw new ContextOverflowError(length, 0, contextSize, this.model.trainContextSize || undefined);
+            return length;
+        });
+        const startedAt = Date.now();
+        const vectors = [];
+        for (const text of texts) {
+            if (options.signal?.aborted) {
+                throw new GenerationAbortedError(`embed() was cancelled after ${vectors.length} of ${texts.length} texts.`);
+            }
+            vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+        }
+        const embeddingMs = Date.now() - startedAt;
+        const promptTokens = lengths.reduce((sum, n) => sum + n, 0);
+        return {
+            vectors,
+            dimensions: vectors[0]?.length ?? this.model.embeddingVectorSize,
+            provider: 'local',
+            model: this.details.model,
+            usage: { promptTokens },
+            timings: { queuedMs: startedAt - queuedAt, embeddingMs, tokensPerSecond: embeddingMs > 0 ? (promptTokens * 1000) / embeddingMs : 0 }
+        };
+    }
+    getEmbeddingContext() {
+        if (!this.embeddingContext) {
+            const contextSize = this.details.contextSize;
+            this.embeddingContext = this.model.createEmbeddingContext({ threads: this.details.threads, contextSize }).catch((error) => {
+                this.embeddingContext = undefined;
+                throw new OutOfMemoryError(`An embedding context of ${contextSize} tokens could not be created for ${this.details.model}: ${error.message}. Lower context-size or max-parallel to leave memory for it.`);
+            });
+        }
+        return this.embeddingContext;
+    }
+    async dispose() {
+        const embedding = await this.embeddingContext?.catch(() => undefined);
+        await embedding?.dispose();
+        await this.context.dispose();
+        await this.model.dispose();
+        await this.llama.dispose();
+    }
+}
+function abortedWhileQueued(queuedAt) {
+    return new GenerationAbortedError(`The request was cancelled after ${Date.now() - queuedAt} ms waiting for a free sequence, before it started.`);
+}
+/** The grammar guarantees the syntax only while generation runs to its end: a cut answer is not a value. */
+function parseJsonOutput(grammar, result) {
+    try {
+        return grammar.parse(result.text);
+    }
+    catch (error) {
+        const why = result.finishReason === 'length'
+            ? `it was cut at max-tokens (${result.usage.completionTokens} tokens); raise max-tokens`
+            : result.stopSequence !== undefined
+                ? `the stop sequence ${JSON.stringify(result.stopSequence)} ended it early; remove it from stopSequences`
+                : 'check the schema';
+        throw new InvalidJsonOutputError(`The model's answer is not a complete JSON value of the schema (${error.message}): ${why}.`, result.text);
+    }
+}
+async function getLlamaWithFallback(options, warn) {
+    const base = { build: 'never', skipDownload: true, progressLogs: false, logLevel: options.runtime.LlamaLogLevel.error, maxThreads: options.threads };
+    const gpu = options.gpu === 'cpu' ? false : options.gpu;
+    try {
+        return await options.runtime.getLlama({ ...base, gpu });
+    }
+    catch (error) {
+        if (gpu === false) {
+            throw new ProviderUnavailableError(`llama.cpp could not start on the CPU: ${error.message}. Check that node-llama-cpp's binary package for this platform is installed.`);
+        }
+        warn(`GPU back end "${options.gpu}" could not start (${error.message}); falling back to CPU. Set gpu: cpu to skip the attempt.`);
+        return options.runtime.getLlama({ ...base, gpu: false });
+    }
+}
+/** Where the KV caches will live, and how much room is left there now that the model is loaded. */
+async function freeMemory(llama) {
+    if (llama.gpu === false)
+        return { gpu: false, freeBytes: external_node_os_default().freemem() };
+    const vram = await llama.getVramState().catch(() => undefined);
+    return { gpu: true, freeBytes: vram?.free ?? 0 };
+}
+function classifyLoadError(error, modelPath) {
+    const message = error.message ?? String(error);
+    if (/out of memory|failed to allocate|ENOMEM|cudaMalloc/i.test(message)) {
+        return new OutOfMemoryError(`Loading ${modelPath} ran out of memory: ${message}. Use a smaller quantization (e.g. Q4_K_M), set gpu: cpu, or use a runner with more memory.`);
+    }
+    return new ModelLoadError(`llama.cpp could not load ${modelPath}: ${message}. Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download it if it was cut off).`);
+}
+/** The GPU's facts after the model and the context took their memory; undefined on CPU. */
+async function describeGpu(llama, model) {
+    if (llama.gpu === false)
+        return undefined;
+    const names = await llama.getGpuDeviceNames().catch(() => []);
+    const vram = await llama.getVramState().catch(() => undefined);
+    return {
+        device: names.join(', ') || 'unknown device',
+        vramTotalBytes: vram?.total ?? 0,
+        vramFreeBytes: vram?.free ?? 0,
+        layersOffloaded: model.gpuLayers,
+        totalLayers: model.fileInsights.totalLayers
+    };
+}
+function describeHardware(llama, model, threads, gpu) {
+    if (llama.gpu === false || !gpu) {
+        const cpu = external_node_os_default().cpus()[0]?.model.trim() ?? 'unknown CPU';
+        return `CPU (${cpu}), ${threads} thread${threads === 1 ? '' : 's'}`;
+    }
+    const gib = gpu.vramTotalBytes > 0 ? ` (${(gpu.vramTotalBytes / 1024 ** 3).toFixed(1)} GiB VRAM)` : '';
+    return `${llama.gpu.toUpperCase()}: ${gpu.device}${gib}, ${model.gpuLayers} layers offloaded`;
+}
+
+;// CONCATENATED MODULE: ./src/inference/model/defaultModel.ts
+
+
+/**
+ * Qwen2.5-Coder 7B Instruct at Q5_K_M (bartowski's single-file quantization, about 5.4 GB): the
+ * best code model of this size class that fits, with an 8k context per sequence, in 8 GiB of VRAM.
+ */
+const GPU_DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF:Q5_K_M';
+/** Qwen2.5-Coder 1.5B Instruct at Q4_K_M (about 1 GB): writes usable tests at a usable speed on 4 CPU cores. */
+const CPU_DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-Coder-1.5B-Instruct-GGUF:Q4_K_M';
+/** 7B Q5_K_M weights, an 8k context per sequence and compute buffers take about 7 GiB; cards sold as "8 GB" report 7.6 to 8 GiB. */
+const GPU_MODEL_MIN_VRAM_MIB = 7.5 * 1024;
+/** Apple Silicon shares RAM with its GPU; below this much the 7B model and the test runs compete for it. */
+const GPU_MODEL_MIN_UNIFIED_MEMORY_BYTES = 16 * 1024 ** 3;
+/** The model used when the model input is empty: the 7B model where a GPU can run it, else the 1.5B one. */
+function chooseDefaultModel(facts) {
+    if (facts.gpu !== 'cpu') {
+        const gpu = [...facts.nvidiaGpus].sort((a, b) => b.vramMiB - a.vramMiB)[0];
+        if (gpu && gpu.vramMiB >= GPU_MODEL_MIN_VRAM_MIB) {
+            return { model: GPU_DEFAULT_MODEL, reason: `${gpu.name} has ${gib(gpu.vramMiB * 1024 ** 2)} GiB of VRAM, enough for the 7B model` };
+        }
+        if (facts.platform === 'darwin' && facts.arch === 'arm64' && facts.gpu !== 'vulkan' && facts.totalMemoryBytes >= GPU_MODEL_MIN_UNIFIED_MEMORY_BYTES) {
+            return { model: GPU_DEFAULT_MODEL, reason: `Apple Silicon with ${gib(facts.totalMemoryBytes)} GiB of unified memory runs the 7B model on Metal` };
+        }
+    }
+    const why = facts.gpu === 'cpu'
+        ? 'gpu is set to cpu'
+        : facts.nvidiaGpus.length > 0
+            ? `the largest GPU has ${gib(Math.max(...facts.nvidiaGpus.map((g) => g.vramMiB)) * 1024 ** 2)} GiB of VRAM, less than the 8 GiB the 7B model needs`
+            : 'no GPU with 8 GiB of VRAM was found';
+    return { model: CPU_DEFAULT_MODEL, reason: `${why}, so the 1.5B model that runs on CPU cores was chosen` };
+}
+/** The facts of this machine (nvidia-smi is asked only where an NVIDIA device exists). */
+async function readHardwareFacts(gpu) {
+    const nvidiaGpus = gpu !== 'cpu' && hasNvidiaDevice() ? await detectNvidiaGpus() : [];
+    return { gpu, nvidiaGpus, platform: process.platform, arch: process.arch, totalMemoryBytes: external_node_os_default().totalmem() };
+}
+function gib(bytes) {
+    return (bytes / 1024 ** 3).toFixed(1).replace(/\.0$/, '');
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/inference/model/ModelCache.ts
+
+
+
+const ENTRY_RECORD = 'aqe-model.json';
+/** The folder under a cache root that holds the entries: `<root>/aqe-models/<key>/<file>`. */
+const MODELS_FOLDER = 'aqe-models';
+/**
+ * `aqe-model-<sha256 of the source id>-<expected sha256, or "unpinned">`. A pinned key names one
+ * exact file; an unpinned one names "whatever this source gave when it was first cached".
+ */
+function modelCacheKey(sourceId, expectedSha256) {
+    const id = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(sourceId).digest('hex');
+    return `aqe-model-${id}-${expectedSha256 ?? 'unpinned'}`;
+}
+function entryDirectory(root, key) {
+    return external_node_path_default().join(root, MODELS_FOLDER, key);
+}
+async function writeModelRecord(dir, record) {
+    const temporary = external_node_path_default().join(dir, `.${ENTRY_RECORD}.${process.pid}.tmp`);
+    await (0,promises_namespaceObject.writeFile)(temporary, `${JSON.stringify(record, null, 2)}\n`);
+    await (0,promises_namespaceObject.rename)(temporary, external_node_path_default().join(dir, ENTRY_RECORD));
+}
+/** The entry's record, or undefined when it is missing or not one of ours. */
+async function readModelRecord(dir) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, ENTRY_RECORD), 'utf8'));
+    }
+    catch {
+        return undefined;
+    }
+    const { source, url, file, bytes, sha256 } = parsed;
+    if (typeof source !== 'string' || typeof url !== 'string' || typeof file !== 'string' || typeof bytes !== 'number' || typeof sha256 !== 'string')
+        return undefined;
+    if (file !== external_node_path_default().basename(file) || file.startsWith('.') || !/^[0-9a-f]{64}$/.test(sha256))
+        return undefined;
+    return { source, url, file, bytes, sha256 };
+}
+/** The model file of the entry in `dir`, when the entry is complete (record and file both there). */
+async function entryModelPath(dir) {
+    const record = await readModelRecord(dir);
+    if (!record)
+        return undefined;
+    const modelPath = external_node_path_default().join(dir, record.file);
+    try {
+        return (await (0,promises_namespaceObject.stat)(modelPath)).isFile() ? modelPath : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Makes `toDir` a complete copy of the entry whose model is `modelPath`: the files are hard-linked
+ * (instant on one disk) or copied into a temporary folder that is renamed at the end, so a
+ * reader never sees half an entry. Does nothing when `toDir` already exists.
+ */
+async function copyEntry(modelPath, toDir) {
+    const fromDir = external_node_path_default().dirname(modelPath);
+    if (external_node_path_default().resolve(fromDir) === external_node_path_default().resolve(toDir) || (await exists(toDir)))
+        return;
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(toDir), { recursive: true });
+    const temporary = `${toDir}.${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}.tmp`;
+    await (0,promises_namespaceObject.mkdir)(temporary);
+    try {
+        for (const name of [external_node_path_default().basename(modelPath), ENTRY_RECORD]) {
+            const from = external_node_path_default().join(fromDir, name);
+            const to = external_node_path_default().join(temporary, name);
+            await (0,promises_namespaceObject.link)(from, to).catch(() => (0,promises_namespaceObject.copyFile)(from, to));
+        }
+        await (0,promises_namespaceObject.rename)(temporary, toDir).catch(async (error) => {
+            // Another job saved the same key first; keys are immutable, so theirs stands.
+            if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST' && error.code !== 'EPERM')
+                throw error;
+        });
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(temporary, { recursive: true, force: true });
+    }
+}
+async function exists(file) {
+    try {
+        await (0,promises_namespaceObject.stat)(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * A cache in a directory that outlives jobs: a self-hosted runner's tool cache
+ * (RUNNER_TOOL_CACHE) or a user's cache folder for the CLI.
+ */
+class DirectoryModelCache {
+    root;
+    description;
+    constructor(root) {
+        this.root = root;
+        this.description = `the model cache in ${entryDirectory(root, '')}`;
+    }
+    async restore(key) {
+        return entryModelPath(entryDirectory(this.root, key));
+    }
+    async save(key, modelPath) {
+        await copyEntry(modelPath, entryDirectory(this.root, key));
+    }
+    async discard(key) {
+        await (0,promises_namespaceObject.rm)(entryDirectory(this.root, key), { recursive: true, force: true });
     }
 }
 
@@ -16044,6 +16086,8 @@ async function importNodeLlamaCpp(location) {
 
 
 
+
+
 const DEMO_MODEL_NOTICE = 'This run used the demo model: a tiny GGUF generated by aqe itself that always answers with one fixed test file written for the example repository. It proves the pipeline (real llama.cpp inference, real test runs, real coverage), not model quality. Pass a real GGUF model in the model input for real results.';
 /** Finds or installs llama.cpp, resolves the model and loads it: everything the local provider needs. */
 async function loadLocalProvider(options, search, logger) {
@@ -16060,11 +16104,21 @@ async function loadLocalProvider(options, search, logger) {
         modelLabel: demo ? 'aqe demo model (generated)' : external_node_path_default().basename(modelPath),
         gpu: options.gpu,
         threads,
-        maxParallel: options.maxParallel,
+        maxParallel: options.maxParallel > 0 ? options.maxParallel : await autoParallel(modelPath, options.contextSize, logger),
         contextSize: options.contextSize,
         warn: (m) => logger.warn(m)
     });
     return demo ? { provider, demoNotice: DEMO_MODEL_NOTICE } : { provider };
+}
+/** `max-parallel: auto`: chosen once llama.cpp knows its back end, from the model's KV cache size and the free memory. */
+async function autoParallel(modelPath, contextSize, logger) {
+    const kvBytesPerSequence = kvCacheBytesPerSequence(await readGgufHeader(modelPath), contextSize);
+    const cpus = usableCpus(readCpuFacts());
+    return ({ gpu, freeBytes }) => {
+        const n = chooseParallelSequences({ kvBytesPerSequence, freeMemoryBytes: freeBytes, gpu, usableCpus: cpus });
+        logger.info(`max-parallel auto: ${n} sequence(s) (${gpu ? 'GPU' : `CPU, ${cpus} usable CPU(s)`}, ${(freeBytes / 1024 ** 3).toFixed(1)} GiB free, ${(kvBytesPerSequence / 1024 ** 2).toFixed(0)} MiB KV cache per sequence).`);
+        return n;
+    };
 }
 /** The model file to load: the model input (or the default for this hardware), downloaded and cached when remote. */
 async function resolveModelFile(options, search, logger) {
@@ -21139,7 +21193,7 @@ Options (same meaning and defaults as the action inputs):
                         empty: chosen by hardware. Downloads are cached in $XDG_CACHE_HOME/aqe (~/.cache/aqe)
   --model-sha256 HEX    sha256 the model file must have
   --gpu MODE            auto | cuda | vulkan | metal | cpu          default auto
-  --max-parallel N      sequences generating at once                default 2
+  --max-parallel N|auto sequences generating at once               default auto
   --context-size N      tokens per sequence                         default 8192
   --max-tokens N        tokens per generated test file              default 2048
   --threads N           CPU threads for llama.cpp; 0 = from the CPUs this process may use

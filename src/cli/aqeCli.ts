@@ -37,7 +37,7 @@ Options (same meaning and defaults as the action inputs):
                         empty: chosen by hardware. Downloads are cached in $XDG_CACHE_HOME/aqe (~/.cache/aqe)
   --model-sha256 HEX    sha256 the model file must have
   --gpu MODE            auto | cuda | vulkan | metal | cpu          default auto
-  --max-parallel N      sequences generating at once                default 2
+  --max-parallel N|auto sequences generating at once               default auto
   --context-size N      tokens per sequence                         default 8192
   --max-tokens N        tokens per generated test file              default 2048
   --threads N           CPU threads for llama.cpp; 0 = from the CPUs this process may use

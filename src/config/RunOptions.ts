@@ -25,6 +25,7 @@ export interface RunOptions {
   /** Where downloaded models are kept between runs. */
   modelCache: ModelCacheOption;
   gpu: GpuOption;
+  /** Parallel sequences; 0 = auto (from the back end, free memory and CPUs). */
   maxParallel: number;
   contextSize: number;
   maxTokens: number;
@@ -59,7 +60,7 @@ export const INPUT_DEFAULTS = {
   'model-sha256': '',
   'model-cache': 'auto',
   gpu: 'auto',
-  'max-parallel': '2',
+  'max-parallel': 'auto',
   'context-size': '8192',
   'max-tokens': '2048',
   threads: '0',
@@ -131,7 +132,7 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     modelSha256,
     modelCache: modelCache as ModelCacheOption,
     gpu: gpu as GpuOption,
-    maxParallel: parseInteger('max-parallel', value('max-parallel'), 1, 64),
+    maxParallel: value('max-parallel').toLowerCase() === 'auto' ? 0 : parseInteger('max-parallel', value('max-parallel'), 1, 64),
     contextSize: parseInteger('context-size', value('context-size'), 512, 1_048_576),
     maxTokens: parseInteger('max-tokens', value('max-tokens'), 16, 131_072),
     threads: parseInteger('threads', value('threads'), 0, 1024),

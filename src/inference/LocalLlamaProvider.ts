@@ -49,7 +49,8 @@ export interface LocalProviderOptions {
   gpu: GpuOption;
   /** Resolved thread count (see chooseThreadCount); never left to the library. */
   threads: number;
-  maxParallel: number;
+  /** Sequences of the one context; a function chooses them once the back end and its free memory are known. */
+  maxParallel: number | ((memory: { gpu: boolean; freeBytes: number }) => number);
   /** Tokens per sequence; capped at what the model was trained on. */
   contextSize: number;
   warn?: (message: string) => void;
@@ -117,7 +118,7 @@ export class LocalLlamaProvider implements TextProvider {
     const modelLoadMs = Date.now() - started;
     const contextSize = Math.min(options.contextSize, model.trainContextSize || options.contextSize);
     let context: LlamaContext | undefined;
-    let sequences = options.maxParallel;
+    let sequences = typeof options.maxParallel === 'number' ? options.maxParallel : options.maxParallel(await freeMemory(llama));
     // A context too big for memory is retried with fewer parallel sequences before giving up.
     for (;;) {
       try {
@@ -398,6 +399,13 @@ async function getLlamaWithFallback(options: LocalProviderOptions, warn: (m: str
     warn(`GPU back end "${options.gpu}" could not start (${(error as Error).message}); falling back to CPU. Set gpu: cpu to skip the attempt.`);
     return options.runtime.getLlama({ ...base, gpu: false });
   }
+}
+
+/** Where the KV caches will live, and how much room is left there now that the model is loaded. */
+async function freeMemory(llama: Llama): Promise<{ gpu: boolean; freeBytes: number }> {
+  if (llama.gpu === false) return { gpu: false, freeBytes: os.freemem() };
+  const vram = await llama.getVramState().catch(() => undefined);
+  return { gpu: true, freeBytes: vram?.free ?? 0 };
 }
 
 function classifyLoadError(error: unknown, modelPath: string): Error {

@@ -5,7 +5,9 @@ import type { RunOptions } from '../config/RunOptions.js';
 import { prepareDemoModel } from '../demo/demoModel.js';
 import type { Logger } from '../pipeline/Logger.js';
 import type { LoadedProvider } from '../pipeline/runPipeline.js';
-import { chooseThreadCount, readCpuFacts } from './cpuThreads.js';
+import { readGgufHeader } from '../gguf/readGgufHeader.js';
+import { chooseThreadCount, readCpuFacts, usableCpus } from './cpuThreads.js';
+import { chooseParallelSequences, kvCacheBytesPerSequence } from './parallelSequences.js';
 import { detectNvidiaGpus, hasNvidiaDevice } from './detectGpu.js';
 import { LocalLlamaProvider } from './LocalLlamaProvider.js';
 import { chooseDefaultModel, readHardwareFacts } from './model/defaultModel.js';
@@ -58,11 +60,24 @@ export async function loadLocalProvider(options: RunOptions, search: RuntimeSear
     modelLabel: demo ? 'aqe demo model (generated)' : path.basename(modelPath),
     gpu: options.gpu,
     threads,
-    maxParallel: options.maxParallel,
+    maxParallel: options.maxParallel > 0 ? options.maxParallel : await autoParallel(modelPath, options.contextSize, logger),
     contextSize: options.contextSize,
     warn: (m) => logger.warn(m)
   });
   return demo ? { provider, demoNotice: DEMO_MODEL_NOTICE } : { provider };
+}
+
+/** `max-parallel: auto`: chosen once llama.cpp knows its back end, from the model's KV cache size and the free memory. */
+async function autoParallel(modelPath: string, contextSize: number, logger: Logger): Promise<(memory: { gpu: boolean; freeBytes: number }) => number> {
+  const kvBytesPerSequence = kvCacheBytesPerSequence(await readGgufHeader(modelPath), contextSize);
+  const cpus = usableCpus(readCpuFacts());
+  return ({ gpu, freeBytes }) => {
+    const n = chooseParallelSequences({ kvBytesPerSequence, freeMemoryBytes: freeBytes, gpu, usableCpus: cpus });
+    logger.info(
+      `max-parallel auto: ${n} sequence(s) (${gpu ? 'GPU' : `CPU, ${cpus} usable CPU(s)`}, ${(freeBytes / 1024 ** 3).toFixed(1)} GiB free, ${(kvBytesPerSequence / 1024 ** 2).toFixed(0)} MiB KV cache per sequence).`
+    );
+    return n;
+  };
 }
 
 /** The model file to load: the model input (or the default for this hardware), downloaded and cached when remote. */

@@ -118,6 +118,21 @@ describe('LocalLlamaProvider.load and info()', () => {
     expect(info.parallelSequences).toBe(3);
     expect(info.contextSize).toBeLessThanOrEqual(256);
   });
+
+  it('lets a chooser pick the sequences once the back end and its free memory are known', async () => {
+    const seen: Array<{ gpu: boolean; freeBytes: number }> = [];
+    const provider = await load(randomModelPath, {
+      contextSize: 256,
+      maxParallel: (memory) => {
+        seen.push(memory);
+        return 2;
+      }
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.gpu).toBe(false);
+    expect(seen[0]!.freeBytes).toBeGreaterThan(0);
+    expect(provider.info().parallelSequences).toBe(2);
+  });
 });
 
 describe('chat() on the text-chain model', () => {

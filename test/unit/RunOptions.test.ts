@@ -42,7 +42,7 @@ describe('parseRunOptions defaults', () => {
       modelSha256: '',
       modelCache: 'auto',
       gpu: 'auto',
-      maxParallel: 2,
+      maxParallel: 0,
       contextSize: 8192,
       maxTokens: 2048,
       threads: 0,
@@ -61,10 +61,15 @@ describe('parseRunOptions defaults', () => {
   it('treats blank and whitespace-only values as "use the default"', () => {
     const o = parse({ model: 'demo', gpu: '   ', 'max-parallel': '', 'context-size': ' ', comment: '', 'report-path': '  ' });
     expect(o.gpu).toBe('auto');
-    expect(o.maxParallel).toBe(2);
+    expect(o.maxParallel).toBe(0);
     expect(o.contextSize).toBe(8192);
     expect(o.comment).toBe(true);
     expect(o.reportPath).toBe(path.join('/tmp/runner-temp', 'aqe-report.json'));
+  });
+
+  it('reads max-parallel auto (any case) as 0, chosen later from the hardware', () => {
+    expect(parse({ model: 'demo', 'max-parallel': 'auto' }).maxParallel).toBe(0);
+    expect(parse({ model: 'demo', 'max-parallel': 'AUTO' }).maxParallel).toBe(0);
   });
 
   it('trims surrounding whitespace from given values', () => {
@@ -75,7 +80,7 @@ describe('parseRunOptions defaults', () => {
   });
 
   it('exposes the documented defaults', () => {
-    expect(INPUT_DEFAULTS['max-parallel']).toBe('2');
+    expect(INPUT_DEFAULTS['max-parallel']).toBe('auto');
     expect(INPUT_DEFAULTS['test-timeout']).toBe('120');
     expect(GPU_OPTIONS).toEqual(['auto', 'cuda', 'vulkan', 'metal', 'cpu']);
   });
