@@ -1,0 +1,143 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Llama, LlamaChatSession, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import type { GpuOption } from '../src/config/RunOptions.js';
+import { LocalLlamaProvider } from '../src/inference/LocalLlamaProvider.js';
+import type { NodeLlamaCppModule } from '../src/inference/nodeLlamaCppRuntime.js';
+import type { GenerationResult } from '../src/inference/TextProvider.js';
+
+/** What every measurement shares. */
+export interface RunSettings {
+  runtime: NodeLlamaCppModule;
+  gpu: GpuOption;
+  /** Tokens decoded per request. */
+  tokens: number;
+  contextSize: number;
+}
+
+/** Distinct prompts (so parallel sequences do different work), short next to the tokens decoded. */
+export function benchPrompts(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `Request ${i + 1}: describe what the changed function does and list its edge cases.`);
+}
+
+export function loadProvider(settings: RunSettings, modelPath: string, threads: number, maxParallel: number): Promise<LocalLlamaProvider> {
+  return LocalLlamaProvider.load({ runtime: settings.runtime, modelPath, gpu: settings.gpu, threads, maxParallel, contextSize: settings.contextSize });
+}
+
+/** node-llama-cpp without aqe in between, configured as LocalLlamaProvider configures it. */
+export async function getDirectLlama(settings: RunSettings, threads: number): Promise<Llama> {
+  const { runtime, gpu } = settings;
+  return runtime.getLlama({ gpu: gpu === 'cpu' ? false : gpu, build: 'never', skipDownload: true, progressLogs: false, logLevel: runtime.LlamaLogLevel.error, maxThreads: threads });
+}
+
+export function loadDirectModel(llama: Llama, modelPath: string): Promise<LlamaModel> {
+  return llama.loadModel({ modelPath, gpuLayers: llama.gpu === false ? 0 : 'auto' });
+}
+
+/** Reads the whole file through a reused buffer: the floor for any loader that reads the weights. */
+export function timeRawRead(file: string): number {
+  const buffer = Buffer.allocUnsafe(16 * 1024 * 1024);
+  const fd = openSync(file, 'r');
+  try {
+    const started = performance.now();
+    while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+    return performance.now() - started;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A run is cut after this long and measured on the tokens it decoded: an oversubscribed thread count can decode at
+ * 2 tokens/s, and waiting for all its tokens would only stretch the benchmark.
+ */
+const DECODE_RUN_LIMIT_MS = 15_000;
+
+/** Decode tokens/s of one request on a one-sequence provider (prompt evaluation excluded). */
+export async function singleSequenceDecode(settings: RunSettings, modelPath: string, threads: number): Promise<number> {
+  const provider = await loadProvider(settings, modelPath, threads, 1);
+  try {
+    // The first request pages the memory-mapped weights in; it is not measured.
+    await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: 4 });
+    const result = await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: settings.tokens, signal: AbortSignal.timeout(DECODE_RUN_LIMIT_MS) });
+    return result.timings.tokensPerSecond;
+  } finally {
+    await provider.dispose();
+  }
+}
+
+export interface Throughput {
+  tokens: number;
+  ms: number;
+  tokensPerSecond: number;
+}
+
+function throughput(tokens: number, ms: number): Throughput {
+  return { tokens, ms, tokensPerSecond: (tokens * 1000) / ms };
+}
+
+/** All prompts at once through the provider's queue and sequences. */
+export async function schedulerThroughput(provider: LocalLlamaProvider, prompts: readonly string[], api: 'complete' | 'chat', tokens: number): Promise<Throughput> {
+  const started = performance.now();
+  const results = await Promise.all(prompts.map((prompt) => (api === 'chat' ? provider.chat({ user: prompt, maxTokens: tokens }) : provider.complete({ prompt, maxTokens: tokens }))));
+  return throughput(sumTokens(results), performance.now() - started);
+}
+
+/** The same prompts through the provider, each waiting for the one before. */
+export async function sequentialThroughput(provider: LocalLlamaProvider, prompts: readonly string[], tokens: number): Promise<Throughput> {
+  const started = performance.now();
+  const results: GenerationResult[] = [];
+  for (const prompt of prompts) results.push(await provider.complete({ prompt, maxTokens: tokens }));
+  return throughput(sumTokens(results), performance.now() - started);
+}
+
+function sumTokens(results: readonly GenerationResult[]): number {
+  return results.reduce((sum, r) => sum + r.usage.completionTokens, 0);
+}
+
+/**
+ * One context of N sequences driven with node-llama-cpp's own API: one LlamaCompletion (or LlamaChatSession) per
+ * sequence, all started together. Objects are created and sequences cleared outside the timed part.
+ */
+export class DirectParallelRun {
+  private constructor(
+    private readonly runtime: NodeLlamaCppModule,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequences: LlamaContextSequence[]
+  ) {}
+
+  static async create(runtime: NodeLlamaCppModule, model: LlamaModel, sequences: number, settings: RunSettings, threads: number): Promise<DirectParallelRun> {
+    const context = await model.createContext({ sequences, contextSize: settings.contextSize, threads, batchSize: Math.min(512, settings.contextSize) });
+    return new DirectParallelRun(runtime, model, context, Array.from({ length: sequences }, () => context.getSequence()));
+  }
+
+  async run(prompts: readonly string[], api: 'complete' | 'chat', tokens: number): Promise<Throughput> {
+    await Promise.all(this.sequences.map((s) => s.clearHistory()));
+    const before = this.sequences.map((s) => s.tokenMeter.getState().usedOutputTokens);
+    let generate: Array<() => Promise<unknown>>;
+    let disposables: Array<LlamaCompletion | LlamaChatSession>;
+    if (api === 'chat') {
+      const chatWrapper = this.runtime.resolveChatWrapper(this.model);
+      const sessions = this.sequences.map((contextSequence) => new this.runtime.LlamaChatSession({ contextSequence, chatWrapper, systemPrompt: '', autoDisposeSequence: false }));
+      generate = sessions.map((session, i) => () => session.prompt(prompts[i]!, { maxTokens: tokens, temperature: 0 }));
+      disposables = sessions;
+    } else {
+      const completions = this.sequences.map((contextSequence) => new this.runtime.LlamaCompletion({ contextSequence }));
+      generate = completions.map((completion, i) => () => completion.generateCompletion(prompts[i]!, { maxTokens: tokens, temperature: 0 }));
+      disposables = completions;
+    }
+    try {
+      const started = performance.now();
+      await Promise.all(generate.map((g) => g()));
+      const ms = performance.now() - started;
+      const generated = this.sequences.reduce((sum, s, i) => sum + s.tokenMeter.getState().usedOutputTokens - before[i]!, 0);
+      return throughput(generated, ms);
+    } finally {
+      for (const d of disposables) d.dispose({ disposeSequence: false });
+    }
+  }
+
+  dispose(): Promise<void> {
+    return this.context.dispose();
+  }
+}
