@@ -19,8 +19,11 @@ export interface BenchResults {
   settings: { quick: boolean; tokensPerRequest: number; repeats: number; contextSize: number };
   model: { path: string; description: string; bytes: number; generatedMs: number };
   load: {
+    /** The whole file read into one buffer of its size (page cache warm): what keeping the weights costs. */
     rawReadMs: number;
     rawReadBytesPerSecond: number;
+    /** The file streamed through a reused 16 MB buffer: the page cache's copy rate. */
+    streamReadMs: number;
     /** llama.cpp's loadModel (memory-mapped), page cache warm, best of three. */
     modelLoadMs: number;
     loadToReadRatio: number;

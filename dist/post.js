@@ -38425,7 +38425,7 @@ const coreRunner = {
 
 /***/ }),
 
-/***/ 9824:
+/***/ 3258:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -97276,6 +97276,38 @@ function runnerTemp(env) {
     return env.RUNNER_TEMP || external_node_os_default().tmpdir();
 }
 
+;// CONCATENATED MODULE: ./src/action/actionsRuntimeCache.ts
+
+/**
+ * The installed node-llama-cpp in the GitHub Actions cache, for runners whose tool cache is gone
+ * after the job. Restore happens in the main step; a fresh install is saved by the post step
+ * (keys are immutable, so only on a miss).
+ */
+class ActionsRuntimeCache {
+    onInstalled;
+    constructor(onInstalled) {
+        this.onInstalled = onInstalled;
+    }
+    async restore(dir, key) {
+        // Only the exact key: another version's or back end's runtime must not be restored here.
+        return (await actionsCache.restoreCache([dir], key)) === key;
+    }
+    installed(dir, key) {
+        this.onInstalled(dir, key);
+    }
+}
+/** Saves an installed runtime; a refused or duplicate save is a warning, never a failure. */
+async function saveRuntimeToActionsCache(dir, key, warn) {
+    try {
+        const id = await cache_saveCache([dir], key);
+        if (id === -1)
+            warn(`node-llama-cpp was not saved to the Actions cache as ${key} (the reason is logged above); the next job installs it again.`);
+    }
+    catch (error) {
+        warn(`Saving node-llama-cpp to the Actions cache failed: ${error.message}; the next job installs it again.`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/action/constants.ts
 /** Names shared by action.yml and the code; action.yml is checked against these in the tests. */
 const Inputs = {
@@ -97318,6 +97350,9 @@ const Outputs = {
 };
 const State = {
     ReportPath: 'report-path',
+    /** Set only when the main step installed node-llama-cpp that the post step should put in the Actions cache. */
+    RuntimeCacheKey: 'runtime-cache-key',
+    RuntimeDir: 'runtime-dir',
     /** Set only when the main step downloaded a model the post step should cache: the cache kind, key and file. */
     ModelCacheKind: 'model-cache-kind',
     ModelCacheKey: 'model-cache-key',
@@ -97329,10 +97364,12 @@ const State = {
 
 
 
+
 /**
  * The post phase runs after the job's other steps, even when they failed. It confirms where the
  * report is and saves a model the main step downloaded (a cache miss) into the model cache,
- * once, after use, and only if the file still verifies.
+ * once, after use, and only if the file still verifies; and node-llama-cpp, when the main step
+ * had to install it and models go to the Actions cache.
  */
 async function runPost(runner, env = process.env) {
     try {
@@ -97340,10 +97377,19 @@ async function runPost(runner, env = process.env) {
         if (reportPath && (0,external_node_fs_namespaceObject.existsSync)(reportPath))
             runner.info(`aqe report: ${reportPath}`);
         await saveDownloadedModel(runner, env);
+        await saveInstalledRuntime(runner);
     }
     catch (error) {
         runner.warning(`Post step: ${error.message}`);
     }
+}
+async function saveInstalledRuntime(runner) {
+    const key = runner.getState(State.RuntimeCacheKey);
+    const dir = runner.getState(State.RuntimeDir);
+    if (!key || !dir || !(0,external_node_fs_namespaceObject.existsSync)(dir))
+        return;
+    runner.info(`Saving node-llama-cpp to the Actions cache as ${key}`);
+    await saveRuntimeToActionsCache(dir, key, (m) => runner.warning(m));
 }
 async function saveDownloadedModel(runner, env) {
     const kind = runner.getState(State.ModelCacheKind);
@@ -97365,7 +97411,7 @@ async function saveDownloadedModel(runner, env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _action_coreRunner_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8673);
-/* harmony import */ var _action_runPost_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9824);
+/* harmony import */ var _action_runPost_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3258);
 
 
 await (0,_action_runPost_js__WEBPACK_IMPORTED_MODULE_1__/* .runPost */ .a)(_action_coreRunner_js__WEBPACK_IMPORTED_MODULE_0__/* .coreRunner */ .s);

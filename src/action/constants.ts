@@ -41,6 +41,9 @@ export const Outputs = {
 
 export const State = {
   ReportPath: 'report-path',
+  /** Set only when the main step installed node-llama-cpp that the post step should put in the Actions cache. */
+  RuntimeCacheKey: 'runtime-cache-key',
+  RuntimeDir: 'runtime-dir',
   /** Set only when the main step downloaded a model the post step should cache: the cache kind, key and file. */
   ModelCacheKind: 'model-cache-kind',
   ModelCacheKey: 'model-cache-key',

@@ -16,6 +16,7 @@ import { TOOL_VERSION } from '../version.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
 import { Inputs, Outputs, State } from './constants.js';
+import { ActionsRuntimeCache } from './actionsRuntimeCache.js';
 import { actionsArtifactUploader } from './artifactUploader.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
@@ -70,10 +71,19 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
  * The model cache for this run, and the hook that records a fresh download for the post step,
  * which saves it after the job has used it (only on a cache miss).
  */
-function modelCacheSearch(options: RunOptions, runner: ActionRunner, env: NodeJS.ProcessEnv): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved' | 'env'> {
+function modelCacheSearch(options: RunOptions, runner: ActionRunner, env: NodeJS.ProcessEnv): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved' | 'env' | 'runtimeCache'> {
   const setup = setUpModelCache(options.modelCache, env);
   if (setup.warning) runner.warning(setup.warning);
+  // The runtime follows the model's cache: where models go to the Actions cache, so does node-llama-cpp.
+  const runtimeCache =
+    setup.kind === 'actions'
+      ? new ActionsRuntimeCache((dir, key) => {
+          runner.saveState(State.RuntimeCacheKey, key);
+          runner.saveState(State.RuntimeDir, dir);
+        })
+      : undefined;
   return {
+    ...(runtimeCache ? { runtimeCache } : {}),
     ...(setup.cache ? { modelCache: setup.cache } : {}),
     downloadDir: setup.downloadDir,
     env,

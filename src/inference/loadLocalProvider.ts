@@ -40,6 +40,22 @@ export interface RuntimeSearch {
   onModelResolved?: (model: ResolvedModel) => void | Promise<void>;
   /** Where HF_ENDPOINT and HF_TOKEN are read; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Keeps an installed runtime between jobs whose disk does not persist (GitHub-hosted runners). */
+  runtimeCache?: RuntimeCache;
+}
+
+/**
+ * A cache for the installed runtime directory. Restoring fills `dir` (the install directory, the
+ * same path every run); a miss that is then installed is reported so it can be saved after the job.
+ */
+export interface RuntimeCache {
+  restore(dir: string, key: string): Promise<boolean>;
+  installed(dir: string, key: string): void;
+}
+
+/** Cache key of an installed runtime: version, platform and binary package. */
+export function runtimeCacheKey(variant: BinaryVariant): string {
+  return `aqe-node-llama-cpp-${NODE_LLAMA_CPP_VERSION}-${process.platform}-${process.arch}-${variant}`;
 }
 
 export const DEMO_MODEL_NOTICE =
@@ -102,7 +118,8 @@ async function resolveModelFile(options: RunOptions, search: RuntimeSearch, logg
   return resolved.path;
 }
 
-async function findRuntime(options: RunOptions, search: RuntimeSearch, variant: BinaryVariant, logger: Logger): Promise<RuntimeLocation> {
+/** The runtime to load: given by llama-runtime, found beside aqe or in the tool cache, restored from the runtime cache, or installed. */
+export async function findRuntime(options: Pick<RunOptions, 'llamaRuntime'>, search: Pick<RuntimeSearch, 'searchFrom' | 'installRoot' | 'runtimeCache'>, variant: BinaryVariant, logger: Logger): Promise<RuntimeLocation> {
   const installDir = search.installRoot ? path.join(search.installRoot, 'aqe-node-llama-cpp', NODE_LLAMA_CPP_VERSION, `${process.platform}-${process.arch}-${variant}`) : undefined;
   if (options.llamaRuntime) {
     const given = locateNodeLlamaCpp([options.llamaRuntime]);
@@ -119,7 +136,18 @@ async function findRuntime(options: RunOptions, search: RuntimeSearch, variant: 
       `node-llama-cpp was not found (looked in ${candidates.join(', ')}). Install it (npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION}) or pass its directory in llama-runtime.`
     );
   }
-  return logger.group(`Installing node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${variant})`, () => installNodeLlamaCpp(installDir, variant, (l) => logger.info(l)));
+  const key = runtimeCacheKey(variant);
+  if (search.runtimeCache && (await search.runtimeCache.restore(installDir, key).catch(() => false))) {
+    const restored = locateNodeLlamaCpp([installDir]);
+    if (restored) {
+      logger.info(`node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${variant}) restored from the cache.`);
+      return restored;
+    }
+    logger.warn(`The cached node-llama-cpp (${key}) is incomplete; installing it again.`);
+  }
+  const installed = await logger.group(`Installing node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${variant})`, () => installNodeLlamaCpp(installDir, variant, (l) => logger.info(l)));
+  search.runtimeCache?.installed(installDir, key);
+  return installed;
 }
 
 /** The binary package to install: CUDA only where an NVIDIA GPU is really present. */

@@ -4,7 +4,7 @@
  * `npm ci` that installed this project), so the test needs no network and proves the same command the action runs.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -14,6 +14,8 @@ import {
   locateNodeLlamaCpp,
   NODE_LLAMA_CPP_VERSION
 } from '../../src/inference/nodeLlamaCppRuntime.js';
+import { findRuntime, runtimeCacheKey, type RuntimeCache } from '../../src/inference/loadLocalProvider.js';
+import type { Logger } from '../../src/pipeline/Logger.js';
 
 const roots: string[] = [];
 const offline = process.env.npm_config_offline;
@@ -45,6 +47,44 @@ describe('installNodeLlamaCpp', () => {
     } finally {
       await llama.dispose();
     }
+  }, 600_000);
+
+  it('restores an installed runtime from the runtime cache instead of installing it again', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'aqe-runtime-cache-'));
+    roots.push(root);
+    process.env.npm_config_offline = 'true';
+    // Stands in for the Actions cache service (which only runs on GitHub): entries are directory copies.
+    const store = path.join(root, 'store');
+    const saved: string[] = [];
+    const cache: RuntimeCache = {
+      restore: async (dir, key) => {
+        if (!saved.includes(key)) return false;
+        await cp(path.join(store, key), dir, { recursive: true });
+        return true;
+      },
+      installed: (_dir, key) => {
+        saved.push(key);
+      }
+    };
+    const lines: string[] = [];
+    const logger: Logger = { info: (m) => void lines.push(m), warn: (m) => void lines.push(`warning: ${m}`), group: async (n, task) => (lines.push(`== ${n}`), task()) };
+    const search = { searchFrom: [] as string[], installRoot: path.join(root, 'toolcache'), runtimeCache: cache };
+
+    const first = await findRuntime({ llamaRuntime: '' }, search, 'cpu', logger);
+    expect(saved).toEqual([runtimeCacheKey('cpu')]);
+    expect(lines).toContain(`== Installing node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (cpu)`);
+    // The job ends: the post step saves the directory, and the next job's disk is new.
+    const installDir = path.dirname(path.dirname(first.packageDir));
+    await cp(installDir, path.join(store, runtimeCacheKey('cpu')), { recursive: true });
+    await rm(installDir, { recursive: true, force: true });
+
+    lines.length = 0;
+    const second = await findRuntime({ llamaRuntime: '' }, search, 'cpu', logger);
+    expect(second).toEqual(first);
+    expect(lines).toEqual([`node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (cpu) restored from the cache.`]);
+    expect(saved).toHaveLength(1);
+    const runtime = await importNodeLlamaCpp(second);
+    expect(typeof runtime.getLlama).toBe('function');
   }, 600_000);
 
   it('fails with what to do instead when npm cannot install', async () => {
