@@ -78,8 +78,8 @@ async function main(): Promise<void> {
   const traffic = await weightTraffic(model.path);
 
   progress('model load vs raw read');
-  timeRawRead(model.path); // fills the page cache
-  const rawReadMs = min([timeRawRead(model.path), timeRawRead(model.path), timeRawRead(model.path)]);
+  timeRawRead(model.path, 1); // fills the page cache
+  const rawReadMs = timeRawRead(model.path);
   const streamReadMs = min([timeStreamRead(model.path), timeStreamRead(model.path), timeStreamRead(model.path)]);
   const loadLlama = await getDirectLlama(settings, defaultThreads);
   const loadTimes: number[] = [];
