@@ -39950,7 +39950,7 @@ class ProgressLines {
     }
     started(bytesAlready) {
         if (this.startedAt === 0) {
-            this.startedAt = Date.now();
+            this.startedAt = performance.now();
             this.startBytes = bytesAlready;
             this.lastAt = this.startedAt;
         }
@@ -39959,7 +39959,7 @@ class ProgressLines {
         this.log(`${this.label}: ${message}`);
     }
     update(done, total) {
-        const now = Date.now();
+        const now = performance.now();
         const tenth = total ? Math.floor((done / total) * 10) : -1;
         if (tenth <= this.lastTenth && now - this.lastAt < this.intervalMs)
             return;
@@ -39977,8 +39977,8 @@ class ProgressLines {
         this.log(`${this.label}: ${parts.join(', ')}`);
     }
     finished(bytes, resumedFromBytes) {
-        const elapsed = this.startedAt === 0 ? 0 : Date.now() - this.startedAt;
-        const rate = this.rate(bytes, Date.now());
+        const elapsed = this.startedAt === 0 ? 0 : performance.now() - this.startedAt;
+        const rate = this.rate(bytes, performance.now());
         const resumed = resumedFromBytes > 0 ? `, resumed from ${downloadModel_formatBytes(resumedFromBytes)}` : '';
         this.log(`${this.label}: downloaded ${downloadModel_formatBytes(bytes)} in ${formatDuration(elapsed)}${rate > 0 ? ` (${(rate / 1e6).toFixed(1)} MB/s)` : ''}${resumed}, verified.`);
     }

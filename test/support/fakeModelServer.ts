@@ -60,7 +60,9 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       case 'cut':
         if (hit <= (behaviour.times ?? 1)) {
           res.writeHead(200, { 'content-length': behaviour.body.length, etag: etagOf(behaviour.body), 'accept-ranges': 'bytes' });
-          res.write(behaviour.body.subarray(0, behaviour.cutAt), () => res.socket?.destroy());
+          // The cut comes a moment after the bytes are flushed, so the client has read them first: a cut
+          // racing the data could reach the client before any byte and make the test about a restart instead.
+          res.write(behaviour.body.subarray(0, behaviour.cutAt), () => setTimeout(() => res.socket?.destroy(), 250));
           return;
         }
         serveFile(req, res, behaviour.body, false);

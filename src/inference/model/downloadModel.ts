@@ -356,7 +356,7 @@ class ProgressLines {
 
   started(bytesAlready: number): void {
     if (this.startedAt === 0) {
-      this.startedAt = Date.now();
+      this.startedAt = performance.now();
       this.startBytes = bytesAlready;
       this.lastAt = this.startedAt;
     }
@@ -367,7 +367,7 @@ class ProgressLines {
   }
 
   update(done: number, total: number | undefined): void {
-    const now = Date.now();
+    const now = performance.now();
     const tenth = total ? Math.floor((done / total) * 10) : -1;
     if (tenth <= this.lastTenth && now - this.lastAt < this.intervalMs) return;
     if (total !== undefined && done >= total) return; // the final line says it
@@ -383,8 +383,8 @@ class ProgressLines {
   }
 
   finished(bytes: number, resumedFromBytes: number): void {
-    const elapsed = this.startedAt === 0 ? 0 : Date.now() - this.startedAt;
-    const rate = this.rate(bytes, Date.now());
+    const elapsed = this.startedAt === 0 ? 0 : performance.now() - this.startedAt;
+    const rate = this.rate(bytes, performance.now());
     const resumed = resumedFromBytes > 0 ? `, resumed from ${formatBytes(resumedFromBytes)}` : '';
     this.log(`${this.label}: downloaded ${formatBytes(bytes)} in ${formatDuration(elapsed)}${rate > 0 ? ` (${(rate / 1e6).toFixed(1)} MB/s)` : ''}${resumed}, verified.`);
   }
