@@ -97346,6 +97346,7 @@ const Outputs = {
     Backend: 'backend',
     GpuDevice: 'gpu-device',
     GpuLayers: 'gpu-layers',
+    GpuVramMb: 'gpu-vram-mb',
     ModelLoadMs: 'model-load-ms'
 };
 const State = {

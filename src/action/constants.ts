@@ -36,6 +36,7 @@ export const Outputs = {
   Backend: 'backend',
   GpuDevice: 'gpu-device',
   GpuLayers: 'gpu-layers',
+  GpuVramMb: 'gpu-vram-mb',
   ModelLoadMs: 'model-load-ms'
 } as const;
 

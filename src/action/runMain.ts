@@ -110,6 +110,8 @@ function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string)
   runner.setOutput(Outputs.Backend, inference.provider === 'none' ? '' : inference.backend);
   runner.setOutput(Outputs.GpuDevice, inference.gpu?.device ?? '');
   runner.setOutput(Outputs.GpuLayers, inference.gpu?.layersOffloaded ?? 0);
+  const mib = (bytes: number): number => Math.round(bytes / 1024 ** 2);
+  runner.setOutput(Outputs.GpuVramMb, inference.gpu ? `${mib(inference.gpu.vramTotalBytes)}/${mib(inference.gpu.vramFreeBytes)}` : '');
   runner.setOutput(Outputs.ModelLoadMs, inference.modelLoadMs);
   runner.setOutput(Outputs.TestsGenerated, report.testsGenerated);
   runner.setOutput(Outputs.TestsAccepted, report.testsAccepted);

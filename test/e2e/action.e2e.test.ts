@@ -65,6 +65,7 @@ describe('action end to end on the example pull request', () => {
     expect(first.outputs['backend']).toBe('cpu');
     expect(first.outputs['gpu-device']).toBe('');
     expect(first.outputs['gpu-layers']).toBe('0');
+    expect(first.outputs['gpu-vram-mb']).toBe('');
     expect(Number(first.outputs['model-load-ms'])).toBeGreaterThan(0);
     expect(Number(first.outputs['changed-lines-coverage-after'])).toBeGreaterThan(Number(first.outputs['changed-lines-coverage-before']));
     const before = Number(first.outputs['coverage-before']);
