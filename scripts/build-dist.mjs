@@ -1,7 +1,7 @@
 // Bundles the action entries and the CLI into dist/ with ncc. node-llama-cpp stays external:
 // it carries native binaries and is loaded at run time (see src/inference/nodeLlamaCppRuntime.ts).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,7 +16,7 @@ const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cl
 rmSync(out, { recursive: true, force: true });
 for (const [entry, name] of entries) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'aqe-ncc-'));
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', tmp, '--external', 'node-llama-cpp', '--target', 'es2022', '--quiet'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [ncc, 'build', entry, '-o', tmp, '--external', 'node-llama-cpp', '--target', 'es2022', '--minify', '--quiet'], { cwd: root, stdio: 'inherit' });
   const files = readdirSync(tmp);
   const main = files.find((f) => f === 'index.mjs' || f === 'index.js');
   if (!main) throw new Error(`ncc produced no index file for ${entry}: ${files.join(', ')}`);
@@ -26,6 +26,13 @@ for (const [entry, name] of entries) {
     if (!existsSync(dest)) cpSync(path.join(tmp, extra), dest, { recursive: true });
   }
   rmSync(tmp, { recursive: true, force: true });
+}
+// Bundles are committed; a file over 5 MiB does not belong in the repository (the Azure storage SDK behind
+// @actions/cache and @actions/artifact is what makes them large, hence --minify).
+const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
+for (const file of readdirSync(out)) {
+  const bytes = statSync(path.join(out, file)).size;
+  if (bytes > MAX_BUNDLE_BYTES) throw new Error(`dist/${file} is ${(bytes / 1024 / 1024).toFixed(1)} MiB, over the 5 MiB a committed file may have: keep large dependencies external or load them at run time.`);
 }
 // dist/ is ESM like the sources; the marker keeps Node from guessing.
 writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }\n');
