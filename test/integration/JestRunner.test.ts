@@ -18,6 +18,7 @@ import { JestRunner, TestRunnerNotFoundError } from '../../src/validation/JestRu
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import type { TestRunResult } from '../../src/validation/TestRunner.js';
 import { hashTree } from '../support/hashTree.js';
+import { processesStillAlive } from '../support/processesGone.js';
 
 const TIMEOUT_MS = 120_000;
 const COVERAGE_FILES = ['src/math.ts', 'src/strings.ts'];
@@ -377,17 +378,7 @@ it('hangs', () => {
     // Both the jest process and the process it started are gone.
     const pids = JSON.parse(await readFile(pidFile, 'utf8')) as number[];
     expect(pids).toHaveLength(2);
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const deadline = Date.now() + 3000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(await processesStillAlive(pids)).toEqual([]);
   });
 
   it('leaves the user repository untouched', () => {

@@ -22,6 +22,7 @@ import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import type { TestRunRequest, TestRunResult } from '../../src/validation/TestRunner.js';
 import { VitestRunner } from '../../src/validation/VitestRunner.js';
 import { hashTree } from '../support/hashTree.js';
+import { processesStillAlive } from '../support/processesGone.js';
 
 const TIMEOUT_MS = 120_000;
 const COVERAGE_FILES = ['src/duration.ts', 'src/lruCache.ts'];
@@ -445,17 +446,7 @@ it('hangs', () => {
     // Both the vitest worker and the process it started are gone.
     const pids = JSON.parse(await readFile(pidFile, 'utf8')) as number[];
     expect(pids).toHaveLength(2);
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const deadline = Date.now() + 3000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(await processesStillAlive(pids)).toEqual([]);
   });
 
   it('leaves the user repository untouched', () => {

@@ -1,9 +1,10 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { runProcess, setProcessWrapper, type ProcessSpec } from '../../src/process/runProcess.js';
+import { processesStillAlive } from '../support/processesGone.js';
 
 let cwd: string;
 beforeAll(() => {
@@ -18,31 +19,6 @@ afterEach(() => {
 
 function sh(script: string, extra: Partial<ProcessSpec> = {}): Promise<Awaited<ReturnType<typeof runProcess>>> {
   return runProcess({ command: 'sh', args: ['-c', script], cwd, timeoutMs: 10_000, ...extra });
-}
-
-/** Alive = exists and is not a zombie (an orphan may linger as a zombie if nothing reaps it). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return !isAlive(pid);
 }
 
 describe('runProcess', () => {
@@ -96,7 +72,7 @@ describe('runProcess', () => {
     expect(elapsed).toBeLessThan(5_000);
     const backgroundPid = Number(r.stdout.trim());
     expect(Number.isInteger(backgroundPid) && backgroundPid > 0).toBe(true);
-    expect(await waitUntilGone(backgroundPid, 2_000)).toBe(true);
+    expect(await processesStillAlive([backgroundPid], 2_000)).toEqual([]);
   });
 
   it('escalates to SIGKILL when the process ignores SIGTERM', async () => {
