@@ -3,6 +3,7 @@ import libCoverage from 'istanbul-lib-coverage';
 import libSourceMaps from 'istanbul-lib-source-maps';
 import type { CoverageMap, CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage';
 import type { CoverageFigures } from '../reporting/RunReport.js';
+import { coverageFigures } from './coverageFigures.js';
 import { repoRelativePath } from './repoRelativePath.js';
 
 /**
@@ -100,7 +101,7 @@ export class CoverageData {
       covered += counts.coveredLines;
       total += counts.totalLines;
     }
-    return { coveredLines: covered, totalLines: total, linesPct: total === 0 ? null : round2((covered / total) * 100) };
+    return coverageFigures(covered, total);
   }
 
   /** Covered/total lines and branches of one file, or undefined when it was never loaded. */
@@ -176,8 +177,4 @@ function zeroHits(data: FileCoverageData): FileCoverageData {
     f: zero(data.f),
     b: Object.fromEntries(Object.entries(data.b).map(([k, arms]) => [k, arms.map(() => 0)]))
   };
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
 }

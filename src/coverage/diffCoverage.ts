@@ -1,4 +1,5 @@
 import type { ChangedFile } from '../repo/ChangedFile.js';
+import { coverageFigures } from './coverageFigures.js';
 import type { CoverageFigures } from '../reporting/RunReport.js';
 import type { CoverageData } from './CoverageData.js';
 
@@ -34,7 +35,7 @@ export function diffCoverage(coverage: CoverageData, changed: ReadonlyArray<Pick
   const files = changed.map(({ filename, changedLines }) => fileDiffCoverage(coverage, filename, changedLines));
   const covered = files.reduce((sum, f) => sum + f.figures.coveredLines, 0);
   const total = files.reduce((sum, f) => sum + f.figures.totalLines, 0);
-  return { files, total: figures(covered, total) };
+  return { files, total: coverageFigures(covered, total) };
 }
 
 function fileDiffCoverage(coverage: CoverageData, file: string, changedLines: readonly number[] | undefined): FileDiffCoverage {
@@ -48,11 +49,7 @@ function fileDiffCoverage(coverage: CoverageData, file: string, changedLines: re
     file,
     measured,
     wholeFile: changedLines === undefined,
-    figures: figures(unique.length - uncoveredUnique.length, unique.length),
+    figures: coverageFigures(unique.length - uncoveredUnique.length, unique.length),
     uncoveredChangedLines: uncoveredUnique
   };
-}
-
-function figures(covered: number, total: number): CoverageFigures {
-  return { coveredLines: covered, totalLines: total, linesPct: total === 0 ? null : Math.round(((covered / total) * 100) * 100) / 100 };
 }

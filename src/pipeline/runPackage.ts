@@ -58,7 +58,7 @@ export interface PackageOutcome {
 }
 
 /** The baseline suite is a whole-package run, so it gets a longer limit than one candidate. */
-export const BASELINE_TIMEOUT_FACTOR = 5;
+const BASELINE_TIMEOUT_FACTOR = 5;
 /** Existing tests read for duplicate checks, in characters. */
 const EXISTING_TESTS_CAP = 4_000_000;
 

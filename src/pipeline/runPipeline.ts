@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadTypeScript } from '../analysis/loadTypeScript.js';
+import { sumCoverageFigures } from '../coverage/coverageFigures.js';
 import type { RunOptions } from '../config/RunOptions.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
@@ -190,10 +191,10 @@ function mergeOutcomes(report: RunReport, outcomes: Array<{ work: PackageWork; o
     suiteFailed: baselines.some((b) => b.failed > 0 || b.runnerError !== undefined),
     durationMs: baselines.reduce((n, b) => n + b.durationMs, 0)
   };
-  report.coverageBefore = sumFigures(outcomes.map((o) => o.outcome.before));
-  report.coverageAfter = sumFigures(outcomes.map((o) => o.outcome.after));
-  report.changedLinesBefore = sumFigures(outcomes.map((o) => o.outcome.changedBefore));
-  report.changedLinesAfter = sumFigures(outcomes.map((o) => o.outcome.changedAfter));
+  report.coverageBefore = sumCoverageFigures(outcomes.map((o) => o.outcome.before));
+  report.coverageAfter = sumCoverageFigures(outcomes.map((o) => o.outcome.after));
+  report.changedLinesBefore = sumCoverageFigures(outcomes.map((o) => o.outcome.changedBefore));
+  report.changedLinesAfter = sumCoverageFigures(outcomes.map((o) => o.outcome.changedAfter));
   // A target the model produced no test file for is a candidate (with its reason), not a generated test.
   report.testsGenerated = report.candidates.filter((r) => r.rejection?.stage !== 'generation').length;
   report.testsAccepted = report.candidates.filter((r) => r.status === 'accepted').length;
@@ -207,12 +208,6 @@ function mergeOutcomes(report: RunReport, outcomes: Array<{ work: PackageWork; o
     fileRuns: stats.reduce((n, v) => n + v.fileRuns, 0),
     durationMs: stats.reduce((n, v) => n + v.durationMs, 0)
   };
-}
-
-function sumFigures(figures: CoverageFigures[]): CoverageFigures {
-  const covered = figures.reduce((n, f) => n + f.coveredLines, 0);
-  const total = figures.reduce((n, f) => n + f.totalLines, 0);
-  return { coveredLines: covered, totalLines: total, linesPct: total === 0 ? null : Math.round((covered / total) * 10_000) / 100 };
 }
 
 /** Same pull request head, same shuffled orders: a run can be repeated exactly. */

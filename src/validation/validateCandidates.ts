@@ -427,7 +427,7 @@ function cap(text: string): string {
   return text.length <= FAILURE_TEXT_CAP ? text : `${text.slice(0, FAILURE_TEXT_CAP)}\n… (cut)`;
 }
 
-export function firstLines(text: string, count = 6): string {
+function firstLines(text: string, count = 6): string {
   return text
     .split('\n')
     .map((l) => l.trimEnd())
