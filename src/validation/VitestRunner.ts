@@ -4,11 +4,14 @@ import path from 'node:path';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { runProcess } from '../process/runProcess.js';
 import { findInNodeModules } from '../repo/installedPackage.js';
+import { isIstanbulCoverageData } from './istanbulCoverageData.js';
 import { TestRunnerNotFoundError } from './JestRunner.js';
 import type { SuiteOutcome, TestCaseOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
 
 const MESSAGE_CAP = 4000;
 const VITEST_BIN = path.join('vitest', 'vitest.mjs');
+/** vitest majors whose istanbul hand-over (RECORDING_REPORTER) was verified: 4 passes the counters, 5 a file holding them. */
+const PER_FILE_COVERAGE_MAJORS: ReadonlySet<number> = new Set([4, 5]);
 
 export type VitestCoverageProvider = 'istanbul' | 'v8';
 
@@ -26,9 +29,10 @@ export class VitestRunner implements TestRunner {
     readonly version: string,
     readonly coverageProvider: VitestCoverageProvider
   ) {
-    // Per-file coverage taps the istanbul provider's per-file hand-over, verified on vitest 4; v8's
-    // raw data is not istanbul's. Shuffling (--sequence.shuffle --sequence.seed) is in every version.
-    this.capabilities = { perFileCoverage: majorVersion(version) >= 4 && coverageProvider === 'istanbul', shuffle: true };
+    // Per-file coverage taps the istanbul provider's per-file hand-over, whose shape changes between
+    // majors: only those it was verified on claim it, any other takes one coverage run per candidate.
+    // v8's raw data is not istanbul's. Shuffling (--sequence.shuffle --sequence.seed) is in every version.
+    this.capabilities = { perFileCoverage: PER_FILE_COVERAGE_MAJORS.has(majorVersion(version)) && coverageProvider === 'istanbul', shuffle: true };
   }
 
   /**
@@ -83,7 +87,9 @@ export class VitestRunner implements TestRunner {
     });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const records = await readRecords(recordsDir);
-    const coverageByTestFile = perFileCoverage ? await coverageByFile(records.coverage, rootDir) : undefined;
+    // A hand-over that did not happen or held something else leaves the run without per-file
+    // coverage, so the caller measures each file alone, rather than with empty coverage.
+    const coverageByTestFile = perFileCoverage && records.coverageHook?.installed === true ? await coverageByFile(records.coverage, rootDir) : undefined;
     // Files that finished before a time limit or crash still count: the reporter wrote each as it ended.
     const files = records.files.map((f) => toPosix(path.relative(rootDir, f.file)));
     const unhandled = placeUnhandledErrors(records.unhandled ?? [], files, rootDir);
@@ -150,11 +156,14 @@ export class VitestRunner implements TestRunner {
 }
 
 /**
- * A vitest reporter (it runs in vitest's main process; vitest 1-4) that writes one record per test
+ * A vitest reporter (it runs in vitest's main process; vitest 1-5) that writes one record per test
  * file as soon as the file ends, the run's unhandled errors when it ends, and, when asked, the raw
- * istanbul counters each test file's run handed to the coverage provider.
+ * istanbul counters each test file's run handed to the coverage provider. vitest 4 hands the
+ * counters over as they are; vitest 5's worker writes them to a JSON file and hands over its name
+ * (the provider reads and deletes it when the run ends), so a string is read at once. Whatever the
+ * hand-over held is recorded as it is: coverageByFile decides whether it is istanbul data.
  */
-const RECORDING_REPORTER = `import { writeFileSync } from 'node:fs';
+const RECORDING_REPORTER = `import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = process.env.AQE_VITEST_RECORDS_DIR;
@@ -178,22 +187,48 @@ function fileRecord(file) {
   return record;
 }
 
+// vitest 4's counters carry the source map of the code they count (inputSourceMap); vitest 5's do
+// not, its provider keeps the maps per vite environment and applies them when it reports. The
+// same maps are attached here, so the counters map back to source lines as they do in vitest 4.
+function withSourceMaps(coverage, provider, vitest, meta) {
+  if (!coverage || typeof coverage !== 'object' || typeof provider.getInputSourceMaps !== 'function') return;
+  const maps = provider.getInputSourceMaps(vitest.getProjectByName(meta.projectName ?? ''), meta.environment);
+  if (!maps) return;
+  for (const [file, data] of Object.entries(coverage)) {
+    const map = maps.get(file);
+    if (map && data && typeof data === 'object' && !data.inputSourceMap) data.inputSourceMap = { ...map, sourcesContent: undefined };
+  }
+}
+
 export default class AqeRecordingReporter {
   written = new Set();
   n = 0;
   ended = false;
 
   onInit(vitest) {
+    if (!perFileCoverage) return;
     const provider = vitest.coverageProvider;
-    if (!perFileCoverage || !provider || typeof provider.onAfterSuiteRun !== 'function') return;
+    if (!provider || typeof provider.onAfterSuiteRun !== 'function') {
+      writeFileSync(path.join(dir, 'coverage-hook.json'), JSON.stringify({ installed: false, reason: provider ? 'the coverage provider has no onAfterSuiteRun' : 'vitest had no coverage provider when reporters started' }));
+      return;
+    }
     const handOver = provider.onAfterSuiteRun.bind(provider);
     let k = 0;
     provider.onAfterSuiteRun = (meta) => {
       if (meta?.coverage && Array.isArray(meta.testFiles)) {
-        writeFileSync(path.join(dir, 'coverage-' + k++ + '.json'), JSON.stringify({ testFiles: meta.testFiles, coverage: meta.coverage }));
+        let record;
+        try {
+          const coverage = typeof meta.coverage === 'string' ? JSON.parse(readFileSync(meta.coverage, 'utf8')) : meta.coverage;
+          withSourceMaps(coverage, provider, vitest, meta);
+          record = JSON.stringify({ testFiles: meta.testFiles, coverage });
+        } catch (error) {
+          record = JSON.stringify({ testFiles: meta.testFiles, unreadable: String(error?.message ?? error) });
+        }
+        writeFileSync(path.join(dir, 'coverage-' + k++ + '.json'), record);
       }
       return handOver(meta);
     };
+    writeFileSync(path.join(dir, 'coverage-hook.json'), JSON.stringify({ installed: true }));
   }
 
   write(file) {
@@ -210,7 +245,7 @@ export default class AqeRecordingReporter {
     writeFileSync(path.join(dir, 'unhandled.json'), JSON.stringify(unhandled));
   }
 
-  // vitest 3 and 4
+  // vitest 3 to 5
   onTestModuleEnd(testModule) {
     this.write(testModule?.task);
   }
@@ -245,11 +280,20 @@ interface UnhandledRecord extends RecordedError {
   testName?: string;
 }
 
+/** One hand-over to the coverage provider: what it held, or why that could not be read. */
+interface CoverageRecord {
+  testFiles: string[];
+  coverage?: unknown;
+  unreadable?: string;
+}
+
 interface Records {
   files: FileRecord[];
   /** Undefined when the run did not reach its end (killed, crashed, or failed before running tests). */
   unhandled?: UnhandledRecord[];
-  coverage: Array<{ testFiles: string[]; coverage: Record<string, unknown> }>;
+  /** Whether the reporter could tap the coverage hand-over (per-file coverage runs only). */
+  coverageHook?: { installed: boolean; reason?: string };
+  coverage: CoverageRecord[];
 }
 
 async function readRecords(dir: string): Promise<Records> {
@@ -263,8 +307,9 @@ async function readRecords(dir: string): Promise<Records> {
       continue; // a record cut short by a kill at the time limit: that file did not finish
     }
     if (entry === 'unhandled.json') records.unhandled = data as UnhandledRecord[];
+    else if (entry === 'coverage-hook.json') records.coverageHook = data as Records['coverageHook'];
     else if (entry.startsWith('file-')) records.files.push(data as FileRecord);
-    else if (entry.startsWith('coverage-')) records.coverage.push(data as Records['coverage'][number]);
+    else if (entry.startsWith('coverage-')) records.coverage.push(data as CoverageRecord);
   }
   return records;
 }
@@ -310,12 +355,18 @@ function placeUnhandledErrors(errors: readonly UnhandledRecord[], files: readonl
   return placed;
 }
 
-async function coverageByFile(records: Records['coverage'], rootDir: string): Promise<Map<string, CoverageData>> {
+/**
+ * Each test file's own coverage from the hand-overs, or undefined when any of them is not istanbul
+ * data (a vitest whose hand-over changed shape): then no file's coverage can be trusted, and a
+ * missing entry must not read as "covers nothing".
+ */
+async function coverageByFile(records: readonly CoverageRecord[], rootDir: string): Promise<Map<string, CoverageData> | undefined> {
+  if (records.some((r) => r.unreadable !== undefined || !isIstanbulCoverageData(r.coverage))) return undefined;
   const byFile = new Map<string, CoverageData>();
   for (const { testFiles, coverage } of records) {
     // A hand-over for several files at once (isolation off) cannot be split between them.
     if (testFiles.length !== 1) continue;
-    byFile.set(toPosix(path.relative(rootDir, path.resolve(rootDir, testFiles[0]!))), await CoverageData.fromTransformedIstanbulData(coverage, rootDir));
+    byFile.set(toPosix(path.relative(rootDir, path.resolve(rootDir, testFiles[0]!))), await CoverageData.fromTransformedIstanbulData(coverage as Record<string, unknown>, rootDir));
   }
   return byFile;
 }

@@ -4,7 +4,7 @@
  * copy, and reports them in the same shape as jest's (suites, cases with titles and lines, istanbul coverage).
  *
  * The locate tests use small node_modules layouts of their own, to show which installs are found and what the user is
- * told when something is missing. The last part lays out the monorepo example (npm workspaces: a jest package and a
+ * told when something is missing. vitest 5 runs in test/integration/vitestVersions.test.ts. The last part lays out the monorepo example (npm workspaces: a jest package and a
  * vitest package, runners hoisted to the root) and drives each package through detectProject and createTestRunner.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -117,10 +117,24 @@ describe('VitestRunner.locate', () => {
     expect(() => VitestRunner.locate(repo)).toThrow(/@vitest\/coverage-istanbul@3\.2\.4/);
     await install(repo, { '@vitest/coverage-v8': '3.2.4' });
     expect(VitestRunner.locate(repo).coverageProvider).toBe('v8');
-    // Per-file coverage is only claimed where it was verified: istanbul on vitest 4.
+    // Per-file coverage is only claimed where it was verified: istanbul on vitest 4 and 5.
     expect(VitestRunner.locate(repo).capabilities).toEqual({ perFileCoverage: false, shuffle: true });
     await install(repo, { '@vitest/coverage-istanbul': '3.2.4' });
     expect(VitestRunner.locate(repo).coverageProvider).toBe('istanbul');
+  });
+
+  it('claims per-file coverage for vitest 4 and 5 with istanbul only, and leaves a major it does not know to a coverage run per candidate', async () => {
+    const claims = async (version: string, provider: '@vitest/coverage-istanbul' | '@vitest/coverage-v8'): Promise<boolean> => {
+      const repo = path.join(root, `claims-${version}-${provider.split('-').pop()}`);
+      await mkdir(repo, { recursive: true });
+      await install(repo, { vitest: version, [provider]: version });
+      return VitestRunner.locate(repo).capabilities.perFileCoverage;
+    };
+    expect(await claims('4.1.12', '@vitest/coverage-istanbul')).toBe(true);
+    expect(await claims('5.1.2', '@vitest/coverage-istanbul')).toBe(true);
+    expect(await claims('5.1.2', '@vitest/coverage-v8')).toBe(false);
+    expect(await claims('6.0.0', '@vitest/coverage-istanbul')).toBe(false);
+    expect(await claims('3.2.4', '@vitest/coverage-istanbul')).toBe(false);
   });
 
   it('refuses a vitest older than 1.0', async () => {
