@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { verbatimLogText } from '../reporting/workflowCommands.js';
 import type { ActionRunner } from './ActionRunner.js';
 
 export const coreRunner: ActionRunner = {
@@ -6,7 +7,8 @@ export const coreRunner: ActionRunner = {
   setOutput: (name, value) => core.setOutput(name, value),
   saveState: (name, value) => core.saveState(name, value),
   getState: (name) => core.getState(name),
-  info: (message) => core.info(message),
+  // core.info writes the text raw; warnings, errors and group titles are escaped by @actions/core itself.
+  info: (message) => core.info(verbatimLogText(message)),
   warning: (message) => core.warning(message),
   group: (name, task) => core.group(name, task),
   appendSummary: async (markdown) => {

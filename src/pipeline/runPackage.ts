@@ -14,9 +14,11 @@ import type { CandidateRecord, CoverageFigures, ValidationFigures } from '../rep
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
 import { type CandidateTest, reject } from '../validation/CandidateTest.js';
 import { judgeCoverageGain } from '../validation/judgeCoverageGain.js';
+import { throwOnMachineFault } from '../validation/machineFaults.js';
 import type { ScratchCopy } from '../validation/ScratchCopy.js';
 import type { TestRunner, TestRunResult } from '../validation/TestRunner.js';
 import { type ValidationSettings, validateCandidates } from '../validation/validateCandidates.js';
+import { baselineHealth, type BaselineHealth } from './baselineHealth.js';
 import type { Logger } from './Logger.js';
 
 /** One package of the repository (the root, or a workspace package) with the targets it owns. */
@@ -45,7 +47,9 @@ export interface PackageServices {
 
 /** What one package's run contributes to the report; paths are package-relative. */
 export interface PackageOutcome {
-  baseline: { passed: number; failed: number; runnerError?: string; durationMs: number };
+  baseline: { passed: number; failed: number; runnerError?: string; durationMs: number; health: BaselineHealth };
+  /** Set when the package's suite did not start: no test was generated for it, and this says why. */
+  notRun?: string;
   records: CandidateRecord[];
   generations: Generation[];
   generationMs: number;
@@ -75,15 +79,22 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   const run = async (name: string, request: { testFiles?: string[]; coverageFiles: string[]; timeoutMs: number }): Promise<TestRunResult> => {
     const outputDir = path.join(services.workRoot, 'runs', `${slug(work.packageDir || 'root')}-${name}`);
     await mkdir(outputDir, { recursive: true });
-    return work.runner.run({ rootDir: scratch.dir, outputDir, ...request });
+    const result = await work.runner.run({ rootDir: scratch.dir, outputDir, ...request });
+    await throwOnMachineFault(result, [outputDir, scratch.dir]);
+    return result;
   };
 
   const baseline = await logger.group(`Baseline: the ${work.runner.name} suite with coverage${label}`, () =>
     run('baseline', { coverageFiles: work.targets, timeoutMs: options.testTimeoutMs * BASELINE_TIMEOUT_FACTOR })
   );
-  if (baseline.runnerError) warn(`The baseline run of the existing suite${label} failed: ${baseline.runnerError}. Coverage before is measured from what ran.`);
-  else if (baseline.failed > 0) warn(`${baseline.failed} existing test(s)${label} fail before any generated test is added; they are left as they are.`);
-  logger.info(`Baseline${label}: ${baseline.passed} passed, ${baseline.failed} failed.`);
+  const health = baselineHealth(baseline, work.packageDir, (file) => (work.packageDir === '' ? file : path.posix.join(work.packageDir, file)));
+  const baselineFigures = { passed: baseline.passed, failed: baseline.failed, ...(baseline.runnerError ? { runnerError: baseline.runnerError } : {}), durationMs: baseline.durationMs, health };
+  reportBaselineHealth(health, baseline, work.runner.name, label, options.testTimeoutMs * BASELINE_TIMEOUT_FACTOR, warn);
+  logger.info(`Baseline${label}: ${baseline.passed} passed, ${baseline.failed} failed${health.brokenTestFiles.length > 0 ? `, ${health.brokenTestFiles.length} test file(s) did not load` : ''}.`);
+  if (health.runFailure?.kind === 'did-not-start') {
+    // Candidates would run through the same broken setup: every verdict would be about the setup, not about them.
+    return notRun(baselineFigures, `the existing ${work.runner.name} suite${label} did not start, so no generated test could be judged: ${firstLine(health.runFailure.error)}`, work.targets);
+  }
 
   const { provider, model } = await services.provider();
   const layout = detectTestLayout(repoDir);
@@ -131,12 +142,19 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   const records = candidates.map((c) => toRecord(c, generations, before, model));
   let after = known;
   if (records.some((r) => r.status === 'accepted')) {
-    after = await logger.group(`Final run: the suite with the accepted tests${label}`, () => confirmTogether(records, run, scratch, options, work.targets, warn));
+    if (health.runFailure?.kind === 'timed-out') {
+      // The suite alone does not finish in time; with the accepted tests added it would not either, and its
+      // timeout would say nothing about them.
+      warn(`The final run of the suite with the accepted tests${label} was skipped because the suite alone did not finish in time; the accepted tests passed every run on their own, but are not confirmed next to the suite.`);
+      for (const r of records) if (r.status === 'accepted') r.confirmedWithSuite = false;
+    } else {
+      after = await logger.group(`Final run: the suite with the accepted tests${label}`, () => confirmTogether(records, run, scratch, options, work.targets, warn));
+    }
   }
   after = after.withUnloadedFiles(before);
   const changed = work.targets.map((filename) => ({ filename, changedLines: work.changedLines.get(filename) }));
   return {
-    baseline: { passed: baseline.passed, failed: baseline.failed, ...(baseline.runnerError ? { runnerError: baseline.runnerError } : {}), durationMs: baseline.durationMs },
+    baseline: baselineFigures,
     records,
     generations,
     generationMs,
@@ -182,7 +200,7 @@ function judgeCoverage(candidates: CandidateTest[], baseline: CoverageData, chan
   for (const c of candidates) if (c.coverage) before = before.withUnloadedFiles(c.coverage);
   let known = before;
   for (const c of candidates.filter((x) => x.state === 'stable')) {
-    const verdict = judgeCoverageGain(c.coverage ?? CoverageData.empty(), c.target, known, changedLines.get(c.target));
+    const verdict = judgeCoverageGain(c.coverage ?? CoverageData.empty(), c.target, known, changedLines.get(c.target), c);
     if (verdict.accepted) known = known.merge(c.coverage!);
     else reject(c, verdict.stage, verdict.reason);
   }
@@ -226,10 +244,21 @@ async function confirmTogether(
 ): Promise<CoverageData> {
   for (let attempt = 1; ; attempt++) {
     const result = await run(`final-${attempt}`, { coverageFiles: targets, timeoutMs: options.testTimeoutMs * BASELINE_TIMEOUT_FACTOR });
-    const conflicts = records.filter((r) => r.status === 'accepted' && result.suites.find((s) => s.file === r.testFile)?.status !== 'passed');
+    const accepted = records.filter((r) => r.status === 'accepted');
+    const outcome = (r: CandidateRecord): string | undefined => result.suites.find((s) => s.file === r.testFile)?.status;
+    // A file the run never reached (it timed out or crashed first) has no verdict: the suite's fault is not the file's.
+    const unreached = result.runnerError !== undefined ? accepted.filter((r) => outcome(r) === undefined) : [];
+    const conflicts = accepted.filter((r) => !unreached.includes(r) && outcome(r) !== 'passed');
+    if (unreached.length > 0) {
+      warn(
+        `The final run of the suite with the accepted tests ${result.timedOut ? 'did not finish in time' : 'failed'} (${firstLine(result.runnerError ?? '')}) before it reached ${unreached.map((r) => r.testFile).join(', ')}; ` +
+          'those tests passed every run on their own and are kept, but are not confirmed next to the suite.'
+      );
+      for (const r of unreached) r.confirmedWithSuite = false;
+    }
     if (conflicts.length === 0 || attempt >= 3) {
       if (conflicts.length > 0) warn(`Accepted tests still fail alongside the suite after ${attempt} runs: ${conflicts.map((c) => c.testFile).join(', ')}.`);
-      if (result.runnerError) warn(`The final suite run failed: ${result.runnerError}`);
+      else if (result.runnerError && unreached.length === 0) warn(`The final suite run failed: ${firstLine(result.runnerError)}`);
       return result.coverage;
     }
     for (const r of conflicts) {
@@ -256,4 +285,43 @@ async function readExistingTests(repoDir: string, files: readonly string[]): Pro
 
 function slug(file: string): string {
   return file.replace(/[^\w.-]+/g, '_');
+}
+
+/** Warnings that name each broken test file and a suite that did not start or finish, with the runner's own words. */
+function reportBaselineHealth(health: BaselineHealth, baseline: TestRunResult, runner: string, label: string, limitMs: number, warn: (m: string) => void): void {
+  const broken = health.brokenTestFiles;
+  if (broken.length > 0) {
+    const shown = broken.slice(0, 5).map((b) => `${b.file}: ${firstLine(b.error)}`);
+    warn(
+      `${broken.length} existing test file(s)${label} could not be compiled or loaded, so their tests did not run and coverage before is measured without them: ${shown.join('; ')}${broken.length > 5 ? '; …' : ''}. Fix them (run ${runner} locally) for true figures.`
+    );
+  }
+  if (health.runFailure?.kind === 'did-not-start') {
+    warn(`The existing ${runner} suite${label} did not start: ${health.runFailure.error}\nFix the test setup (run ${runner} locally in that directory) and run again; no test was generated for it.`);
+  } else if (health.runFailure?.kind === 'timed-out') {
+    warn(`The existing ${runner} suite${label} did not finish within ${Math.round(limitMs / 1000)} s (5 × test-timeout); coverage before is measured from the files that finished. Raise test-timeout, or fix the test that hangs.`);
+  } else if (baseline.runnerError) {
+    warn(`The baseline run of the existing suite${label} ended with an error: ${firstLine(baseline.runnerError)}. Coverage before is measured from what ran.`);
+  }
+  if (baseline.failed > 0) warn(`${baseline.failed} existing test(s)${label} fail before any generated test is added; they are left as they are.`);
+}
+
+function notRun(baseline: PackageOutcome['baseline'], reason: string, targets: string[]): PackageOutcome {
+  const none = CoverageData.empty();
+  return {
+    baseline,
+    notRun: reason,
+    records: [],
+    generations: [],
+    generationMs: 0,
+    before: none.lineFigures(targets),
+    after: none.lineFigures(targets),
+    changedBefore: none.lineFigures([]),
+    changedAfter: none.lineFigures([])
+  };
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.trim().slice(0, 300);
 }

@@ -15,14 +15,25 @@ import type { CoverageFigures, InferenceFigures, RunReport } from '../reporting/
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
 import { createTestRunner } from '../validation/createTestRunner.js';
 import { TestRunnerNotFoundError } from '../validation/JestRunner.js';
+import { asInfrastructureError } from '../process/InfrastructureError.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
 import type { Logger } from './Logger.js';
 import { type PackageOutcome, type PackageServices, type PackageWork, runPackage } from './runPackage.js';
+
+/** No package's existing suite could start: the run cannot judge any test, and the setup is what to fix. */
+export class BaselineDidNotStartError extends Error {
+  override readonly name = 'BaselineDidNotStartError';
+  constructor(reasons: string) {
+    super(`${reasons.charAt(0).toUpperCase()}${reasons.slice(1)}. Fix the repository's test setup so its own suite runs (the log above has the runner's error), then run again.`);
+  }
+}
 
 export interface LoadedProvider {
   provider: TextProvider;
   /** Set when the model is the generated demo model, so every report says so. */
   demoNotice?: string;
+  /** What the provider finds amiss with this run's targets (replay lines for other files), as a warning. */
+  targetsWarning?: (targets: readonly string[]) => string | undefined;
 }
 
 export interface PipelineContext {
@@ -74,7 +85,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     changedFiles: [...changed.map((c) => c.filename), ...outside],
     targets,
     skipped,
-    baseline: { testsPassed: 0, testsFailed: 0, suiteFailed: false, durationMs: 0 },
+    baseline: { testsPassed: 0, testsFailed: 0, suiteFailed: false, durationMs: 0, brokenTestFiles: [], runFailures: [], coverageComplete: true },
     coverageBefore: emptyFigures(),
     coverageAfter: emptyFigures(),
     candidates: [],
@@ -89,11 +100,14 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   }
 
   const packages = groupByPackage(options.repoDir, targets, changed, report, logger);
-  await mkdir(ctx.tempDir, { recursive: true });
-  const workRoot = await mkdtemp(path.join(ctx.tempDir, 'aqe-run-'));
-  const scratch = await ScratchCopy.create(options.repoDir, workRoot);
+  const workRoot = await mkdir(ctx.tempDir, { recursive: true })
+    .then(() => mkdtemp(path.join(ctx.tempDir, 'aqe-run-')))
+    .catch((error: unknown) => {
+      throw asInfrastructureError(error, ctx.tempDir) ?? error;
+    });
   let loaded: LoadedProvider | undefined;
   try {
+    const scratch = await ScratchCopy.create(options.repoDir, workRoot);
     const typescript = await loadTypeScript(options.repoDir, ctx.analysisSearchDirs ?? [], (m) => logger.info(m));
     if (!typescript) {
       warn(
@@ -114,6 +128,8 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
           const info = loaded.provider.info();
           logger.info(`Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`);
           if (loaded.demoNotice) logger.warn(loaded.demoNotice);
+          const targetsWarning = loaded.targetsWarning?.(report.targets);
+          if (targetsWarning) warn(targetsWarning);
         }
         return { provider: loaded.provider, model: loaded.provider.info().model };
       }
@@ -121,6 +137,10 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     const outcomes: Array<{ work: PackageWork; outcome: PackageOutcome }> = [];
     for (const work of packages) outcomes.push({ work, outcome: await runPackage(work, services) });
     mergeOutcomes(report, outcomes, services.seed, options);
+    if (outcomes.length > 0 && outcomes.every((o) => o.outcome.notRun !== undefined)) {
+      await finish(report, started, options.reportPath);
+      throw new BaselineDidNotStartError(outcomes.map((o) => o.outcome.notRun!).join('; '));
+    }
     for (const r of report.candidates) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
     if (loaded) {
       const generations = outcomes.flatMap((o) => o.outcome.generations);
@@ -140,6 +160,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
       ...(delivery.committed ? { commit: delivery.committed } : {}),
       ...(delivery.artifact ? { artifact: delivery.artifact.name } : {})
     };
+  } catch (error) {
+    // A full disk or a read-only directory surfaces wherever a file is written; the user needs the directory, not the call.
+    throw asInfrastructureError(error, workRoot) ?? error;
   } finally {
     await loaded?.provider.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
     await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
@@ -150,11 +173,19 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
 
 /**
  * Targets grouped by the package whose test setup runs them (the root, or a workspace package),
- * each with its own runner. A target no runner can be found for is skipped with the reason.
+ * each with its own runner. A target no runner can be found for is skipped with the reason;
+ * when that leaves no package at all, the run fails with the runner's error: nothing could be
+ * measured, and installing the runner is what to do, not reading a warning on a green run.
  */
 function groupByPackage(repoDir: string, targets: string[], changed: ChangedFile[], report: RunReport, logger: Logger): PackageWork[] {
   const groups = new Map<string, PackageWork>();
   const lines = new Map(changed.map((c) => [c.filename, c.changedLines]));
+  const skip = (target: string, reason: string): void => {
+    report.targets = report.targets.filter((t) => t !== target);
+    report.skipped.push({ file: target, reason });
+    logger.warn(`${target}: ${reason}`);
+  };
+  const noRunner: Array<{ target: string; error: TestRunnerNotFoundError }> = [];
   for (const target of targets) {
     let work: PackageWork | undefined;
     try {
@@ -166,16 +197,20 @@ function groupByPackage(repoDir: string, targets: string[], changed: ChangedFile
         logger.info(`Package ${project.packageDir || '(root)'}: ${project.framework} (from ${project.frameworkSource}), ${project.language}, ${project.moduleSystem}.`);
       }
     } catch (error) {
-      if (!(error instanceof ProjectDetectionError) && !(error instanceof TestRunnerNotFoundError)) throw error;
-      report.targets = report.targets.filter((t) => t !== target);
-      report.skipped.push({ file: target, reason: error.message });
-      logger.warn(`${target}: ${error.message}`);
+      if (error instanceof TestRunnerNotFoundError) noRunner.push({ target, error });
+      else if (error instanceof ProjectDetectionError) skip(target, error.message);
+      else throw error;
       continue;
     }
     const local = path.posix.relative(work.packageDir, target);
     work.targets.push(local);
     work.changedLines.set(local, lines.get(target));
   }
+  if (groups.size === 0 && noRunner.length > 0) {
+    const reasons = [...new Set(noRunner.map((n) => n.error.message))];
+    throw reasons.length === 1 ? noRunner[0]!.error : new TestRunnerNotFoundError(reasons.join(' '));
+  }
+  for (const { target, error } of noRunner) skip(target, error.message);
   return [...groups.values()];
 }
 
@@ -185,12 +220,23 @@ function mergeOutcomes(report: RunReport, outcomes: Array<{ work: PackageWork; o
   report.candidates = outcomes.flatMap(({ work, outcome }) => outcome.records.map((r) => ({ ...r, targetFile: inRepo(work, r.targetFile), testFile: inRepo(work, r.testFile) })));
   report.candidates.sort((a, b) => a.targetFile.localeCompare(b.targetFile));
   const baselines = outcomes.map((o) => o.outcome.baseline);
+  const brokenTestFiles = baselines.flatMap((b) => b.health.brokenTestFiles);
+  const runFailures = baselines.flatMap((b) => (b.health.runFailure ? [b.health.runFailure] : []));
   report.baseline = {
     testsPassed: baselines.reduce((n, b) => n + b.passed, 0),
     testsFailed: baselines.reduce((n, b) => n + b.failed, 0),
-    suiteFailed: baselines.some((b) => b.failed > 0 || b.runnerError !== undefined),
-    durationMs: baselines.reduce((n, b) => n + b.durationMs, 0)
+    suiteFailed: baselines.some((b) => b.failed > 0 || b.runnerError !== undefined) || brokenTestFiles.length > 0,
+    durationMs: baselines.reduce((n, b) => n + b.durationMs, 0),
+    brokenTestFiles,
+    runFailures,
+    coverageComplete: brokenTestFiles.length === 0 && runFailures.length === 0
   };
+  // Targets of a package whose suite did not start were never worked on: they are skipped, with why.
+  for (const { work, outcome } of outcomes.filter((o) => o.outcome.notRun !== undefined)) {
+    const files = work.targets.map((t) => inRepo(work, t));
+    report.targets = report.targets.filter((t) => !files.includes(t));
+    for (const file of files) report.skipped.push({ file, reason: outcome.notRun! });
+  }
   report.coverageBefore = sumCoverageFigures(outcomes.map((o) => o.outcome.before));
   report.coverageAfter = sumCoverageFigures(outcomes.map((o) => o.outcome.after));
   report.changedLinesBefore = sumCoverageFigures(outcomes.map((o) => o.outcome.changedBefore));

@@ -15,6 +15,7 @@ export type RejectionStage =
   | 'no-assertion' // its tests pass without asserting anything
   | 'flaky' // passed once, then failed in repeated or shuffled runs
   | 'no-coverage-gain' // passed, but covers nothing the baseline did not
+  | 'coverage-unmeasured' // passed and imports its target, but the run reported no coverage of it
   | 'duplicate' // same content as another candidate or an existing test
   | 'timeout' // killed at the test time limit
   | 'suite-conflict'; // passes alone, fails alongside the repository's suite
@@ -60,6 +61,11 @@ export interface CandidateRecord {
   generationMs: number;
   provider: string;
   model: string;
+  /**
+   * False when an accepted file could not be run next to the repository's suite (the suite
+   * timed out or crashed first): it passed every run alone, but its fit with the suite is unproven.
+   */
+  confirmedWithSuite?: boolean;
 }
 
 export interface InferenceFigures {
@@ -107,6 +113,38 @@ export interface ValidationFigures {
   durationMs: number;
 }
 
+/** An existing test file that could not be compiled or loaded, so none of its tests ran. */
+export interface BrokenTestFile {
+  /** Repo-relative. */
+  file: string;
+  /** The head of the runner's error: the first error line and its code frame. */
+  error: string;
+}
+
+/** How the baseline suite ended when it did not run to its end. */
+export interface BaselineRunFailure {
+  /** did-not-start: the runner produced no result at all (bad config, missing transform); timed-out: killed at its limit. */
+  kind: 'did-not-start' | 'timed-out';
+  /** Repo-relative package directory ('' = root). */
+  packageDir: string;
+  error: string;
+}
+
+export interface BaselineFigures {
+  testsPassed: number;
+  testsFailed: number;
+  /** A test failed, a test file did not load, or the suite did not run to its end. */
+  suiteFailed: boolean;
+  durationMs: number;
+  brokenTestFiles: BrokenTestFile[];
+  runFailures: BaselineRunFailure[];
+  /**
+   * False when the coverage before was measured from a broken baseline (files that did not load,
+   * a suite that did not finish): it is then lower than the suite's real coverage.
+   */
+  coverageComplete: boolean;
+}
+
 export interface RunReport {
   schemaVersion: 1;
   tool: { name: string; version: string };
@@ -118,7 +156,7 @@ export interface RunReport {
   /** Changed files that were targeted, and the ones skipped with why. */
   targets: string[];
   skipped: Array<{ file: string; reason: string }>;
-  baseline: { testsPassed: number; testsFailed: number; suiteFailed: boolean; durationMs: number };
+  baseline: BaselineFigures;
   /** Line coverage of the targeted files, before and after the accepted tests. */
   coverageBefore: CoverageFigures;
   coverageAfter: CoverageFigures;

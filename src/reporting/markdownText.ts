@@ -12,11 +12,24 @@
  */
 const MARKDOWN_SPECIAL = /[\\`*_[\]<>|~&]/g;
 const LINE_BREAK = /\r\n|\r|\n/g;
+/** `@name` and `@org/team` as GitHub links them (and notifies them): an `@` after a non-word character, then a name. */
+const MENTION = /(^|\W)@(?=[A-Za-z0-9])/g;
+/** U+2060 WORD JOINER: invisible, and GitHub no longer sees a mention behind it. */
+const MENTION_BREAK = '\u2060';
+
+/**
+ * A file name, PR title or model answer saying `@someone` must not ping them from our comment.
+ * GitHub links mentions in rendered text nodes, after markdown escapes are gone, so the `@` is
+ * kept and an invisible joiner is put behind it instead.
+ */
+export function neutralizeMentions(text: string): string {
+  return text.replace(MENTION, `$1@${MENTION_BREAK}`);
+}
 
 /** Free text for a table cell, list item or quote: markup neutralised, line breaks kept as <br>. */
 export function escapeText(text: string): string {
   // A raw newline would end the table row or list item; <br> keeps the break visible.
-  return text.replace(MARKDOWN_SPECIAL, (ch) => `\\${ch}`).replace(LINE_BREAK, '<br>');
+  return neutralizeMentions(text).replace(MARKDOWN_SPECIAL, (ch) => `\\${ch}`).replace(LINE_BREAK, '<br>');
 }
 
 /**
@@ -102,7 +115,7 @@ export function alertBlock(kind: 'NOTE' | 'WARNING' | 'IMPORTANT', markdown: str
  * so it gets HTML entities instead.
  */
 export function escapeHtml(text: string): string {
-  return text
+  return neutralizeMentions(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -62,6 +62,7 @@ const STAGE_ORDER: readonly RejectionStage[] = [
   'no-assertion',
   'no-tests',
   'no-coverage-gain',
+  'coverage-unmeasured',
   'duplicate',
   'timeout',
   'suite-conflict'
@@ -180,7 +181,8 @@ function headline(report: RunReport): string {
     changedBefore && changedAfter && changedAfter.totalLines > 0
       ? ` · changed lines covered: **${formatCoverageChange(changedBefore, changedAfter)}** (${formatCount(changedBefore.coveredLines)} → ${formatCount(changedAfter.coveredLines)} of ${formatCount(changedAfter.totalLines)})`
       : '';
-  return `${icon} ${accepted} · ${coverage}${lines}${changed}`;
+  const marked = report.baseline.coverageComplete ? '' : ' ⚠️ _(from a broken baseline, see below)_';
+  return `${icon} ${accepted} · ${coverage}${lines}${changed}${marked}`;
 }
 
 function contextLines(report: RunReport): string[] {
@@ -200,9 +202,7 @@ function contextLines(report: RunReport): string[] {
     `${formatCount(report.changedFiles.length)} changed files, ${formatCount(report.targets.length)} targeted, ` +
       `${formatCount(report.skipped.length)} skipped · run took ${formatDuration(report.durationMs)}`
   );
-  const b = report.baseline;
-  const suite = `Baseline suite: ${formatCount(b.testsPassed)} passed, ${formatCount(b.testsFailed)} failed in ${formatDuration(b.durationMs)}`;
-  lines.push(b.suiteFailed ? `${suite} · ⚠️ **the baseline suite failed**` : suite);
+  lines.push(baselineLine(report));
   const v = report.validation;
   if (v) {
     lines.push(
@@ -211,6 +211,23 @@ function contextLines(report: RunReport): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * The suite the figures were measured against. Test files that did not load and a suite that
+ * did not start or finish are named, because coverage before is then lower than the suite's real one.
+ */
+function baselineLine(report: RunReport): string {
+  const b = report.baseline;
+  const suite = `Baseline suite: ${formatCount(b.testsPassed)} passed, ${formatCount(b.testsFailed)} failed in ${formatDuration(b.durationMs)}`;
+  const problems: string[] = [];
+  if (b.brokenTestFiles.length > 0) {
+    const names = b.brokenTestFiles.slice(0, 3).map((f) => codeSpan(f.file));
+    problems.push(`${formatCount(b.brokenTestFiles.length)} test file(s) did not load (${names.join(', ')}${b.brokenTestFiles.length > 3 ? ', …' : ''})`);
+  }
+  for (const f of b.runFailures) problems.push(`the suite${f.packageDir ? ` in ${codeSpan(f.packageDir)}` : ''} ${f.kind === 'timed-out' ? 'did not finish in time' : 'did not start'}`);
+  if (problems.length === 0) return b.suiteFailed ? `${suite} · ⚠️ **the baseline suite failed**` : suite;
+  return `${suite} · ⚠️ **broken baseline**: ${problems.join('; ')} · coverage before is measured without them`;
 }
 
 function demoNotice(notice: string): string {
@@ -261,6 +278,7 @@ function acceptedNote(c: CandidateRecord): string {
   const parts: string[] = [];
   if (c.attempts > 1) parts.push(`repaired ${c.attempts - 1 === 1 ? 'once' : `${c.attempts - 1} times`}`);
   if (pruned.size > 0) parts.push(`pruned ${[...pruned].map(([v, n]) => `${v} ${n}`).join(', ')}`);
+  if (c.confirmedWithSuite === false) parts.push('not confirmed next to the suite (the suite did not finish)');
   return parts.join('; ');
 }
 

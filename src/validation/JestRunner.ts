@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { runProcess } from '../process/runProcess.js';
 import { findInNodeModules } from '../repo/installedPackage.js';
+import { condenseFailureText } from './condenseFailureText.js';
 import type { SuiteOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
 
 export class TestRunnerNotFoundError extends Error {
@@ -99,7 +100,7 @@ export class JestRunner implements TestRunner {
         timedOut: result.timedOut,
         runnerError: result.timedOut
           ? `jest was stopped after ${Math.round(request.timeoutMs / 1000)} s (test-timeout)`
-          : `jest produced no results (exit ${result.exitCode ?? result.signal}): ${tail(output, MESSAGE_CAP)}`,
+          : `jest produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`,
         ...finished,
         coverage,
         ...(coverageByTestFile ? { coverageByTestFile } : {}),
@@ -145,13 +146,13 @@ function toOutcomes(json: JestJson, rootDir: string): Pick<TestRunResult, 'suite
       ancestors: t.ancestorTitles ?? [],
       ...(t.location ? { line: t.location.line } : {}),
       status: t.status === 'passed' ? ('passed' as const) : t.status === 'failed' ? ('failed' as const) : ('skipped' as const),
-      failureMessage: tail(stripAnsi((t.failureMessages ?? []).join('\n')), MESSAGE_CAP)
+      failureMessage: condenseFailureText((t.failureMessages ?? []).join('\n'), MESSAGE_CAP)
     }));
     const failedToRun = suite.status === 'failed' && tests.length === 0;
     return {
       file: path.relative(rootDir, suite.name).split(path.sep).join('/'),
       status: failedToRun ? 'error' : suite.status === 'passed' ? 'passed' : 'failed',
-      message: tail(stripAnsi(suite.testExecError?.message ?? suite.message ?? ''), MESSAGE_CAP),
+      message: condenseFailureText(suite.testExecError?.message ?? suite.message ?? '', MESSAGE_CAP),
       tests
     };
   });
@@ -255,11 +256,3 @@ function escapeGlob(file: string): string {
   return file.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`);
 }
 
-function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*m/g, '');
-}
-
-export function tail(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(text.length - max)}`;
-}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { runProcess } from '../process/runProcess.js';
 import { findInNodeModules } from '../repo/installedPackage.js';
+import { condenseFailureText, stripAnsi } from './condenseFailureText.js';
 import { isIstanbulCoverageData } from './istanbulCoverageData.js';
 import { TestRunnerNotFoundError } from './JestRunner.js';
 import type { SuiteOutcome, TestCaseOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
@@ -102,7 +103,7 @@ export class VitestRunner implements TestRunner {
         timedOut: result.timedOut,
         runnerError: result.timedOut
           ? `vitest was stopped after ${Math.round(request.timeoutMs / 1000)} s (test-timeout)`
-          : `vitest produced no results (exit ${result.exitCode ?? result.signal}): ${tail(output, MESSAGE_CAP)}`
+          : `vitest produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`
       };
     }
     return { ...outcome, timedOut: false };
@@ -321,7 +322,7 @@ function toSuiteOutcome(record: FileRecord, file: string, unhandled: readonly Un
     ancestors: t.ancestors,
     ...(t.line !== undefined ? { line: t.line } : {}),
     status: t.state === 'pass' ? 'passed' : t.state === 'fail' ? 'failed' : 'skipped',
-    failureMessage: tail(t.errors.map(describeError).join('\n\n'), MESSAGE_CAP)
+    failureMessage: condenseFailureText(t.errors.map(describeError).join('\n\n'), MESSAGE_CAP)
   }));
   const messages = [
     ...record.errors.map(describeError),
@@ -334,7 +335,7 @@ function toSuiteOutcome(record: FileRecord, file: string, unhandled: readonly Un
     file,
     // A file that failed to import or transform, or declares no test, has no test that ran.
     status: failed && !ran ? 'error' : failed ? 'failed' : 'passed',
-    message: tail(messages.join('\n\n'), MESSAGE_CAP),
+    message: condenseFailureText(messages.join('\n\n'), MESSAGE_CAP),
     tests
   };
 }
@@ -426,14 +427,7 @@ function toPosix(file: string): string {
   return file.split(path.sep).join('/');
 }
 
-function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
-}
 
-function tail(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(text.length - max)}`;
-}
 
 function majorVersion(version: string): number {
   return Number(version.split('.')[0]);

@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type CandidateTest, type CaseRecord, recordCase, reject } from './CandidateTest.js';
+import { condenseFailureText } from './condenseFailureText.js';
+import { throwOnMachineFault } from './machineFaults.js';
 import type { ScratchCopy } from './ScratchCopy.js';
 import type { ParsedTestCase, TestCaseEditor } from './TestCaseEditor.js';
 import { repetitionCopyName } from './testFileCopies.js';
@@ -140,6 +142,12 @@ class Executor {
       const first = await this.runFiles(perFile ? [...originals, ...firstCopies] : firstCopies, `${label}-a`, { coverage: perFile, shuffleSeed: this.settings.seed });
       const second = secondCopies.length > 0 ? await this.runFiles(secondCopies, `${label}-b`, { coverage: false, shuffleSeed: this.settings.seed + 1 }) : undefined;
       const own = perFile ? first : await this.runFiles(originals, `${label}-coverage`, { coverage: true });
+      // Coverage a batch could not attribute to its files (no per-file hand-over: the runner has
+      // none, or it failed in this run) is measured one file at a time, never taken as none.
+      for (const file of originals.filter((f) => own.unattributed.has(f))) {
+        const coverage = (await this.runFiles([file], `${label}-coverage`, { coverage: true })).coverageByTestFile.get(file);
+        if (coverage) own.coverageByTestFile.set(file, coverage);
+      }
       const outcomes = new Map<string, RepeatedOutcome>();
       for (const c of candidates) {
         const runs = [c.testFile, ...copies.get(c.testFile)!].map((f) => own.outcomes.get(f) ?? first.outcomes.get(f) ?? second?.outcomes.get(f));
@@ -160,13 +168,16 @@ class Executor {
     files: string[],
     label: string,
     options: { coverage: boolean; shuffleSeed?: number }
-  ): Promise<{ outcomes: Map<string, SuiteOutcome | 'timeout' | undefined>; coverageByTestFile: Map<string, TestRunResult['coverage']> }> {
+  ): Promise<{ outcomes: Map<string, SuiteOutcome | 'timeout' | undefined>; coverageByTestFile: Map<string, TestRunResult['coverage']>; unattributed: Set<string> }> {
     const outcomes = new Map<string, SuiteOutcome | 'timeout' | undefined>();
     const coverageByTestFile = new Map<string, TestRunResult['coverage']>();
+    /** Files that ran with coverage in a batch that gave no coverage per file. */
+    const unattributed = new Set<string>();
     const take = (result: TestRunResult, asked: string[]): void => {
       for (const suite of result.suites) if (asked.includes(suite.file)) outcomes.set(suite.file, suite);
       for (const [file, coverage] of result.coverageByTestFile ?? []) coverageByTestFile.set(file, coverage);
       if (asked.length === 1 && !result.coverageByTestFile && outcomes.has(asked[0]!)) coverageByTestFile.set(asked[0]!, result.coverage);
+      else if (options.coverage && !result.coverageByTestFile) for (const f of asked.filter((x) => outcomes.has(x))) unattributed.add(f);
     };
     if (this.settings.strategy === 'batched' && files.length > 1) {
       const batch = await this.run(files, label, options, this.batchLimit(files.length));
@@ -177,7 +188,7 @@ class Executor {
       take(alone, [file]);
       if (!outcomes.has(file)) outcomes.set(file, alone.timedOut ? 'timeout' : runnerFailure(file, alone));
     }
-    return { outcomes, coverageByTestFile };
+    return { outcomes, coverageByTestFile, unattributed };
   }
 
   private async run(files: string[], label: string, options: { coverage: boolean; shuffleSeed?: number }, timeoutMs: number): Promise<TestRunResult> {
@@ -185,7 +196,7 @@ class Executor {
     await mkdir(outputDir, { recursive: true });
     this.processes++;
     this.fileRuns += files.length;
-    return this.ctx.runner.run({
+    const result = await this.ctx.runner.run({
       rootDir: this.ctx.scratch.dir,
       testFiles: files,
       coverageFiles: options.coverage ? this.ctx.coverageFiles : [],
@@ -196,6 +207,8 @@ class Executor {
       workers: this.settings.strategy === 'batched' ? this.settings.workers : 1,
       ...(options.shuffleSeed !== undefined ? { shuffleSeed: options.shuffleSeed } : {})
     });
+    await throwOnMachineFault(result, [outputDir, this.ctx.scratch.dir]);
+    return result;
   }
 
   /** A batch may take as long as its files would, spread over the workers, plus one file's full limit. */
@@ -424,7 +437,7 @@ function failureText(outcome: SuiteOutcome, c: CandidateTest): string {
 }
 
 function cap(text: string): string {
-  return text.length <= FAILURE_TEXT_CAP ? text : `${text.slice(0, FAILURE_TEXT_CAP)}\n… (cut)`;
+  return condenseFailureText(text, FAILURE_TEXT_CAP);
 }
 
 function firstLines(text: string, count = 6): string {

@@ -121,7 +121,7 @@ describe('renderSummary', () => {
   it('lists warnings, and calls out a failing baseline suite', () => {
     const report = makeReport({
       warnings: ['coverage for src/x.ts could not be measured'],
-      baseline: { testsPassed: 3, testsFailed: 2, suiteFailed: true, durationMs: 500 }
+      baseline: { testsPassed: 3, testsFailed: 2, suiteFailed: true, durationMs: 500, brokenTestFiles: [], runFailures: [], coverageComplete: true }
     });
     const md = renderSummary(report);
     expect(md).toContain('### ⚠️ Warnings (1)');

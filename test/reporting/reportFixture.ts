@@ -18,7 +18,7 @@ export function makeReport(overrides: Partial<RunReport> = {}): RunReport {
     changedFiles: ['src/cart.ts', 'src/price.ts', 'README.md'],
     targets: ['src/cart.ts', 'src/price.ts'],
     skipped: [{ file: 'README.md', reason: 'not a source file' }],
-    baseline: { testsPassed: 40, testsFailed: 0, suiteFailed: false, durationMs: 12_300 },
+    baseline: { testsPassed: 40, testsFailed: 0, suiteFailed: false, durationMs: 12_300, brokenTestFiles: [], runFailures: [], coverageComplete: true },
     coverageBefore: { linesPct: 45, coveredLines: 90, totalLines: 200 },
     coverageAfter: { linesPct: 57.5, coveredLines: 115, totalLines: 200 },
     candidates: [

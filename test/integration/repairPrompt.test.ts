@@ -1,0 +1,111 @@
+/**
+ * A candidate with a JavaScript syntax error, under a JavaScript repository's jest (babel): the
+ * rejection reason and the repair prompt the model receives must show the SyntaxError line and
+ * its code frame, which sit at the head of a long message (the parser's stack trace follows).
+ * The pipeline, jest and the replay provider are real; the provider is only wrapped to keep a
+ * copy of what it was asked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseRunOptions } from '../../src/config/RunOptions.js';
+import { loadProvider } from '../../src/inference/loadProvider.js';
+import type { ChatRequest } from '../../src/inference/TextProvider.js';
+import type { Logger } from '../../src/pipeline/Logger.js';
+import { runPipeline } from '../../src/pipeline/runPipeline.js';
+import { git } from '../../src/repo/git.js';
+import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
+import type { RunReport } from '../../src/reporting/RunReport.js';
+import { PACKAGE_ROOT } from '../support/actionHarness.js';
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
+const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
+
+const BROKEN = "const { add } = require('../src/add');\n\ndescribe('add', () => {\n  it('adds', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n\n  it('adds negatives' () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n";
+const FIXED = "const { add } = require('../src/add');\n\ndescribe('add', () => {\n  it('adds', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n\n  it('adds negatives', () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n";
+const fence = (code: string): string => `Here is the test file:\n\n\`\`\`js\n${code}\`\`\`\n`;
+
+let root: string;
+let report: RunReport;
+const asked: ChatRequest[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'aqe-repair-prompt-'));
+  const repo = path.join(root, 'js-lib');
+  await mkdir(path.join(repo, 'src'), { recursive: true });
+  await writeFile(path.join(repo, 'package.json'), JSON.stringify({ name: 'js-lib', private: true, scripts: { test: 'jest' }, devDependencies: { jest: '*' } }, null, 2));
+  await writeFile(path.join(repo, 'src', 'add.js'), 'exports.add = (a, b) => a + b;\n');
+  await git(repo, ['init', '-q', '-b', 'main']);
+  await git(repo, ['add', '-A']);
+  await git(repo, [...AUTHOR, 'commit', '-q', '-m', 'base']);
+  const baseSha = (await git(repo, ['rev-parse', 'HEAD'])).trim();
+  await writeFile(path.join(repo, 'src', 'add.js'), 'exports.add = (a, b) => {\n  if (a < 0 && b < 0) return -(Math.abs(a) + Math.abs(b));\n  return a + b;\n};\n');
+  await git(repo, [...AUTHOR, 'commit', '-q', '-am', 'negatives']);
+  await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+
+  const replayFile = path.join(root, 'answers.jsonl');
+  await writeFile(replayFile, [BROKEN, FIXED].map((code) => JSON.stringify({ target: 'src/add.js', response: { text: fence(code) } })).join('\n') + '\n');
+  const options = parseRunOptions({ 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '1', 'max-repairs': '1' }, { cwd: root, tempDir: root });
+  report = await runPipeline({
+    options,
+    host: new GitPullRequestHost(repo, baseSha, 'HEAD'),
+    pullRequest: null,
+    repository: 'js-lib',
+    logger: quiet,
+    tempDir: root,
+    toolVersion: 'test',
+    analysisSearchDirs: [PACKAGE_ROOT],
+    loadProvider: async () => {
+      const loaded = await loadProvider(options, { searchFrom: [PACKAGE_ROOT], tempDir: root }, quiet);
+      const chat = loaded.provider.chat.bind(loaded.provider);
+      loaded.provider.chat = (request) => {
+        asked.push(request);
+        return chat(request);
+      };
+      return loaded;
+    }
+  });
+}, 300_000);
+
+afterAll(async () => {
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('the repair of a babel syntax error', () => {
+  it('asks the model with the SyntaxError line and its code frame', () => {
+    expect(asked).toHaveLength(2);
+    const repair = asked[1]!.user;
+    expect(repair).toMatch(/SyntaxError: .*add\.test\.js: Unexpected token, expected "," \(8:\d+\)/);
+    expect(repair).toContain(">  8 |   it('adds negatives' () => {");
+  });
+
+  it('keeps the repaired file, with the attempt counted', () => {
+    expect(report.candidates).toEqual([expect.objectContaining({ targetFile: 'src/add.js', status: 'accepted', attempts: 2 })]);
+  });
+});
+
+describe('the rejection reason of a babel syntax error', () => {
+  it('names the SyntaxError, not the stack trace', async () => {
+    const replayFile = path.join(root, 'broken-only.jsonl');
+    await writeFile(replayFile, JSON.stringify({ target: 'src/add.js', response: { text: fence(BROKEN) } }) + '\n');
+    const repo = path.join(root, 'js-lib');
+    const options = parseRunOptions({ 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, 'report2.json'), 'max-repairs': '0' }, { cwd: root, tempDir: root });
+    const baseSha = (await git(repo, ['rev-parse', 'HEAD~1'])).trim();
+    const second = await runPipeline({
+      options,
+      host: new GitPullRequestHost(repo, baseSha, 'HEAD'),
+      pullRequest: null,
+      repository: 'js-lib',
+      logger: quiet,
+      tempDir: root,
+      toolVersion: 'test',
+      analysisSearchDirs: [PACKAGE_ROOT],
+      loadProvider: () => loadProvider(options, { searchFrom: [PACKAGE_ROOT], tempDir: root }, quiet)
+    });
+    const candidate = second.candidates.find((c) => c.targetFile === 'src/add.js')!;
+    expect(candidate.rejection?.stage).toBe('compile');
+    expect(candidate.rejection?.reason).toMatch(/SyntaxError: .*Unexpected token, expected ","/);
+    expect(candidate.rejection?.reason).toContain("it('adds negatives' () => {");
+  }, 300_000);
+});
