@@ -31,14 +31,13 @@ export interface BenchResults {
     providerLoadMs: number;
   };
   threads: {
-    /** chooseThreadCount for this machine and model. */
-    defaultThreads: number;
-    /** One sequence, decode tokens/s (prompt excluded), best of the repeats, per thread count. */
-    points: Array<{ threads: number; tokensPerSecond: number; runs: number[] }>;
-    bestThreads: number;
-    defaultShareOfBest: number;
-    /** The same for models around the small-model cut-over (64 MiB) of chooseThreadCount. */
-    cutOver: Array<{ model: string; bytes: number; defaultThreads: number; points: Array<{ threads: number; tokensPerSecond: number }>; defaultShareOfBest: number }>;
+    /** CPUs the process may use (see usableCpus): the most threads calibration tries. */
+    usableCpus: number;
+    /**
+     * Per model size and machine condition: one sequence's decode tokens/s (prompt excluded, best of the repeats) at
+     * each fixed count and with aqe's default (threads: 0, calibrated on the loaded model at each load, no cache).
+     */
+    byModel: Array<{ model: string; bytes: number; conditions: ThreadCondition[] }>;
   };
   parallel: {
     /** Thread count used for the parallel runs: the fastest of the sweep. */
@@ -68,4 +67,28 @@ export interface BenchResults {
     shareOfBound: number;
   };
   verdicts: string[];
+}
+
+/** `quiet`: the machine as it is; `loaded`: with a child process spinning on one core, as a run's test jobs load it. */
+export interface ThreadCondition {
+  condition: 'quiet' | 'loaded';
+  points: Array<{ threads: number; tokensPerSecond: number; runs: number[] }>;
+  default: {
+    tokensPerSecond: number;
+    runs: number[];
+    /** The count each load chose, with its calibration figures and what calibrating took. */
+    chosen: number[];
+    descriptions: string[];
+    calibrationMs: number[];
+  };
+  bestThreads: number;
+  /** The default's best run over the best fixed count's best run: the choice and this condition's noise together. */
+  defaultShareOfBest: number;
+  /**
+   * The fixed-count figure of the count each default load chose, over the best fixed count's, averaged over the loads:
+   * how good the choice was, without the run-to-run noise of a second measurement of the same count.
+   */
+  chosenShareOfBest: number;
+  /** 1-minute load average when this condition's measurements ended. */
+  loadAverage: number;
 }

@@ -29,8 +29,8 @@ export const QUICK_MODEL: BenchModelShape = {
 };
 
 /**
- * Models around chooseThreadCount's small-model cut-over (64 MiB), to check where extra threads start to pay:
- * 8 MB and 46 MB below it, the quick model (105 MB) above it; the main model adds 653 MB.
+ * Smaller models for the thread-choice measurements, since where extra threads start to pay depends on the model's
+ * size: 8 MB, 46 MB and the quick model (105 MB); the main model adds 653 MB.
  */
 export const CUT_OVER_MODELS: readonly BenchModelShape[] = [
   {

@@ -6,13 +6,14 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chooseThreadCount, readCpuFacts, type CpuFacts } from '../src/inference/cpuThreads.js';
+import { readCpuFacts, threadCandidates, usableCpus, type CpuFacts } from '../src/inference/cpuThreads.js';
 import { importNodeLlamaCpp, locateNodeLlamaCpp } from '../src/inference/nodeLlamaCppRuntime.js';
-import type { BenchResults } from './BenchResults.js';
+import type { BenchResults, ThreadCondition } from './BenchResults.js';
 import { parseBenchOptions } from './benchOptions.js';
 import { CUT_OVER_MODELS, ensureBenchModel, MAIN_MODEL, QUICK_MODEL, type BenchModelFile } from './benchModels.js';
 import {
   benchPrompts,
+  defaultThreadsDecode,
   DirectParallelRun,
   getDirectLlama,
   loadDirectModel,
@@ -20,6 +21,7 @@ import {
   schedulerThroughput,
   sequentialThroughput,
   singleSequenceDecode,
+  startBusyLoop,
   timeRawRead,
   timeStreamRead,
   type RunSettings,
@@ -41,14 +43,56 @@ const progress = (message: string): void => {
   process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
 };
 
-/** 1, 2, 4, ... up to the most CPUs the process could use, plus the usable count, the physical cores and the default. */
-function threadCounts(facts: CpuFacts, defaultThreads: number): number[] {
-  const usable = Math.max(1, Math.min(facts.availableParallelism, Math.floor(facts.cgroupQuotaCpus ?? Infinity)));
-  const ceiling = Math.max(usable, facts.physicalCores ?? usable);
-  const counts = new Set<number>([usable, defaultThreads]);
-  if (facts.physicalCores !== undefined) counts.add(facts.physicalCores);
-  for (let n = 1; n <= ceiling; n *= 2) counts.add(n);
+/** Calibration's candidates, plus the CPUs of the affinity mask and quota when hyperthreads make them more. */
+function threadCounts(facts: CpuFacts): number[] {
+  const counts = new Set<number>(threadCandidates(usableCpus(facts)));
+  counts.add(Math.max(1, Math.min(facts.availableParallelism, Math.floor(facts.cgroupQuotaCpus ?? Infinity))));
   return [...counts].sort((a, b) => a - b);
+}
+
+/**
+ * Each fixed count and the default, alternating their order between repeats so drift in the machine's load falls
+ * on all of them; under `loaded`, with a busy-loop child on one core throughout.
+ */
+async function measureThreads(settings: RunSettings, modelPath: string, counts: readonly number[], usable: number, condition: ThreadCondition['condition'], repeats: number): Promise<ThreadCondition> {
+  const stop = condition === 'loaded' ? await startBusyLoop() : undefined;
+  try {
+    const runs = new Map<number, number[]>(counts.map((t) => [t, []]));
+    const defaults: ThreadCondition['default'] = { tokensPerSecond: 0, runs: [], chosen: [], descriptions: [], calibrationMs: [] };
+    const order: Array<number | 'default'> = [...counts, 'default'];
+    for (let rep = 0; rep < repeats; rep++) {
+      for (const item of rep % 2 === 0 ? order : [...order].reverse()) {
+        if (item === 'default') {
+          const d = await defaultThreadsDecode(settings, modelPath, usable);
+          progress(`  ${condition}, default: ${d.tokensPerSecond.toFixed(1)} tokens/s with ${d.description}`);
+          defaults.runs.push(d.tokensPerSecond);
+          defaults.chosen.push(d.threads);
+          defaults.descriptions.push(d.description);
+          defaults.calibrationMs.push(d.calibrationMs);
+        } else {
+          const speed = await singleSequenceDecode(settings, modelPath, item);
+          progress(`  ${condition}, ${item} thread(s): ${speed.toFixed(1)} tokens/s`);
+          runs.get(item)!.push(speed);
+        }
+      }
+    }
+    const points = counts.map((threads) => ({ threads, tokensPerSecond: best(runs.get(threads)!), runs: runs.get(threads)! }));
+    const fastest = points.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+    defaults.tokensPerSecond = best(defaults.runs);
+    const bestSpeed = fastest.tokensPerSecond || 1;
+    const chosenShares = defaults.chosen.map((t) => (points.find((p) => p.threads === t)?.tokensPerSecond ?? 0) / bestSpeed);
+    return {
+      condition,
+      points,
+      default: defaults,
+      bestThreads: fastest.threads,
+      defaultShareOfBest: defaults.tokensPerSecond / bestSpeed,
+      chosenShareOfBest: chosenShares.reduce((a, b) => a + b, 0) / Math.max(1, chosenShares.length),
+      loadAverage: os.loadavg()[0]!
+    };
+  } finally {
+    await stop?.();
+  }
 }
 
 const best = (values: readonly number[]): number => Math.max(0, ...values);
@@ -73,15 +117,15 @@ async function main(): Promise<void> {
     progress(`model: ${shape.description} in ${options.outDir} (generated when absent)`);
     model = await ensureBenchModel(options.outDir, shape);
   }
-  const defaultThreads = chooseThreadCount(facts, model.bytes);
-  const counts = threadCounts(facts, defaultThreads);
+  const usable = usableCpus(facts);
+  const counts = threadCounts(facts);
   const traffic = await weightTraffic(model.path);
 
   progress('model load vs raw read');
   timeRawRead(model.path, 1); // fills the page cache
   const rawReadMs = timeRawRead(model.path);
   const streamReadMs = min([timeStreamRead(model.path), timeStreamRead(model.path), timeStreamRead(model.path)]);
-  const loadLlama = await getDirectLlama(settings, defaultThreads);
+  const loadLlama = await getDirectLlama(settings, usable);
   const loadTimes: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
@@ -92,43 +136,31 @@ async function main(): Promise<void> {
   const backend = loadLlama.gpu === false ? 'cpu' : loadLlama.gpu;
   await loadLlama.dispose();
   const providerStarted = performance.now();
-  const probe = await loadProvider(settings, model.path, defaultThreads, 1);
+  const probe = await loadProvider(settings, model.path, { auto: true, usableCpus: usable }, 1);
   const providerLoadMs = performance.now() - providerStarted;
   await probe.dispose();
 
-  progress(`decode speed by thread count: ${counts.join(', ')}`);
-  const sweep = new Map<number, number[]>(counts.map((t) => [t, []]));
-  for (let rep = 0; rep < options.repeats; rep++) {
-    for (const threads of rep % 2 === 0 ? counts : [...counts].reverse()) {
-      const speed = await singleSequenceDecode(settings, model.path, threads);
-      progress(`  ${threads} thread(s): ${speed.toFixed(1)} tokens/s`);
-      sweep.get(threads)!.push(speed);
+  // At least two repeats: the default is compared with the best fixed count, and one run each is mostly noise.
+  const threadRepeats = Math.max(2, options.repeats);
+  // At least 64 tokens: a small model decodes 32 in 30 ms, which one scheduler hiccup halves.
+  // Cut at 5 s: a collapsed count (2 tokens/s) is measured by then, and waiting for all its tokens only stretches the run.
+  const threadSettings: RunSettings = { ...settings, tokens: Math.max(64, options.tokens), decodeLimitMs: 5000 };
+  const byModel: BenchResults['threads']['byModel'] = [];
+  const threadModels = [...(options.quick ? CUT_OVER_MODELS.filter((s) => s.id !== QUICK_MODEL.id) : CUT_OVER_MODELS).filter((s) => !model.path.endsWith(`${s.id}.gguf`)).map((s) => ({ shape: s })), { shape: undefined }];
+  for (const { shape } of threadModels) {
+    const file = shape ? await ensureBenchModel(options.outDir, shape) : model;
+    const id = path.basename(file.path, '.gguf');
+    const conditions: ThreadCondition[] = [];
+    for (const condition of ['quiet', 'loaded'] as const) {
+      progress(`threads: ${id} (${(file.bytes / 1e6).toFixed(0)} MB), ${condition === 'loaded' ? 'with a busy loop on one core' : 'quiet'}: ${counts.join(', ')} and the default`);
+      conditions.push(await measureThreads(threadSettings, file.path, counts, usable, condition, threadRepeats));
     }
+    byModel.push({ model: id, bytes: file.bytes, conditions });
   }
-  const threadPoints = counts.map((threads) => ({ threads, tokensPerSecond: best(sweep.get(threads)!), runs: sweep.get(threads)! }));
-  const fastest = threadPoints.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
-  const defaultShare = threadPoints.find((p) => p.threads === defaultThreads)!.tokensPerSecond / (fastest.tokensPerSecond || 1);
+  byModel.sort((a, b) => a.bytes - b.bytes);
+  const mainQuiet = byModel.find((m) => m.bytes === model.bytes && m.model === path.basename(model.path, '.gguf'))!.conditions.find((c) => c.condition === 'quiet')!;
+  const fastest = mainQuiet.points.find((p) => p.threads === mainQuiet.bestThreads)!;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-
-  const cutOver: BenchResults['threads']['cutOver'] = [];
-  const cutOverShapes = (options.quick ? CUT_OVER_MODELS.slice(0, 1) : CUT_OVER_MODELS).filter((s) => !model.path.endsWith(`${s.id}.gguf`));
-  for (const shape of cutOverShapes) {
-    const file = await ensureBenchModel(options.outDir, shape);
-    progress(`cut-over: ${shape.description} (${(file.bytes / 1e6).toFixed(0)} MB)`);
-    const runs = new Map<number, number[]>(counts.map((t) => [t, []]));
-    for (let rep = 0; rep < options.repeats; rep++) {
-      for (const threads of rep % 2 === 0 ? counts : [...counts].reverse()) {
-        const speed = await singleSequenceDecode(settings, file.path, threads);
-        progress(`  ${threads} thread(s): ${speed.toFixed(1)} tokens/s`);
-        runs.get(threads)!.push(speed);
-      }
-    }
-    const points = counts.map((threads) => ({ threads, tokensPerSecond: best(runs.get(threads)!) }));
-    const chosen = chooseThreadCount(facts, file.bytes);
-    cutOver.push({ model: shape.id, bytes: file.bytes, defaultThreads: chosen, points, defaultShareOfBest: points.find((p) => p.threads === chosen)!.tokensPerSecond / (best(points.map((p) => p.tokensPerSecond)) || 1) });
-  }
-  cutOver.push({ model: path.basename(model.path, '.gguf'), bytes: model.bytes, defaultThreads, points: threadPoints.map(({ threads, tokensPerSecond }) => ({ threads, tokensPerSecond })), defaultShareOfBest: defaultShare });
-  cutOver.sort((a, b) => a.bytes - b.bytes);
 
   const parallelThreads = fastest.threads;
   const sequenceCounts = options.quick ? [1, 4] : [1, 2, 4, 8];
@@ -193,11 +225,13 @@ async function main(): Promise<void> {
   verdicts.push(
     `Model load takes ${loadToRead.toFixed(2)}x the raw read of the file into memory (${min(loadTimes).toFixed(0)} ms vs ${rawReadMs.toFixed(0)} ms, page cache warm): ${loadToRead <= LOAD_TO_READ_TARGET ? 'meets' : 'MISSES'} the ${LOAD_TO_READ_TARGET}x target.`
   );
-  verdicts.push(
-    `Default thread count (${defaultThreads}) reaches ${Math.round(defaultShare * 100)}% of the fastest (${fastest.threads} thread${fastest.threads === 1 ? '' : 's'}): ${defaultShare >= DEFAULT_SHARE_TARGET ? 'meets' : 'MISSES'} the ${DEFAULT_SHARE_TARGET * 100}% target.`
-  );
-  for (const c of cutOver.filter((c) => c.defaultShareOfBest < DEFAULT_SHARE_TARGET)) {
-    verdicts.push(`Cut-over: for the ${(c.bytes / 1e6).toFixed(0)} MB model the default (${c.defaultThreads} thread${c.defaultThreads === 1 ? '' : 's'}) reaches only ${Math.round(c.defaultShareOfBest * 100)}% of the fastest.`);
+  for (const m of byModel) {
+    for (const c of m.conditions) {
+      const chosen = [...new Set(c.default.chosen)].join(' or ');
+      verdicts.push(
+        `${(m.bytes / 1e6).toFixed(0)} MB model, ${c.condition}: the default calibrated to ${chosen} thread${chosen === '1' ? '' : 's'} (in ${(min(c.default.calibrationMs) / 1000).toFixed(1)}-${(Math.max(...c.default.calibrationMs) / 1000).toFixed(1)} s), which decodes at ${Math.round(c.chosenShareOfBest * 100)}% of the fastest fixed count (${c.bestThreads}): ${c.chosenShareOfBest >= DEFAULT_SHARE_TARGET ? 'meets' : 'MISSES'} the ${DEFAULT_SHARE_TARGET * 100}% target (the default loads' own best run: ${Math.round(c.defaultShareOfBest * 100)}%).`
+      );
+    }
   }
   for (const p of parallelPoints.filter((p) => p.sequences >= 4)) {
     verdicts.push(`${p.sequences} sequences, ${p.api}(): the scheduler reaches ${Math.round(p.schedulerShareOfDirect * 100)}% of node-llama-cpp direct: ${p.schedulerShareOfDirect >= SCHEDULER_SHARE_TARGET ? 'meets' : 'MISSES'} the ${SCHEDULER_SHARE_TARGET * 100}% target.`);
@@ -229,7 +263,7 @@ async function main(): Promise<void> {
       loadToReadRatio: min(loadTimes) / rawReadMs,
       providerLoadMs
     },
-    threads: { defaultThreads, points: threadPoints, bestThreads: fastest.threads, defaultShareOfBest: defaultShare, cutOver },
+    threads: { usableCpus: usable, byModel },
     parallel: { threads: parallelThreads, points: parallelPoints },
     memory: {
       peakRssBytes,

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Llama, LlamaChatSession, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import type { GpuOption } from '../src/config/RunOptions.js';
-import { LocalLlamaProvider } from '../src/inference/LocalLlamaProvider.js';
+import { LocalLlamaProvider, type AutoThreads } from '../src/inference/LocalLlamaProvider.js';
 import type { NodeLlamaCppModule } from '../src/inference/nodeLlamaCppRuntime.js';
 import type { GenerationResult } from '../src/inference/TextProvider.js';
 
@@ -13,6 +13,8 @@ export interface RunSettings {
   /** Tokens decoded per request. */
   tokens: number;
   contextSize: number;
+  /** A decode run is cut after this long (default DECODE_RUN_LIMIT_MS). */
+  decodeLimitMs?: number;
 }
 
 /** Distinct prompts (so parallel sequences do different work), short next to the tokens decoded. */
@@ -20,7 +22,7 @@ export function benchPrompts(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `Request ${i + 1}: describe what the changed function does and list its edge cases.`);
 }
 
-export function loadProvider(settings: RunSettings, modelPath: string, threads: number, maxParallel: number): Promise<LocalLlamaProvider> {
+export function loadProvider(settings: RunSettings, modelPath: string, threads: number | AutoThreads, maxParallel: number): Promise<LocalLlamaProvider> {
   return LocalLlamaProvider.load({ runtime: settings.runtime, modelPath, gpu: settings.gpu, threads, maxParallel, contextSize: settings.contextSize });
 }
 
@@ -84,15 +86,69 @@ const DECODE_RUN_LIMIT_MS = 15_000;
 
 /** Decode tokens/s of one request on a one-sequence provider (prompt evaluation excluded). */
 export async function singleSequenceDecode(settings: RunSettings, modelPath: string, threads: number): Promise<number> {
+  return (await decodeOnce(settings, modelPath, threads)).tokensPerSecond;
+}
+
+export interface DefaultDecode {
+  tokensPerSecond: number;
+  /** The count calibration chose, how (its figures), and what calibrating took. */
+  threads: number;
+  description: string;
+  calibrationMs: number;
+}
+
+/**
+ * The same measurement with aqe's default: `threads: 0`, calibrated on the loaded model at load time (no cache, so
+ * every load measures the machine as it is now).
+ */
+export async function defaultThreadsDecode(settings: RunSettings, modelPath: string, usableCpus: number): Promise<DefaultDecode> {
+  const { tokensPerSecond, choice } = await decodeOnce(settings, modelPath, { auto: true, usableCpus });
+  if (!choice) throw new Error('The provider was given threads: auto but reports no calibrated choice.');
+  return { tokensPerSecond, ...choice };
+}
+
+async function decodeOnce(settings: RunSettings, modelPath: string, threads: number | AutoThreads): Promise<{ tokensPerSecond: number; choice: ReturnType<LocalLlamaProvider['threadChoice']> }> {
   const provider = await loadProvider(settings, modelPath, threads, 1);
   try {
     // The first request pages the memory-mapped weights in; it is not measured.
     await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: 4 });
-    const result = await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: settings.tokens, signal: AbortSignal.timeout(DECODE_RUN_LIMIT_MS) });
-    return result.timings.tokensPerSecond;
+    const result = await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: settings.tokens, signal: AbortSignal.timeout(settings.decodeLimitMs ?? DECODE_RUN_LIMIT_MS) });
+    return { tokensPerSecond: result.timings.tokensPerSecond, choice: provider.threadChoice() };
   } finally {
     await provider.dispose();
   }
+}
+
+/**
+ * Background load as a run has it while its test runs go on: a child process spinning on one core. Returns a stop
+ * function.
+ */
+export async function startBusyLoop(): Promise<() => Promise<void>> {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', reject);
+  });
+  // Never left spinning if the benchmark ends early, by an error or a signal.
+  const kill = (): void => void child.kill('SIGKILL');
+  const killAndExit = (signal: NodeJS.Signals): void => {
+    kill();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('exit', kill);
+  process.once('SIGINT', killAndExit);
+  process.once('SIGTERM', killAndExit);
+  // Let the scheduler see it as a steady load before measuring.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return async () => {
+    process.off('exit', kill);
+    process.off('SIGINT', killAndExit);
+    process.off('SIGTERM', killAndExit);
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
 }
 
 export interface Throughput {

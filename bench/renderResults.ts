@@ -1,4 +1,4 @@
-import type { BenchResults } from './BenchResults.js';
+import type { BenchResults, ThreadCondition } from './BenchResults.js';
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e8 ? 1 : 0)} MB`;
 const gbps = (bytesPerSecond: number): string => `${(bytesPerSecond / 1e9).toFixed(1)} GB/s`;
@@ -35,26 +35,29 @@ export function renderTable(r: BenchResults): string {
       ]
     ),
     '',
-    `Decode, one sequence (default = chooseThreadCount: ${r.threads.defaultThreads} thread${r.threads.defaultThreads === 1 ? '' : 's'})`,
+    `Thread choice: one sequence's decode tokens/s at each fixed count and with the default (threads: 0, calibrated on the loaded model at each load); ${r.machine.availableParallelism} CPUs, ${r.threads.usableCpus} usable; "loaded" = a busy loop on one core`,
     table(
-      ['threads', 'tokens/s', 'of best', 'runs'],
-      r.threads.points.map((p) => [`${p.threads}${p.threads === r.threads.defaultThreads ? ' (default)' : ''}`, tps(p.tokensPerSecond), pct(p.tokensPerSecond / (bestOf(r.threads.points) || 1)), p.runs.map(tps).join(' / ')])
+      ['model', 'size', 'condition', ...threadColumns(r).map((t) => `${t} thr`), 'default', 'chose', 'calibration', 'chosen/best', 'default run/best'],
+      r.threads.byModel.flatMap((m) =>
+        m.conditions.map((c) => [
+          m.model,
+          mb(m.bytes),
+          c.condition,
+          ...threadColumns(r).map((t) => {
+            const p = c.points.find((x) => x.threads === t);
+            return p ? tps(p.tokensPerSecond) : '-';
+          }),
+          tps(c.default.tokensPerSecond),
+          c.default.chosen.join(', '),
+          c.default.calibrationMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', '),
+          pct(c.chosenShareOfBest),
+          pct(c.defaultShareOfBest)
+        ])
+      )
     ),
     '',
-    'Thread cut-over: decode tokens/s by model size',
-    table(
-      ['model', 'size', ...threadColumns(r).map((t) => `${t} thr`), 'default', 'default/best'],
-      r.threads.cutOver.map((c) => [
-        c.model,
-        mb(c.bytes),
-        ...threadColumns(r).map((t) => {
-          const p = c.points.find((x) => x.threads === t);
-          return p ? tps(p.tokensPerSecond) : '-';
-        }),
-        String(c.defaultThreads),
-        pct(c.defaultShareOfBest)
-      ])
-    ),
+    'How each default load chose (calibration figures):',
+    ...r.threads.byModel.flatMap((m) => m.conditions.flatMap((c) => c.default.descriptions.map((d) => `  ${m.model}, ${c.condition}: ${d}`))),
     '',
     `Parallel sequences in one context (${r.parallel.threads} thread${r.parallel.threads === 1 ? '' : 's'}), aggregate tokens/s`,
     table(
@@ -85,7 +88,12 @@ function bestOf(points: ReadonlyArray<{ tokensPerSecond: number }>): number {
 }
 
 function threadColumns(r: BenchResults): number[] {
-  return [...new Set(r.threads.cutOver.flatMap((c) => c.points.map((p) => p.threads)))].sort((a, b) => a - b);
+  return [...new Set(r.threads.byModel.flatMap((m) => m.conditions.flatMap((c) => c.points.map((p) => p.threads))))].sort((a, b) => a - b);
+}
+
+/** The main model's quiet measurements: the chart's decode panel. */
+function mainQuiet(r: BenchResults): ThreadCondition | undefined {
+  return r.threads.byModel.find((m) => m.bytes === r.model.bytes)?.conditions.find((c) => c.condition === 'quiet');
 }
 
 const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -146,9 +154,12 @@ export function renderSvg(r: BenchResults): string {
       60,
       380,
       260,
-      'One sequence: decode tokens/s by threads',
+      'One sequence, quiet: decode tokens/s by threads',
       'tokens/s',
-      r.threads.points.map((p) => ({ label: `${p.threads} thr${p.threads === r.threads.defaultThreads ? ' (default)' : ''}`, bars: [{ label: 'decode', value: p.tokensPerSecond, color: COLORS.threads }] })),
+      [
+        ...(mainQuiet(r)?.points ?? []).map((p) => ({ label: `${p.threads} thr`, bars: [{ label: 'decode', value: p.tokensPerSecond, color: COLORS.threads }] })),
+        ...(mainQuiet(r) ? [{ label: `default (${mainQuiet(r)!.default.chosen.join(', ')})`, bars: [{ label: 'decode', value: mainQuiet(r)!.default.tokensPerSecond, color: COLORS.direct }] }] : [])
+      ],
       { value: r.memory.decodeBoundTokensPerSecond, label: `bandwidth bound ${tps(r.memory.decodeBoundTokensPerSecond)}` }
     ),
     barPanel(
@@ -156,9 +167,12 @@ export function renderSvg(r: BenchResults): string {
       60,
       440,
       260,
-      'Thread cut-over: default share of best, by model size',
+      'Default threads: chosen count, share of the best fixed count (quiet | loaded)',
       '% of best',
-      r.threads.cutOver.map((c) => ({ label: mb(c.bytes), bars: [{ label: 'default/best', value: c.defaultShareOfBest * 100, color: c.defaultShareOfBest >= 0.9 ? COLORS.direct : COLORS.best }] })),
+      r.threads.byModel.map((m) => ({
+        label: mb(m.bytes),
+        bars: m.conditions.map((c) => ({ label: `${c.condition} chosen/best`, value: c.chosenShareOfBest * 100, color: c.chosenShareOfBest >= 0.9 ? COLORS.direct : COLORS.best }))
+      })),
       { value: 90, label: '90%' }
     ),
     barPanel(

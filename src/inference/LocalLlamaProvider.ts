@@ -24,9 +24,14 @@ import {
   ProviderUnavailableError,
   UnsupportedJsonSchemaError
 } from './errors.js';
+import { threadCandidates } from './cpuThreads.js';
 import type { NodeLlamaCppModule } from './nodeLlamaCppRuntime.js';
+import { SequenceDecodeProbe } from './sequenceDecodeProbe.js';
 import { SequencePool } from './SequencePool.js';
 import { streamGeneration } from './streamGeneration.js';
+import type { CalibrationSettings } from './threadCalibration.js';
+import { CalibrationCache, modelIdentity } from './threadCalibrationCache.js';
+import { ThreadTuner } from './threadTuner.js';
 import {
   isCompletionRequest,
   type ChatRequest,
@@ -47,13 +52,25 @@ export interface LocalProviderOptions {
   /** Name shown in reports; defaults to the file name. */
   modelLabel?: string;
   gpu: GpuOption;
-  /** Resolved thread count (see chooseThreadCount); never left to the library. */
-  threads: number;
+  /** A count (the threads input, a benchmark's or a test's), or calibrated on the loaded model; never left to the library. */
+  threads: number | AutoThreads;
   /** Sequences of the one context; a function chooses them once the back end and its free memory are known. */
   maxParallel: number | ((memory: { gpu: boolean; freeBytes: number }) => number);
   /** Tokens per sequence; capped at what the model was trained on. */
   contextSize: number;
   warn?: (message: string) => void;
+}
+
+/** `threads: 0`: the count is measured on the loaded model (see threadTuner.ts) among 1..usableCpus. */
+export interface AutoThreads {
+  auto: true;
+  /** CPUs the process may really use (see usableCpus): the most threads tried. */
+  usableCpus: number;
+  /** Where calibrations are kept between runs, and the runtime version they hold for; absent = calibrate every load. */
+  cache?: { file: string; nodeLlamaCpp: string };
+  /** Where the choice and its figures are logged. */
+  log?: (line: string) => void;
+  settings?: Partial<CalibrationSettings>;
 }
 
 /** A compiled JSON-schema grammar; `parse` checks text against the schema. */
@@ -90,23 +107,33 @@ export class LocalLlamaProvider implements TextProvider {
   private embeddingContext?: Promise<LlamaEmbeddingContext>;
   /** embed() calls run one after another (the embedding context has one sequence). */
   private embeddings: Promise<unknown> = Promise.resolve();
+  /** Generations decoding now, and how many have started: a generation that saw no other one measured the threads alone. */
+  private decoding = 0;
+  private generationsStarted = 0;
+  /** A mid-run thread re-calibration under way (see ThreadTuner.recheck). */
+  private recheck?: Promise<void>;
 
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
+    private readonly sequences: readonly LlamaContextSequence[],
     private readonly runtime: NodeLlamaCppModule,
     private readonly chatWrapper: ChatWrapper,
-    private readonly details: ProviderInfo
+    private readonly details: ProviderInfo,
+    private readonly tuner: ThreadTuner | undefined,
+    private readonly warn: (message: string) => void
   ) {
-    const sequences: LlamaContextSequence[] = [];
-    while (context.sequencesLeft > 0) sequences.push(context.getSequence());
     this.pool = new SequencePool(sequences);
   }
 
   static async load(options: LocalProviderOptions): Promise<LocalLlamaProvider> {
     const warn = options.warn ?? (() => undefined);
-    const llama = await getLlamaWithFallback(options, warn);
+    const given = options.threads;
+    const auto = typeof given === 'number' ? undefined : given;
+    // Calibration lowers llama.maxThreads from here; the context must want the most it may be given.
+    const maxThreads = typeof given === 'number' ? given : Math.max(1, Math.floor(given.usableCpus));
+    const llama = await getLlamaWithFallback(options, maxThreads, warn);
     const started = Date.now();
     let model: LlamaModel;
     try {
@@ -122,7 +149,7 @@ export class LocalLlamaProvider implements TextProvider {
     // A context too big for memory is retried with fewer parallel sequences before giving up.
     for (;;) {
       try {
-        context = await model.createContext({ sequences, contextSize, threads: options.threads, batchSize: Math.min(512, contextSize) });
+        context = await model.createContext({ sequences, contextSize, threads: maxThreads, batchSize: Math.min(512, contextSize) });
         break;
       } catch (error) {
         if (sequences > 1) {
@@ -137,13 +164,26 @@ export class LocalLlamaProvider implements TextProvider {
         );
       }
     }
+    const contextSequences: LlamaContextSequence[] = [];
+    while (context.sequencesLeft > 0) contextSequences.push(context.getSequence());
+    const backend = llama.gpu === false ? 'cpu' : llama.gpu;
+    let tuner: ThreadTuner | undefined;
+    if (auto) {
+      try {
+        tuner = await startThreadTuner(auto, llama, model, contextSequences[0]!, `${backend}:${model.gpuLayers}`, options.modelPath, warn);
+      } catch (error) {
+        llama.maxThreads = 1;
+        warn(`Could not calibrate llama.cpp's thread count (${(error as Error).message}); using 1 thread, which never stalls on a busy machine. Set the threads input to choose a count.`);
+      }
+    }
+    const threads = tuner?.threads ?? (auto ? 1 : maxThreads);
     const gpu = await describeGpu(llama, model);
     const details: ProviderInfo = {
       provider: 'local',
       model: options.modelLabel ?? path.basename(options.modelPath),
-      backend: llama.gpu === false ? 'cpu' : llama.gpu,
-      hardware: describeHardware(llama, model, options.threads, gpu),
-      threads: options.threads,
+      backend,
+      hardware: describeHardware(llama, model, describeThreadCount(threads), gpu),
+      threads,
       parallelSequences: sequences,
       contextSize: context.contextSize,
       modelLoadMs,
@@ -152,11 +192,17 @@ export class LocalLlamaProvider implements TextProvider {
     };
     // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
     const chatWrapper = options.runtime.resolveChatWrapper(model);
-    return new LocalLlamaProvider(llama, model, context, options.runtime, chatWrapper, details);
+    return new LocalLlamaProvider(llama, model, context, contextSequences, options.runtime, chatWrapper, details, tuner, warn);
   }
 
   info(): ProviderInfo {
-    return { ...this.details, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
+    const threads = this.tuner ? { threads: this.tuner.threads, hardware: describeHardware(this.llama, this.model, this.tuner.description, this.details.gpu) } : {};
+    return { ...this.details, ...threads, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
+  }
+
+  /** How the thread count was chosen when it was calibrated (undefined when it was given): for the benchmark. */
+  threadChoice(): { threads: number; description: string; calibrationMs: number } | undefined {
+    return this.tuner ? { threads: this.tuner.threads, description: this.tuner.description, calibrationMs: this.tuner.calibrationMs } : undefined;
   }
 
   countTokens(text: string): number {
@@ -205,6 +251,10 @@ export class LocalLlamaProvider implements TextProvider {
     } catch (error) {
       throw request.signal?.aborted ? abortedWhileQueued(queuedAt) : error;
     }
+    let slowedTo: number | undefined;
+    this.decoding++;
+    const startIndex = ++this.generationsStarted;
+    const alone = this.decoding === 1;
     try {
       if (request.signal?.aborted) throw abortedWhileQueued(queuedAt);
       const startedAt = Date.now();
@@ -235,6 +285,8 @@ export class LocalLlamaProvider implements TextProvider {
       const decodeMs = firstTokenAt === 0 ? generationMs : finishedAt - firstTokenAt;
       const decodedTokens = firstTokenAt === 0 ? completionTokens : completionTokens - 1;
       const finishReason = outcome.stopReason === 'maxTokens' ? 'length' : outcome.stopReason === 'abort' ? 'abort' : 'stop';
+      const tokensPerSecond = decodeMs > 0 && decodedTokens > 0 ? (decodedTokens * 1000) / decodeMs : 0;
+      if (alone && this.generationsStarted === startIndex && this.tuner?.shouldRecheck(decodedTokens, tokensPerSecond)) slowedTo = tokensPerSecond;
       const result: GenerationResult = {
         text: outcome.text,
         provider: 'local',
@@ -245,7 +297,7 @@ export class LocalLlamaProvider implements TextProvider {
           queuedMs: startedAt - queuedAt,
           firstTokenMs: firstTokenAt === 0 ? generationMs : firstTokenAt - startedAt,
           generationMs,
-          tokensPerSecond: decodeMs > 0 && decodedTokens > 0 ? (decodedTokens * 1000) / decodeMs : 0
+          tokensPerSecond
         }
       };
       const stopSequence = outcome.customStopTrigger?.filter((part): part is string => typeof part === 'string').join('');
@@ -253,12 +305,34 @@ export class LocalLlamaProvider implements TextProvider {
       if (grammar && finishReason !== 'abort') result.json = parseJsonOutput(grammar, result);
       return result;
     } finally {
+      this.decoding--;
       try {
         await sequence.clearHistory();
       } finally {
         this.pool.release(sequence);
+        if (slowedTo !== undefined && !this.recheck) this.startRecheck(slowedTo);
       }
     }
+  }
+
+  /**
+   * Measures the thread counts again while holding every sequence, so no generation decodes beside the probe;
+   * queued requests wait the two or so seconds it takes.
+   */
+  private startRecheck(observedTokensPerSecond: number): void {
+    const tuner = this.tuner!;
+    this.recheck = (async () => {
+      const held = await Promise.all(this.sequences.map(() => this.pool.acquire()));
+      try {
+        await tuner.recheck(new SequenceDecodeProbe(this.llama, this.model, held[0]!), observedTokensPerSecond);
+      } finally {
+        for (const sequence of held) this.pool.release(sequence);
+      }
+    })()
+      .catch((error: unknown) => this.warn(`Re-calibrating llama.cpp's thread count failed (${(error as Error).message}); keeping ${tuner.threads}.`))
+      .finally(() => {
+        this.recheck = undefined;
+      });
   }
 
   private async runChat(sequence: LlamaContextSequence, request: ChatRequest, options: SequenceGenerationOptions): Promise<SequenceOutcome> {
@@ -360,6 +434,7 @@ export class LocalLlamaProvider implements TextProvider {
   }
 
   async dispose(): Promise<void> {
+    await this.recheck;
     const embedding = await this.embeddingContext?.catch(() => undefined);
     await embedding?.dispose();
     await this.context.dispose();
@@ -387,8 +462,8 @@ function parseJsonOutput(grammar: AnyJsonSchemaGrammar, result: GenerationResult
   }
 }
 
-async function getLlamaWithFallback(options: LocalProviderOptions, warn: (m: string) => void): Promise<Llama> {
-  const base = { build: 'never' as const, skipDownload: true, progressLogs: false, logLevel: options.runtime.LlamaLogLevel.error, maxThreads: options.threads };
+async function getLlamaWithFallback(options: LocalProviderOptions, maxThreads: number, warn: (m: string) => void): Promise<Llama> {
+  const base = { build: 'never' as const, skipDownload: true, progressLogs: false, logLevel: options.runtime.LlamaLogLevel.error, maxThreads };
   const gpu = options.gpu === 'cpu' ? false : options.gpu;
   try {
     return await options.runtime.getLlama({ ...base, gpu });
@@ -430,10 +505,32 @@ async function describeGpu(llama: Llama, model: LlamaModel): Promise<ProviderInf
   };
 }
 
-function describeHardware(llama: Llama, model: LlamaModel, threads: number, gpu: ProviderInfo['gpu']): string {
+/** Calibrates (or takes the cached calibration for this machine and model) on the context's first sequence. */
+async function startThreadTuner(auto: AutoThreads, llama: Llama, model: LlamaModel, sequence: LlamaContextSequence, backend: string, modelPath: string, warn: (m: string) => void): Promise<ThreadTuner> {
+  const usable = Math.max(1, Math.floor(auto.usableCpus));
+  const cache = auto.cache
+    ? {
+        store: new CalibrationCache(auto.cache.file),
+        key: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU', usableCpus: usable, model: await modelIdentity(modelPath), nodeLlamaCpp: auto.cache.nodeLlamaCpp, backend }
+      }
+    : undefined;
+  return ThreadTuner.start(new SequenceDecodeProbe(llama, model, sequence), (n) => (llama.maxThreads = n), {
+    candidates: threadCandidates(usable),
+    ...(cache ? { cache } : {}),
+    ...(auto.settings ? { settings: auto.settings } : {}),
+    log: auto.log ?? (() => undefined),
+    warn
+  });
+}
+
+function describeThreadCount(threads: number): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+function describeHardware(llama: Llama, model: LlamaModel, threads: string, gpu: ProviderInfo['gpu']): string {
   if (llama.gpu === false || !gpu) {
     const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
-    return `CPU (${cpu}), ${threads} thread${threads === 1 ? '' : 's'}`;
+    return `CPU (${cpu}), ${threads}`;
   }
   const gib = gpu.vramTotalBytes > 0 ? ` (${(gpu.vramTotalBytes / 1024 ** 3).toFixed(1)} GiB VRAM)` : '';
   return `${llama.gpu.toUpperCase()}: ${gpu.device}${gib}, ${model.gpuLayers} layers offloaded`;

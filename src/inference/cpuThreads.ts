@@ -12,12 +12,6 @@ export interface CpuFacts {
   physicalCores?: number;
 }
 
-/** Below this size a model decodes fastest on one thread. */
-export const SMALL_MODEL_BYTES = 64 * 1024 * 1024;
-
-/** Up to this many usable CPUs, decoding uses one thread whatever the model. */
-export const SINGLE_THREAD_MAX_CPUS = 2;
-
 /** The CPUs this process can really run on at once: the tightest of affinity, cgroup quota and physical cores. */
 export function usableCpus(facts: CpuFacts): number {
   let n = facts.availableParallelism;
@@ -27,21 +21,16 @@ export function usableCpus(facts: CpuFacts): number {
 }
 
 /**
- * llama.cpp decodes slowest when it has more threads than cores it may run on: the threads
- * spin-wait on each other, and on a 2-core CI machine node-llama-cpp's default (4) decoded
- * about 100x slower than fewer threads. So the count comes from the tightest real limit, never a default.
+ * The thread counts calibration chooses from (see threadCalibration.ts): never more than the CPUs the process may
+ * really run on, since llama.cpp's threads spin-wait on each other and an oversubscribed count (node-llama-cpp's
+ * default of 4 on a 2-core CI machine) decoded about 100x slower. Every count up to 4; above that powers of two and
+ * the usable count, since each candidate costs a second or so of decoding.
  */
-export function chooseThreadCount(facts: CpuFacts, modelBytes?: number): number {
-  // For a tiny model each matrix product is over before a second thread has started: the
-  // threads' synchronisation costs more than it saves.
-  if (modelBytes !== undefined && modelBytes < SMALL_MODEL_BYTES) return 1;
-  const cpus = usableCpus(facts);
-  // With two CPUs the second is never free for long: node's main thread (sampling, detokenizing),
-  // the OS and aqe's own jest runs use it, and a ggml thread preempted at a barrier stalls the
-  // other. `npm run bench` on a 2-vCPU machine: one thread decoded fastest at every model size
-  // from 8 to 321 MB; two threads reached 70-95% of it with ~10% background load and 2-60% with a
-  // busy machine.
-  return cpus <= SINGLE_THREAD_MAX_CPUS ? 1 : cpus;
+export function threadCandidates(usable: number): number[] {
+  const n = Math.max(1, Math.floor(usable));
+  const counts = new Set<number>([n]);
+  for (let t = 1; t < n; t = t < 4 ? t + 1 : t * 2) counts.add(t);
+  return [...counts].sort((a, b) => a - b);
 }
 
 /** Reads the limits from the running system; `root` lets tests point at a fake /proc and /sys. */

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../config/InputError.js';
 import type { RunOptions } from '../config/RunOptions.js';
@@ -6,13 +5,14 @@ import { prepareDemoModel } from '../demo/demoModel.js';
 import type { Logger } from '../pipeline/Logger.js';
 import type { LoadedProvider } from '../pipeline/runPipeline.js';
 import { readGgufHeader } from '../gguf/readGgufHeader.js';
-import { chooseThreadCount, readCpuFacts, usableCpus } from './cpuThreads.js';
+import { readCpuFacts, usableCpus } from './cpuThreads.js';
 import { chooseParallelSequences, kvCacheBytesPerSequence } from './parallelSequences.js';
 import { detectNvidiaGpus, hasNvidiaDevice } from './detectGpu.js';
-import { LocalLlamaProvider } from './LocalLlamaProvider.js';
+import { LocalLlamaProvider, type AutoThreads } from './LocalLlamaProvider.js';
 import { chooseDefaultModel, readHardwareFacts } from './model/defaultModel.js';
 import { MODELS_FOLDER, type ModelCache } from './model/ModelCache.js';
 import { resolveModel, type ResolvedModel } from './model/resolveModel.js';
+import { CALIBRATION_CACHE_FILE } from './threadCalibrationCache.js';
 import {
   type BinaryVariant,
   importNodeLlamaCpp,
@@ -69,7 +69,7 @@ export async function loadLocalProvider(options: RunOptions, search: RuntimeSear
   const location = await findRuntime(options, search, variant, logger);
   logger.info(`node-llama-cpp ${location.version} from ${location.packageDir}`);
   const runtime = await importNodeLlamaCpp(location);
-  const threads = options.threads > 0 ? options.threads : chooseThreadCount(readCpuFacts(), (await stat(modelPath)).size);
+  const threads = options.threads > 0 ? options.threads : autoThreads(search, location.version, logger);
   const provider = await LocalLlamaProvider.load({
     runtime,
     modelPath,
@@ -81,6 +81,16 @@ export async function loadLocalProvider(options: RunOptions, search: RuntimeSear
     warn: (m) => logger.warn(m)
   });
   return demo ? { provider, demoNotice: DEMO_MODEL_NOTICE } : { provider };
+}
+
+/**
+ * `threads: 0`: measured on the loaded model among 1..usable CPUs, the figures kept in the tool cache (which persists
+ * on self-hosted runners) or else the temp dir, per machine, model and runtime version.
+ */
+function autoThreads(search: RuntimeSearch, runtimeVersion: string, logger: Logger): AutoThreads {
+  const env = search.env ?? process.env;
+  const cacheDir = env.RUNNER_TOOL_CACHE || search.tempDir;
+  return { auto: true, usableCpus: usableCpus(readCpuFacts()), cache: { file: path.join(cacheDir, CALIBRATION_CACHE_FILE), nodeLlamaCpp: runtimeVersion }, log: (line) => logger.info(line) };
 }
 
 /** `max-parallel: auto`: chosen once llama.cpp knows its back end, from the model's KV cache size and the free memory. */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { chooseThreadCount, readCpuFacts, SMALL_MODEL_BYTES, usableCpus } from '../../src/inference/cpuThreads.js';
+import { readCpuFacts, threadCandidates, usableCpus } from '../../src/inference/cpuThreads.js';
 
 describe('usableCpus', () => {
   it.each([
@@ -24,25 +24,29 @@ describe('usableCpus', () => {
   });
 });
 
-describe('chooseThreadCount', () => {
-  const big = 300 * 1024 * 1024;
-
-  it('uses every usable CPU from three up', () => {
-    expect(chooseThreadCount({ availableParallelism: 16, physicalCores: 8 }, big)).toBe(8);
-    expect(chooseThreadCount({ availableParallelism: 16, cgroupQuotaCpus: 3 }, big)).toBe(3);
-    expect(chooseThreadCount({ availableParallelism: 4 })).toBe(4);
+describe('threadCandidates', () => {
+  it.each([
+    [1, [1]],
+    [2, [1, 2]],
+    [3, [1, 2, 3]],
+    [4, [1, 2, 3, 4]],
+    [6, [1, 2, 3, 4, 6]],
+    [8, [1, 2, 3, 4, 8]],
+    [16, [1, 2, 3, 4, 8, 16]],
+    [24, [1, 2, 3, 4, 8, 16, 24]],
+    [0, [1]],
+    [2.9, [1, 2]]
+  ])('%d usable CPUs → %j', (usable, expected) => {
+    expect(threadCandidates(usable)).toEqual(expected);
   });
 
-  it('uses one thread when at most two CPUs are usable, however they are limited', () => {
-    expect(chooseThreadCount({ availableParallelism: 2 }, big)).toBe(1);
-    expect(chooseThreadCount({ availableParallelism: 16, cgroupQuotaCpus: 2.9 }, big)).toBe(1);
-    expect(chooseThreadCount({ availableParallelism: 16, cgroupQuotaCpus: 4, physicalCores: 2 }, big)).toBe(1);
-    expect(chooseThreadCount({ availableParallelism: 1 })).toBe(1);
-  });
-
-  it('uses one thread for a model under the small-model size on any machine', () => {
-    expect(chooseThreadCount({ availableParallelism: 16, physicalCores: 8 }, SMALL_MODEL_BYTES - 1)).toBe(1);
-    expect(chooseThreadCount({ availableParallelism: 16, physicalCores: 8 }, SMALL_MODEL_BYTES)).toBe(8);
+  it('never offers more threads than usable CPUs, and always offers one and all of them', () => {
+    for (let usable = 1; usable <= 128; usable++) {
+      const candidates = threadCandidates(usable);
+      expect(candidates[0]).toBe(1);
+      expect(candidates[candidates.length - 1]).toBe(usable);
+      expect(candidates.length).toBeLessThanOrEqual(4 + Math.ceil(Math.log2(usable)));
+    }
   });
 });
 
@@ -123,7 +127,7 @@ describe('readCpuFacts with a fake root', () => {
     });
     const facts = readCpuFacts(root);
     expect(facts.cgroupQuotaCpus).toBeUndefined();
-    expect(chooseThreadCount(facts)).toBe(6);
+    expect(usableCpus(facts)).toBe(6);
   });
 
   it('reads a root-level cgroup v2 group ("0::/")', () => {
@@ -145,7 +149,7 @@ describe('readCpuFacts with a fake root', () => {
     });
     const facts = readCpuFacts(root);
     expect(facts.cgroupQuotaCpus).toBe(3);
-    expect(chooseThreadCount(facts)).toBe(3);
+    expect(usableCpus(facts)).toBe(3);
   });
 
   it('falls back to the v1 cpu hierarchy root when the group directory is not mounted', () => {
@@ -157,7 +161,7 @@ describe('readCpuFacts with a fake root', () => {
     });
     const facts = readCpuFacts(root);
     expect(facts.cgroupQuotaCpus).toBe(0.5);
-    expect(chooseThreadCount(facts)).toBe(1);
+    expect(usableCpus(facts)).toBe(1);
   });
 
   it('treats a v1 quota of -1 as unlimited', () => {
@@ -174,7 +178,7 @@ describe('readCpuFacts with a fake root', () => {
     const facts = readCpuFacts(root);
     expect(facts.physicalCores).toBe(8);
     expect(facts.cgroupQuotaCpus).toBeUndefined();
-    expect(chooseThreadCount(facts)).toBe(8);
+    expect(usableCpus(facts)).toBe(8);
   });
 
   it('counts the same core id on different sockets as different cores', () => {
@@ -186,7 +190,7 @@ describe('readCpuFacts with a fake root', () => {
     const root = fakeRoot({ nproc: '4', 'proc/cpuinfo': 'processor\t: 0\nBogoMIPS\t: 50.00\n\nprocessor\t: 1\nBogoMIPS\t: 50.00\n' });
     const facts = readCpuFacts(root);
     expect(facts.physicalCores).toBeUndefined();
-    expect(chooseThreadCount(facts)).toBe(4);
+    expect(usableCpus(facts)).toBe(4);
   });
 
   it('reads nothing from an empty root except the real parallelism', () => {
@@ -204,7 +208,7 @@ describe('readCpuFacts on the real system', () => {
   it('returns a usable thread count that never exceeds the available parallelism', () => {
     const facts = readCpuFacts();
     expect(facts.availableParallelism).toBe(os.availableParallelism());
-    const n = chooseThreadCount(facts);
+    const n = usableCpus(facts);
     expect(Number.isInteger(n)).toBe(true);
     expect(n).toBeGreaterThanOrEqual(1);
     expect(n).toBeLessThanOrEqual(os.availableParallelism());
