@@ -19,7 +19,8 @@ export const Inputs = {
   BaseRef: 'base-ref',
   ReplayFile: 'replay-file',
   ReplayMode: 'replay-mode',
-  OnAccepted: 'on-accepted'
+  OnAccepted: 'on-accepted',
+  AllowPullRequestTarget: 'allow-pull-request-target'
 } as const;
 
 export const Outputs = {

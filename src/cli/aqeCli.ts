@@ -1,16 +1,17 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkTempDir, preflight } from '../config/checkRunEnvironment.js';
 import { InputError } from '../config/InputError.js';
-import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/RunOptions.js';
+import { INPUT_DEFAULTS, parseRunOptions, type RawInputs, type RunOptions } from '../config/RunOptions.js';
 import type { DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import { DirectoryArtifactUploader } from '../delivery/DirectoryArtifactUploader.js';
 import { runDiffCoverage } from './diffCoverageCommand.js';
 import { prepareExamplePullRequest } from '../demo/exampleRepo.js';
 import { packageRoot } from '../demo/packageRoot.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
-import { checkModelInput, loadProvider } from '../inference/loadProvider.js';
+import { loadProvider } from '../inference/loadProvider.js';
 import { DirectoryModelCache } from '../inference/model/ModelCache.js';
 import { saveModelToCache } from '../inference/model/resolveModel.js';
 import { consoleLogger } from '../pipeline/Logger.js';
@@ -154,9 +155,27 @@ async function diffCoverageCli(flag: (name: string) => string | undefined): Prom
 async function run(raw: RawInputs, head: string, artifactDir: string | undefined): Promise<ReportWithPath> {
   const base = raw['base-ref'];
   if (!base) throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
+  await checkTempDir(os.tmpdir(), 'TMPDIR');
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'aqe-'));
-  const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
-  return runLocally(raw, tempDir, path.basename(options.repoDir), (repoDir) => new GitPullRequestHost(repoDir, base, head), artifactDir);
+  let options: RunOptions | undefined;
+  try {
+    options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
+    await preflight(options, { tempDir, tempDirInput: 'TMPDIR' });
+    return await runLocally(options, tempDir, path.basename(options.repoDir), (repoDir) => new GitPullRequestHost(repoDir, base, head), artifactDir);
+  } finally {
+    await removeRunTemp(tempDir, options ? [options.reportPath, cliArtifactDir(artifactDir, tempDir)] : []);
+  }
+}
+
+/**
+ * `aqe run`'s temp dir is its own: when the run ends it goes, except what the user is pointed
+ * at when it lies there by default (the JSON report, the artifact folder).
+ */
+async function removeRunTemp(tempDir: string, keep: string[]): Promise<void> {
+  const kept = (entry: string): boolean => keep.some((k) => k === entry || k.startsWith(`${entry}${path.sep}`));
+  const entries = await readdir(tempDir).catch(() => []);
+  await Promise.all(entries.map((name) => path.join(tempDir, name)).filter((entry) => !kept(entry)).map((entry) => rm(entry, { recursive: true, force: true })));
+  await rmdir(tempDir).catch(() => undefined); // ENOTEMPTY: it holds the report or the artifacts
 }
 
 /**
@@ -164,6 +183,8 @@ async function run(raw: RawInputs, head: string, artifactDir: string | undefined
  * model (no network needed) and says so in the log and in the report.
  */
 async function demo(raw: RawInputs, dir: string | undefined, artifactDir: string | undefined): Promise<ReportWithPath> {
+  if (dir) await checkTempDir(path.resolve(dir), '--dir');
+  else await checkTempDir(os.tmpdir(), 'TMPDIR');
   const workDir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'aqe-demo-'));
   const pr = await prepareExamplePullRequest(workDir);
   consoleLogger.info(`Example pull request "${pr.title}" prepared in ${pr.repoDir} (${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}).`);
@@ -172,12 +193,13 @@ async function demo(raw: RawInputs, dir: string | undefined, artifactDir: string
     consoleLogger.info('No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).');
   }
   raw['working-directory'] = pr.repoDir;
-  return runLocally(raw, workDir, 'examples/ts-lib', () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha), artifactDir);
+  const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir: workDir });
+  // The example lives in the demo's own directory, so that is the workspace it must stay in.
+  await preflight(options, { workspace: workDir, tempDir: workDir, tempDirInput: dir ? '--dir' : 'TMPDIR' });
+  return runLocally(options, workDir, 'examples/ts-lib', () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha), artifactDir);
 }
 
-async function runLocally(raw: RawInputs, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost, artifactDir?: string): Promise<ReportWithPath> {
-  const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir });
-  await checkModelInput(options);
+async function runLocally(options: RunOptions, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost, artifactDir?: string): Promise<ReportWithPath> {
   const report = await runPipeline({
     options,
     host: host(options.repoDir),
@@ -223,6 +245,9 @@ export const CLI_ARTIFACT_NAME = 'aqe-accepted-tests';
  * git credentials (no pull request, no token), artifact copies into `artifactDir`.
  */
 export function cliDeliverySettings(artifactDir: string | undefined, tempDir: string): DeliverySettings {
-  const dir = artifactDir ? path.resolve(artifactDir) : path.join(tempDir, 'artifacts');
-  return { pullRequest: null, artifact: { name: CLI_ARTIFACT_NAME, uploader: new DirectoryArtifactUploader(dir) } };
+  return { pullRequest: null, artifact: { name: CLI_ARTIFACT_NAME, uploader: new DirectoryArtifactUploader(cliArtifactDir(artifactDir, tempDir)) } };
+}
+
+function cliArtifactDir(artifactDir: string | undefined, tempDir: string): string {
+  return artifactDir ? path.resolve(artifactDir) : path.join(tempDir, 'artifacts');
 }

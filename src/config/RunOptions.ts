@@ -47,6 +47,11 @@ export interface RunOptions {
   replay: { mode: ReplayMode; file: string } | null;
   /** What happens to accepted tests: written into the working tree, committed and pushed, or uploaded as an artifact. */
   onAccepted: DeliveryMode;
+  /**
+   * Run on `pull_request_target` events. Off by default: that event gives the job a write token
+   * and the repository's secrets while aqe runs the pull request's code.
+   */
+  allowPullRequestTarget: boolean;
 }
 
 export type ReplayMode = 'record' | 'replay';
@@ -73,7 +78,8 @@ export const INPUT_DEFAULTS = {
   'base-ref': '',
   'replay-file': '',
   'replay-mode': 'replay',
-  'on-accepted': 'write'
+  'on-accepted': 'write',
+  'allow-pull-request-target': 'false'
 } as const;
 
 export interface ParseContext {
@@ -144,7 +150,8 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     comment: parseBoolean('comment', value('comment')),
     baseRef: value('base-ref'),
     replay: replayFile === '' ? null : { mode: replayMode, file: path.resolve(ctx.cwd, replayFile) },
-    onAccepted: onAccepted as DeliveryMode
+    onAccepted: onAccepted as DeliveryMode,
+    allowPullRequestTarget: parseBoolean('allow-pull-request-target', value('allow-pull-request-target'))
   };
 }
 

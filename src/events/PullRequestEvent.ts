@@ -26,11 +26,17 @@ export class EventError extends Error {
 
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
+export interface EventPolicy {
+  /** The allow-pull-request-target input: run on pull_request_target although it is dangerous. */
+  allowPullRequestTarget?: boolean;
+}
+
 /**
  * Reads the event payload the runner wrote to GITHUB_EVENT_PATH. A run needs a pull request to
  * know what changed, so any other event ends with an explanation of how to trigger it instead.
+ * pull_request_target is refused unless the policy allows it (see PULL_REQUEST_TARGET_REFUSAL).
  */
-export async function readPullRequestEvent(eventPath: string | undefined, eventName: string | undefined): Promise<PullRequestInfo> {
+export async function readPullRequestEvent(eventPath: string | undefined, eventName: string | undefined, policy: EventPolicy = {}): Promise<PullRequestInfo> {
   if (!eventPath) {
     throw new EventError(
       'GITHUB_EVENT_PATH is not set, so there is no event to read. Run this action from a workflow triggered by `on: pull_request`, or use the `aqe run --base <ref>` CLI outside GitHub Actions.'
@@ -53,8 +59,20 @@ export async function readPullRequestEvent(eventPath: string | undefined, eventN
       `This workflow was triggered by "${eventName}", but test generation works on a pull request's changes. Trigger the workflow with \`on: pull_request\` (types: opened, synchronize, reopened).`
     );
   }
+  if (eventName === 'pull_request_target' && !policy.allowPullRequestTarget) throw new EventError(PULL_REQUEST_TARGET_REFUSAL);
   return parsePullRequestPayload(payload, eventPath);
 }
+
+/**
+ * aqe executes the pull request's code (its tests and the changed sources run under jest or
+ * vitest). Under pull_request_target that code would run with a token that can write to the
+ * repository and with its secrets, whoever opened the pull request: a fork can take them.
+ */
+export const PULL_REQUEST_TARGET_REFUSAL =
+  'This workflow was triggered by "pull_request_target", which aqe refuses by default: that event gives the job a token that can write to the repository and the repository\'s secrets, ' +
+  'and aqe runs the pull request\'s code (its tests and changed sources), so any pull request, one from a fork too, could use that token and read those secrets. ' +
+  'Trigger the workflow with `on: pull_request` instead (a fork\'s pull request then gets a read-only token; on-accepted: artifact works with it). ' +
+  'Only if nothing but trusted code can reach this job (for example an environment with required reviewers) set the input `allow-pull-request-target: true`.';
 
 export function parsePullRequestPayload(payload: unknown, source: string): PullRequestInfo {
   const pr = field(payload, 'pull_request');

@@ -73,18 +73,41 @@ interface PromptCountLine {
 export class ReplayProvider implements TextProvider {
   private readonly byKey = new Map<string, ReplayEntry>();
   private readonly byTarget = new Map<string, ReplayEntry[]>();
+  /** The line numbers of the lines naming each source file (the part of `target` before any `#unit`). */
+  private readonly linesByFile = new Map<string, number[]>();
 
   private constructor(
     private readonly file: string,
-    entries: ReplayEntry[],
+    entries: ReadonlyArray<{ entry: ReplayEntry; line: number }>,
     private readonly model: string,
     private readonly contextSize: number,
     private readonly promptCounts: ReadonlyMap<string, number>
   ) {
-    for (const entry of entries) {
+    for (const { entry, line } of entries) {
       if (entry.key) this.byKey.set(entry.key, entry);
       else if (entry.target) this.byTarget.set(entry.target, [...(this.byTarget.get(entry.target) ?? []), entry]);
+      if (entry.target) {
+        const sourceFile = targetFile(entry.target);
+        this.linesByFile.set(sourceFile, [...(this.linesByFile.get(sourceFile) ?? []), line]);
+      }
     }
+  }
+
+  /**
+   * One warning naming the lines whose target is none of this run's targets (paths relative to
+   * working-directory): they can never be served, and a typo in a hand-written file would
+   * otherwise only show as a target with no answer.
+   */
+  otherTargetsWarning(targets: readonly string[]): string | undefined {
+    const wanted = new Set(targets.map(targetFile));
+    const others = [...this.linesByFile].filter(([sourceFile]) => !wanted.has(sourceFile));
+    if (others.length === 0) return undefined;
+    const count = others.reduce((n, [, lines]) => n + lines.length, 0);
+    const listed = shortList(others.map(([sourceFile, lines]) => `${JSON.stringify(sourceFile)} (line${lines.length === 1 ? '' : 's'} ${shortList(lines.map(String))})`));
+    return (
+      `replay-file: ${count} line${count === 1 ? '' : 's'} of ${this.file} answer for files that are not targets of this run and are ignored: ${listed}. ` +
+      `A line's "target" must be a changed source file this run generates tests for, relative to working-directory${targets.length > 0 ? ` (this run's: ${shortList(targets.map((t) => JSON.stringify(t)))})` : ''}.`
+    );
   }
 
   /**
@@ -103,13 +126,13 @@ export class ReplayProvider implements TextProvider {
       .map((line, i) => ({ line: line.trim(), n: i + 1 }))
       .filter(({ line }) => line !== '');
     const promptCounts = new Map<string, number>();
-    const entries: ReplayEntry[] = [];
+    const entries: Array<{ entry: ReplayEntry; line: number }> = [];
     for (const { line, n } of lines) {
       const count = promptCountLine(line);
       if (count) promptCounts.set(count.promptKey, count.promptTokens);
-      else entries.push(parseEntry(line, n, file));
+      else entries.push({ entry: parseEntry(line, n, file), line: n });
     }
-    const model = entries.find((e) => e.model)?.model ?? 'replay';
+    const model = entries.find(({ entry }) => entry.model)?.entry.model ?? 'replay';
     return new ReplayProvider(file, entries, model, contextSize, promptCounts);
   }
 
@@ -273,6 +296,17 @@ export class RecordingProvider implements TextProvider {
     });
     return this.writes;
   }
+}
+
+/** At most `max` items, then how many more: a warning stays readable with a long file. */
+function shortList(items: readonly string[], max = 10): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** `src/a.ts#unit` → `src/a.ts`. */
+function targetFile(target: string): string {
+  const hash = target.indexOf('#');
+  return hash < 0 ? target : target.slice(0, hash);
 }
 
 /** The text before the earliest stop sequence in it, and which one that was. */

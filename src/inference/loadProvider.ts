@@ -10,7 +10,8 @@ import { RecordingProvider, ReplayProvider } from './ReplayProvider.js';
 export async function loadProvider(options: RunOptions, search: RuntimeSearch, logger: Logger): Promise<LoadedProvider> {
   if (options.replay?.mode === 'replay') {
     logger.info(`Answering from the replay file ${options.replay.file}; no model is loaded.`);
-    return { provider: await ReplayProvider.open(options.replay.file, options.contextSize) };
+    const provider = await ReplayProvider.open(options.replay.file, options.contextSize);
+    return { provider, targetsWarning: (targets) => provider.otherTargetsWarning(targets) };
   }
   const loaded = await loadLocalProvider(options, search, logger);
   if (options.replay?.mode === 'record') {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { EventError, parsePullRequestPayload, readPullRequestEvent } from '../../src/events/PullRequestEvent.js';
+import { EventError, parsePullRequestPayload, PULL_REQUEST_TARGET_REFUSAL, readPullRequestEvent } from '../../src/events/PullRequestEvent.js';
 
 function prPayload(overrides: { headFullName?: string } = {}) {
   return {
@@ -88,10 +88,30 @@ describe('readPullRequestEvent', () => {
     expect(e.message).toContain('opened, synchronize, reopened');
   });
 
-  it.each(['pull_request', 'pull_request_target', undefined])('reads a pull request for event name %s', async (eventName) => {
+  it.each(['pull_request', undefined])('reads a pull request for event name %s', async (eventName) => {
     const info = await readPullRequestEvent(eventFile, eventName);
     expect(info.owner).toBe('acme');
     expect(info.number).toBe(42);
+  });
+
+  it.each([[{}], [{ allowPullRequestTarget: false }]])('refuses pull_request_target (policy %j), saying why and what to do', async (policy) => {
+    const e = await rejection(readPullRequestEvent(eventFile, 'pull_request_target', policy));
+    expect(e.message).toBe(PULL_REQUEST_TARGET_REFUSAL);
+    expect(e.message).toContain('triggered by "pull_request_target"');
+    expect(e.message).toMatch(/token that can write to the repository and the repository's secrets/);
+    expect(e.message).toContain("runs the pull request's code");
+    expect(e.message).toContain('`on: pull_request`');
+    expect(e.message).toContain('`allow-pull-request-target: true`');
+  });
+
+  it('reads a pull_request_target event when allow-pull-request-target opts in', async () => {
+    const info = await readPullRequestEvent(eventFile, 'pull_request_target', { allowPullRequestTarget: true });
+    expect(info).toMatchObject({ owner: 'acme', repo: 'shop', number: 42 });
+  });
+
+  it('still rejects other events when pull_request_target is allowed', async () => {
+    const e = await rejection(readPullRequestEvent(eventFile, 'push', { allowPullRequestTarget: true }));
+    expect(e.message).toContain('triggered by "push"');
   });
 
   it('rejects a payload without pull_request even when the event name claims one', async () => {

@@ -54,7 +54,8 @@ describe('parseRunOptions defaults', () => {
       comment: true,
       baseRef: '',
       replay: null,
-      onAccepted: 'write'
+      onAccepted: 'write',
+      allowPullRequestTarget: false
     });
   });
 
@@ -183,6 +184,20 @@ describe('parseRunOptions model-sha256 and model-cache', () => {
     expect(INPUT_DEFAULTS['model-cache']).toBe('auto');
     const e = inputError(() => parse({ model: 'demo', 'model-cache': 'disk' }));
     expect(e.message).toBe('Input "model-cache": "disk" is not a model cache option. Use one of: none, actions, tool-cache, auto.');
+  });
+});
+
+describe('parseRunOptions allow-pull-request-target', () => {
+  it('is off unless set, and reads the usual booleans', () => {
+    expect(INPUT_DEFAULTS['allow-pull-request-target']).toBe('false');
+    expect(parse({ model: 'demo' }).allowPullRequestTarget).toBe(false);
+    expect(parse({ model: 'demo', 'allow-pull-request-target': 'TRUE' }).allowPullRequestTarget).toBe(true);
+    expect(parse({ model: 'demo', 'allow-pull-request-target': 'no' }).allowPullRequestTarget).toBe(false);
+  });
+
+  it('names the input when the value is not a boolean', () => {
+    const e = inputError(() => parse({ model: 'demo', 'allow-pull-request-target': 'sometimes' }));
+    expect(e.message).toBe('Input "allow-pull-request-target": "sometimes" is not a boolean. Use true or false.');
   });
 });
 
