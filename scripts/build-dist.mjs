@@ -1,7 +1,7 @@
 // Bundles the action entries and the CLI into dist/ with ncc. node-llama-cpp stays external:
 // it carries native binaries and is loaded at run time (see src/inference/nodeLlamaCppRuntime.ts).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -23,6 +23,10 @@ for (const [entry, name] of entries) {
   cpSync(path.join(tmp, main), path.join(out, name));
   for (const extra of files.filter((f) => f !== main && !f.endsWith('.d.ts') && f !== 'package.json')) {
     const dest = path.join(out, extra);
+    // ncc names every entry's lazily loaded chunks N.index.js: two entries may share a name only for the same chunk.
+    if (existsSync(dest) && statSync(dest).isFile() && !readFileSync(dest).equals(readFileSync(path.join(tmp, extra)))) {
+      throw new Error(`dist/${extra} is a chunk of two entries with different contents (${entry} and an earlier one): give the entries' dynamic imports distinct modules, or bundle them into separate folders.`);
+    }
     if (!existsSync(dest)) cpSync(path.join(tmp, extra), dest, { recursive: true });
   }
   rmSync(tmp, { recursive: true, force: true });

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getOctokit } from '@actions/github';
+import { preflight } from '../config/checkRunEnvironment.js';
 import { parseRunOptions, type RawInputs, type RunOptions, INPUT_DEFAULTS } from '../config/RunOptions.js';
-import { readPullRequestEvent } from '../events/PullRequestEvent.js';
+import { readPullRequestEvent, type PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
-import { checkModelInput, loadProvider } from '../inference/loadProvider.js';
+import { loadProvider } from '../inference/loadProvider.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import type { Logger } from '../pipeline/Logger.js';
 import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
@@ -17,7 +17,8 @@ import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
 import { Inputs, Outputs, State } from './constants.js';
 import { ActionsRuntimeCache } from './actionsRuntimeCache.js';
-import { actionsArtifactUploader } from './artifactUploader.js';
+import type { ArtifactUploader } from '../delivery/ArtifactUploader.js';
+import { createGitHubClient, gitHubClientLimitsFromEnv, type GitHubClient } from './createGitHubClient.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 
@@ -29,12 +30,12 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const tempDir = env.RUNNER_TEMP || os.tmpdir();
     const options = parseRunOptions(raw, { cwd: workspace, tempDir });
-    const pr = await readPullRequestEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME);
-    await checkModelInput(options);
+    const pr = await readPullRequestEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME, { allowPullRequestTarget: options.allowPullRequestTarget });
+    await preflight(options, { workspace, tempDir, tempDirInput: env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'TMPDIR' });
     runner.saveState(State.ReportPath, options.reportPath);
 
-    const octokit = getOctokit(runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '');
     const logger: Logger = { info: (m) => runner.info(m), warn: (m) => runner.warning(m), group: (n, t) => runner.group(n, t) };
+    const octokit = await createGitHubClient({ token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '', ...gitHubClientLimitsFromEnv(env), warn: logger.warn });
     const actionDir = path.dirname(fileURLToPath(import.meta.url));
     const report = await runPipeline({
       options,
@@ -48,24 +49,48 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       delivery: {
         pullRequest: pr,
         token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
-        artifact: { name: artifactName(pr.number, env, options.repoDir, workspace), uploader: actionsArtifactUploader }
+        artifact: { name: artifactName(pr.number, env, options.repoDir, workspace), uploader: lazyArtifactUploader }
       },
       loadProvider: () =>
         loadProvider(options, { searchFrom: [actionDir], installRoot: env.RUNNER_TOOL_CACHE || tempDir, tempDir, ...modelCacheSearch(options, runner, env) }, logger)
     });
 
-    await runner.appendSummary(renderSummary(report));
-    if (options.comment) {
-      const api = createOctokitCommentApi(octokit, { owner: pr.owner, repo: pr.repo, pullNumber: pr.number });
-      const result = await upsertStickyComment(api, renderComment(report));
-      if (result.action === 'skipped') runner.warning(result.warning);
-      else runner.info(`PR comment ${result.action}${result.url ? `: ${result.url}` : ''}`);
-    }
+    // Outputs and summary first: the comment is the one step that depends on GitHub answering.
     setOutputs(runner, report, options.reportPath);
+    await runner.appendSummary(renderSummary(report));
+    if (options.comment) await postComment(runner, octokit, pr, report);
   } catch (error) {
     runner.setFailed(error instanceof Error ? error.message : String(error));
   }
 }
+
+/**
+ * The sticky PR comment. Every way it can fail ends as a warning: the work is done, the outputs
+ * and the summary already hold the report, and a flaky API must not turn a finished run red.
+ */
+async function postComment(runner: ActionRunner, octokit: GitHubClient, pr: PullRequestInfo, report: RunReport): Promise<void> {
+  try {
+    const api = createOctokitCommentApi(octokit, { owner: pr.owner, repo: pr.repo, pullNumber: pr.number });
+    const result = await upsertStickyComment(api, renderComment(report));
+    if (result.action === 'skipped') runner.warning(result.warning);
+    else runner.info(`PR comment ${result.action}${result.url ? `: ${result.url}` : ''}`);
+  } catch (error) {
+    runner.warning(
+      `Could not post the PR comment: ${error instanceof Error ? error.message : String(error)}. The run itself succeeded: the outputs are set and the job summary has the full report.`
+    );
+  }
+}
+
+/**
+ * @actions/artifact imports @actions/github, whose module-level `context` parses the event file;
+ * loaded only when an upload happens, it cannot pre-empt readPullRequestEvent's clear error.
+ */
+const lazyArtifactUploader: ArtifactUploader = {
+  async upload(name, files, rootDir) {
+    const { actionsArtifactUploader } = await import('./artifactUploader.js');
+    return actionsArtifactUploader.upload(name, files, rootDir);
+  }
+};
 
 /**
  * The model cache for this run, and the hook that records a fresh download for the post step,

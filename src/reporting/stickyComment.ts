@@ -18,6 +18,23 @@ export type StickyCommentResult =
   | { action: 'created' | 'updated'; id: number; url?: string }
   | { action: 'skipped'; warning: string };
 
+/** Which call failed, for a message a reader can act on; the client's error is the `cause`. */
+export type StickyCommentStep = 'listing the comments' | 'creating the comment' | 'updating the comment';
+
+/** A failure other than missing access (a 5xx after retries, a timeout, the network). */
+export class StickyCommentError extends Error {
+  override readonly name = 'StickyCommentError';
+  /** The status GitHub answered with; undefined when no answer came (timeout, network). */
+  readonly status: number | undefined;
+  constructor(
+    readonly step: StickyCommentStep,
+    cause: unknown
+  ) {
+    super(`${step} failed (${describeError(cause)})`, { cause });
+    this.status = answeredStatus(cause);
+  }
+}
+
 export async function upsertStickyComment(
   api: CommentApi,
   body: string,
@@ -26,17 +43,26 @@ export async function upsertStickyComment(
   if (marker === '') throw new Error('upsertStickyComment needs a non-empty marker');
   // Without the marker in the body, the next run could not find this comment and would add another.
   const bodyWithMarker = body.includes(marker) ? body : `${marker}\n${body}`;
+  let step: StickyCommentStep = 'listing the comments';
   try {
     const existing = await findStickyComment(api, marker);
     if (existing) {
-      const updated = await api.updateComment(existing.id, bodyWithMarker);
-      return withUrl({ action: 'updated', id: updated.id }, updated.url);
+      step = 'updating the comment';
+      try {
+        const updated = await api.updateComment(existing.id, bodyWithMarker);
+        return withUrl({ action: 'updated', id: updated.id }, updated.url);
+      } catch (error) {
+        // Deleted between listing and editing (by a person, or a run racing this one): post anew.
+        if (statusOf(error) !== 404) throw error;
+      }
     }
+    step = 'creating the comment';
     const created = await api.createComment(bodyWithMarker);
     return withUrl({ action: 'created', id: created.id }, created.url);
   } catch (error) {
-    if (isNoWriteAccess(error)) return { action: 'skipped', warning: noWriteAccessWarning(error) };
-    throw error;
+    const skipped = accessWarning(error);
+    if (skipped !== undefined) return { action: 'skipped', warning: skipped };
+    throw new StickyCommentError(step, error);
   }
 }
 
@@ -69,11 +95,13 @@ const NOT_ACCESSIBLE = 'resource not accessible by integration';
  * GitHub answers 403 "Resource not accessible by integration" when the token may not write
  * (always so for pull_request runs from forks), and 404 when a restricted token cannot even see
  * the PR. Neither is a failure of the run: the tests were generated and the summary has them.
+ * (A 404 on editing the found comment never gets here: that comment was deleted, and is replaced.)
  */
-function isNoWriteAccess(error: unknown): boolean {
+function accessWarning(error: unknown): string | undefined {
   const status = statusOf(error);
-  if (status === 403 || status === 404) return true;
-  return messageOf(error).toLowerCase().includes(NOT_ACCESSIBLE);
+  if (status === 404) return cannotSeeWarning(error);
+  if (status === 403 || messageOf(error).toLowerCase().includes(NOT_ACCESSIBLE)) return noWriteAccessWarning(error);
+  return undefined;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -93,11 +121,34 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
-function noWriteAccessWarning(error: unknown): string {
-  const status = statusOf(error);
-  const cause = `${status !== undefined ? `HTTP ${status}: ` : ''}${messageOf(error)}`;
+function describeError(error: unknown): string {
+  const status = answeredStatus(error);
+  return `${status !== undefined ? `HTTP ${status}: ` : ''}${messageOf(error)}`;
+}
+
+/**
+ * The status as an HTTP answer. Octokit gives failures that got no answer (network, timeout)
+ * status 500 so they are retried; they carry the request but no response, and "HTTP 500" would mislead.
+ */
+function answeredStatus(error: unknown): number | undefined {
+  if (typeof error === 'object' && error !== null && 'request' in error && !('response' in error && (error as { response?: unknown }).response)) {
+    return undefined;
+  }
+  return statusOf(error);
+}
+
+function cannotSeeWarning(error: unknown): string {
   return (
-    `Could not post the PR comment (${cause}). The workflow token cannot write pull-request comments; ` +
+    `Could not post the PR comment (${describeError(error)}). The workflow token cannot see this pull request: ` +
+    'a token limited to other repositories, or with no `pull-requests` permission, gets 404 here. ' +
+    'Grant `permissions: pull-requests: write` to the job, or pass a token that can read and write this repository. ' +
+    'The job summary still has the full report.'
+  );
+}
+
+function noWriteAccessWarning(error: unknown): string {
+  return (
+    `Could not post the PR comment (${describeError(error)}). The workflow token cannot write pull-request comments; ` +
     'pull requests from forks always get a read-only GITHUB_TOKEN. ' +
     'Grant `permissions: pull-requests: write` to the job, or run on `pull_request_target` with care ' +
     "(it has write access while handling the fork's untrusted code). " +

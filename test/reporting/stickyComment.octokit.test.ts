@@ -68,8 +68,24 @@ describe('sticky comment through Octokit against the fake GitHub API', () => {
     expect(api.comments.get(42)).toBeUndefined();
   });
 
-  it('propagates server errors', async () => {
+  it('propagates server errors, naming the call that failed', async () => {
     api.failWith({ method: 'GET' }, 500, 'Server Error');
-    await expect(upsertStickyComment(commentApi(), renderComment(makeReport()))).rejects.toMatchObject({ status: 500 });
+    await expect(upsertStickyComment(commentApi(), renderComment(makeReport()))).rejects.toMatchObject({
+      name: 'StickyCommentError',
+      status: 500,
+      message: 'listing the comments failed (HTTP 500: Server Error - https://docs.github.com/rest)'
+    });
+  });
+
+  it('posts a new comment when its comment is gone by the time it edits it (PATCH 404)', async () => {
+    const old = api.addComment('acme', 'shop', 42, `${STICKY_COMMENT_MARKER}\nold report`);
+    api.failWith({ method: 'PATCH', path: `/repos/acme/shop/issues/comments/${old.id}` }, 404, 'Not Found');
+    const result = await upsertStickyComment(commentApi(), renderComment(makeReport()));
+    expect(result).toMatchObject({ action: 'created' });
+    expect(api.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /repos/acme/shop/issues/42/comments 200',
+      `PATCH /repos/acme/shop/issues/comments/${old.id} 404`,
+      'POST /repos/acme/shop/issues/42/comments 201'
+    ]);
   });
 });

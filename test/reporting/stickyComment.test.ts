@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
-import { type CommentApi, upsertStickyComment } from '../../src/reporting/stickyComment.js';
+import { type CommentApi, StickyCommentError, upsertStickyComment } from '../../src/reporting/stickyComment.js';
 
-/** An in-memory PR thread; `fail` lets a test make one kind of call throw. */
+type Call = 'list' | 'create' | 'update';
+
+/** An in-memory PR thread; `fail` (one kind of call) or `failures` (several) make calls throw. */
 class MemoryCommentApi implements CommentApi {
   comments: Array<{ id: number; body: string }> = [];
   calls: string[] = [];
-  fail: { on: 'list' | 'create' | 'update'; error: unknown } | undefined;
+  fail: { on: Call; error: unknown } | undefined;
+  failures: Partial<Record<Call, unknown>> = {};
   private nextId = 100;
 
   async listComments(): Promise<Array<{ id: number; body: string }>> {
@@ -33,12 +36,14 @@ class MemoryCommentApi implements CommentApi {
     return { id };
   }
 
-  private maybeFail(on: 'list' | 'create' | 'update'): void {
+  private maybeFail(on: Call): void {
     if (this.fail?.on === on) throw this.fail.error;
+    if (on in this.failures) throw this.failures[on];
   }
 }
 
 const body = (text: string): string => `${STICKY_COMMENT_MARKER}\n${text}`;
+const httpError = (status: number, message: string): Error => Object.assign(new Error(message), { status });
 
 describe('upsertStickyComment', () => {
   it('creates the comment the first time and updates it in place the second time', async () => {
@@ -102,14 +107,64 @@ describe('upsertStickyComment', () => {
     expect(await upsertStickyComment(api, body('x'))).toMatchObject({ action: 'skipped' });
   });
 
-  it('lets other errors through', async () => {
+  it('posts a new comment when the one it found was deleted before the edit (PATCH 404)', async () => {
     const api = new MemoryCommentApi();
-    api.fail = { on: 'update', error: Object.assign(new Error('Server Error'), { status: 500 }) };
     api.comments = [{ id: 9, body: body('old') }];
-    await expect(upsertStickyComment(api, body('x'))).rejects.toThrow('Server Error');
+    // The list still had it; the edit finds it gone, as when someone deletes it mid-run.
+    api.failures.update = httpError(404, 'Not Found');
+    const result = await upsertStickyComment(api, body('fresh'));
+    expect(result).toEqual({ action: 'created', id: 100, url: 'https://github.com/acme/shop/pull/1#issuecomment-100' });
+    expect(api.calls).toEqual(['list', 'update 9', 'create']);
+    expect(api.comments.at(-1)).toEqual({ id: 100, body: body('fresh') });
+  });
+
+  it('warns about write access when the new comment after a PATCH 404 is refused', async () => {
+    const api = new MemoryCommentApi();
+    api.comments = [{ id: 9, body: body('old') }];
+    api.failures = { update: httpError(404, 'Not Found'), create: httpError(403, 'Resource not accessible by integration') };
+    const result = await upsertStickyComment(api, body('x'));
+    expect(result).toMatchObject({ action: 'skipped', warning: expect.stringContaining('cannot write pull-request comments') });
+  });
+
+  it('says the token cannot see the PR on a 404 from listing or creating', async () => {
+    for (const on of ['list', 'create'] as const) {
+      const api = new MemoryCommentApi();
+      api.failures[on] = httpError(404, 'Not Found');
+      const result = await upsertStickyComment(api, body('x'));
+      if (result.action !== 'skipped') throw new Error(`a 404 on ${on} should skip`);
+      expect(result.warning).toContain('(HTTP 404: Not Found). The workflow token cannot see this pull request');
+      expect(result.warning).toContain('permissions: pull-requests: write');
+      expect(result.warning).toContain('job summary still has the full report');
+    }
+  });
+
+  it('lets other errors through as a StickyCommentError that names the failed call', async () => {
+    const api = new MemoryCommentApi();
+    const serverError = httpError(500, 'Server Error');
+    api.fail = { on: 'update', error: serverError };
+    api.comments = [{ id: 9, body: body('old') }];
+    const failure = await upsertStickyComment(api, body('x')).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StickyCommentError);
+    expect(failure).toMatchObject({ step: 'updating the comment', status: 500, cause: serverError, message: 'updating the comment failed (HTTP 500: Server Error)' });
+    expect(api.calls).toEqual(['list', 'update 9']);
 
     const network = new MemoryCommentApi();
     network.fail = { on: 'list', error: new TypeError('fetch failed') };
-    await expect(upsertStickyComment(network, body('x'))).rejects.toThrow('fetch failed');
+    await expect(upsertStickyComment(network, body('x'))).rejects.toThrow(new StickyCommentError('listing the comments', new TypeError('fetch failed')));
+    await expect(upsertStickyComment(network, body('x'))).rejects.toThrow('listing the comments failed (fetch failed)');
+  });
+
+  it('does not call a failure with no answer an HTTP 500, though the client numbers it so', async () => {
+    // Octokit's shape for a network failure or timeout: status 500 for its retry logic, a request, no response.
+    const timeout = Object.assign(new Error('GitHub API did not answer POST /repos/acme/shop/issues/1/comments within 30 s (attempt 4 of 4)'), {
+      status: 500,
+      request: { method: 'POST', url: '/repos/acme/shop/issues/1/comments' }
+    });
+    const api = new MemoryCommentApi();
+    api.failures.create = timeout;
+    await expect(upsertStickyComment(api, body('x'))).rejects.toMatchObject({
+      status: undefined,
+      message: 'creating the comment failed (GitHub API did not answer POST /repos/acme/shop/issues/1/comments within 30 s (attempt 4 of 4))'
+    });
   });
 });

@@ -6,6 +6,8 @@
  * Only the endpoints the product uses are served, with the response fields Octokit and our code
  * read, shaped like GitHub's own (pagination through a Link header, 201 on create, JSON errors).
  * Every request is recorded, unknown routes included, so tests can assert on what was sent.
+ * Faults are opt-in: a GitHub-style error status (`failWith`, optionally only the first N times,
+ * optionally with headers such as Retry-After), or no answer at all (`hangOn`).
  */
 
 import { createHash } from 'node:crypto';
@@ -108,8 +110,17 @@ export interface FakeGitHubApi {
   setPull(owner: string, repo: string, pullNumber: number, pull: FakePullInput): void;
   /** Seeds a comment as if someone had posted it earlier. */
   addComment(owner: string, repo: string, issueNumber: number, body: string, user?: FakeUser): FakeComment;
-  /** Makes matching requests fail with a GitHub-style error; `times` limits how often (default: always). */
-  failWith(matcher: RequestMatcher, status: number, message: string, options?: { times?: number }): void;
+  /**
+   * Makes matching requests fail with a GitHub-style error; `times` limits how often (default:
+   * always), after which they succeed again. `headers` go on the error response (e.g. retry-after).
+   */
+  failWith(matcher: RequestMatcher, status: number, message: string, options?: { times?: number; headers?: Record<string, string> }): void;
+  /**
+   * Makes matching requests hang: the request is read and recorded (status stays 0) and no
+   * response is ever sent, like an API behind a dead proxy. `times` as for failWith.
+   */
+  hangOn(matcher: RequestMatcher, options?: { times?: number }): void;
+  /** Removes every failWith and hangOn fault; requests already hanging stay so until close(). */
   clearFailures(): void;
   close(): Promise<void>;
 }
@@ -132,6 +143,12 @@ interface Failure {
   matcher: RequestMatcher;
   status: number;
   message: string;
+  headers: Record<string, string>;
+  remaining: number;
+}
+
+interface Hang {
+  matcher: RequestMatcher;
   remaining: number;
 }
 
@@ -139,7 +156,8 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly extra: Record<string, unknown> = {}
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {}
   ) {
     super(message);
   }
@@ -152,6 +170,7 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions = {}): Pr
   const commentRepo = new Map<number, string>();
   const pulls = new Map<string, PullState>();
   const failures: Failure[] = [];
+  const hangs: Hang[] = [];
   let nextCommentId = 1_000_001;
   let clock = Date.parse('2024-01-01T00:00:00Z');
   let baseUrl = '';
@@ -372,6 +391,12 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions = {}): Pr
     return failure;
   }
 
+  function matchingHang(req: RecordedRequest): Hang | undefined {
+    const hang = hangs.find((h) => h.remaining > 0 && matches(h.matcher, req));
+    if (hang) hang.remaining -= 1;
+    return hang;
+  }
+
   function checkAuth(req: RecordedRequest): void {
     if (options.token === undefined) return;
     const auth = req.headers.authorization ?? '';
@@ -393,6 +418,8 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions = {}): Pr
       status: 0
     };
     requests.push(record);
+    // Never answered; close() ends the socket with all the others.
+    if (matchingHang(record)) return;
     let status: number;
     let body: unknown;
     let headers: Record<string, string> = {};
@@ -400,12 +427,13 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions = {}): Pr
       record.body = parseBody(raw, record);
       checkAuth(record);
       const failure = matchingFailure(record);
-      if (failure) throw new HttpError(failure.status, failure.message);
+      if (failure) throw new HttpError(failure.status, failure.message, {}, failure.headers);
       ({ status, body, headers = {} } = route(record, reqUrl));
     } catch (error) {
       if (error instanceof HttpError) {
         status = error.status;
         body = { message: error.message, documentation_url: DOCS_URL, status: String(error.status), ...error.extra };
+        headers = error.headers;
       } else {
         status = 500;
         body = { message: `fake GitHub API failure: ${error instanceof Error ? error.message : String(error)}` };
@@ -446,10 +474,14 @@ export async function startFakeGitHubApi(options: FakeGitHubApiOptions = {}): Pr
     setPull,
     addComment,
     failWith(matcher, status, message, failOptions = {}) {
-      failures.push({ matcher, status, message, remaining: failOptions.times ?? Infinity });
+      failures.push({ matcher, status, message, headers: failOptions.headers ?? {}, remaining: failOptions.times ?? Infinity });
+    },
+    hangOn(matcher, hangOptions = {}) {
+      hangs.push({ matcher, remaining: hangOptions.times ?? Infinity });
     },
     clearFailures() {
       failures.length = 0;
+      hangs.length = 0;
     },
     close() {
       return new Promise<void>((resolveClose, rejectClose) => {
