@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { withoutComments } from './jsLexer.js';
 
 /** Extensions a relative specifier may leave out, in the order TypeScript and Node try them. */
 const RESOLVED_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -50,41 +51,4 @@ function candidatesFor(resolved: string): string[] {
 
 function normalize(file: string): string {
   return path.posix.normalize(file.split(path.sep).join('/').replace(/\\/g, '/')).replace(/^\.\//, '');
-}
-
-/** The code with comments blanked out; strings and template literals are kept as they are. */
-function withoutComments(code: string): string {
-  let out = '';
-  for (let i = 0; i < code.length; i++) {
-    const c = code[i]!;
-    const next = code[i + 1];
-    if (c === '/' && next === '/') {
-      const end = code.indexOf('\n', i);
-      i = (end === -1 ? code.length : end) - 1;
-      out += ' ';
-    } else if (c === '/' && next === '*') {
-      const end = code.indexOf('*/', i + 2);
-      i = end === -1 ? code.length : end + 1;
-      out += ' ';
-    } else if (c === '"' || c === "'" || c === '`') {
-      const end = stringEnd(code, i);
-      out += code.slice(i, end + 1);
-      i = end;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-/** Index of the quote that closes the string opened at `start` (a line end closes an unterminated one). */
-function stringEnd(code: string, start: number): number {
-  const quote = code[start];
-  for (let i = start + 1; i < code.length; i++) {
-    const c = code[i];
-    if (c === '\\') i++;
-    else if (c === quote) return i;
-    else if (quote !== '`' && c === '\n') return i;
-  }
-  return code.length - 1;
 }

@@ -1,3 +1,5 @@
+import { skipString } from '../analysis/jsLexer.js';
+
 /**
  * Splits a JavaScript/TypeScript module into its top-level statements, well enough to tell
  * declarations from code: strings, template literals and comments are skipped, brackets are
@@ -46,27 +48,6 @@ export function topLevelStatements(source: string): string[] {
 }
 
 const STATEMENT_START = /^\s*(import|export|const|let|var|function|async|class|abstract|interface|type|declare|enum|namespace|module|@|if|for|while|switch|try|do|return|throw)\b/;
-
-function skipString(source: string, start: number): number {
-  const quote = source[start];
-  for (let i = start + 1; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') i++;
-    else if (c === quote) return i;
-    else if (quote === '`' && c === '$' && source[i + 1] === '{') {
-      // A template expression can hold nested strings and braces; find its closing brace.
-      let depth = 1;
-      for (i += 2; i < source.length && depth > 0; i++) {
-        const d = source[i]!;
-        if (d === '"' || d === "'" || d === '`') i = skipString(source, i);
-        else if (d === '{') depth++;
-        else if (d === '}') depth--;
-      }
-      i--;
-    } else if (quote !== '`' && c === '\n') return i; // unterminated: stop at the line end
-  }
-  return source.length - 1;
-}
 
 /** Statements that produce no runtime behaviour of their own. */
 const NOT_CODE = [

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions } from '../../src/config/RunOptions.js';
+import { parseRunOptions, type RawInputs } from '../../src/config/RunOptions.js';
 import { loadProvider } from '../../src/inference/loadProvider.js';
 import type { ChatRequest } from '../../src/inference/TextProvider.js';
 import type { Logger } from '../../src/pipeline/Logger.js';
@@ -39,17 +39,22 @@ beforeAll(async () => {
   await git(repo, ['init', '-q', '-b', 'main']);
   await git(repo, ['add', '-A']);
   await git(repo, [...AUTHOR, 'commit', '-q', '-m', 'base']);
-  const baseSha = (await git(repo, ['rev-parse', 'HEAD'])).trim();
   await writeFile(path.join(repo, 'src', 'add.js'), 'exports.add = (a, b) => {\n  if (a < 0 && b < 0) return -(Math.abs(a) + Math.abs(b));\n  return a + b;\n};\n');
   await git(repo, [...AUTHOR, 'commit', '-q', '-am', 'negatives']);
   await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
 
   const replayFile = path.join(root, 'answers.jsonl');
   await writeFile(replayFile, [BROKEN, FIXED].map((code) => JSON.stringify({ target: 'src/add.js', response: { text: fence(code) } })).join('\n') + '\n');
-  const options = parseRunOptions({ 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '1', 'max-repairs': '1' }, { cwd: root, tempDir: root });
-  report = await runPipeline({
+  report = await runOnRepo(replayFile, { 'repeat-runs': '1', 'max-repairs': '1' }, 'first', (request) => asked.push(request));
+}, 300_000);
+
+/** The pipeline on the repository's last commit, answering from `replayFile`; `onAsk` sees every request the model gets. */
+async function runOnRepo(replayFile: string, raw: RawInputs, name: string, onAsk?: (request: ChatRequest) => void): Promise<RunReport> {
+  const repo = path.join(root, 'js-lib');
+  const options = parseRunOptions({ ...raw, 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, `${name}.json`) }, { cwd: root, tempDir: root });
+  return runPipeline({
     options,
-    host: new GitPullRequestHost(repo, baseSha, 'HEAD'),
+    host: new GitPullRequestHost(repo, (await git(repo, ['rev-parse', 'HEAD~1'])).trim(), 'HEAD'),
     pullRequest: null,
     repository: 'js-lib',
     logger: quiet,
@@ -60,13 +65,13 @@ beforeAll(async () => {
       const loaded = await loadProvider(options, { searchFrom: [PACKAGE_ROOT], tempDir: root }, quiet);
       const chat = loaded.provider.chat.bind(loaded.provider);
       loaded.provider.chat = (request) => {
-        asked.push(request);
+        onAsk?.(request);
         return chat(request);
       };
       return loaded;
     }
   });
-}, 300_000);
+}
 
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
@@ -89,20 +94,7 @@ describe('the rejection reason of a babel syntax error', () => {
   it('names the SyntaxError, not the stack trace', async () => {
     const replayFile = path.join(root, 'broken-only.jsonl');
     await writeFile(replayFile, JSON.stringify({ target: 'src/add.js', response: { text: fence(BROKEN) } }) + '\n');
-    const repo = path.join(root, 'js-lib');
-    const options = parseRunOptions({ 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, 'report2.json'), 'max-repairs': '0' }, { cwd: root, tempDir: root });
-    const baseSha = (await git(repo, ['rev-parse', 'HEAD~1'])).trim();
-    const second = await runPipeline({
-      options,
-      host: new GitPullRequestHost(repo, baseSha, 'HEAD'),
-      pullRequest: null,
-      repository: 'js-lib',
-      logger: quiet,
-      tempDir: root,
-      toolVersion: 'test',
-      analysisSearchDirs: [PACKAGE_ROOT],
-      loadProvider: () => loadProvider(options, { searchFrom: [PACKAGE_ROOT], tempDir: root }, quiet)
-    });
+    const second = await runOnRepo(replayFile, { 'max-repairs': '0' }, 'second');
     const candidate = second.candidates.find((c) => c.targetFile === 'src/add.js')!;
     expect(candidate.rejection?.stage).toBe('compile');
     expect(candidate.rejection?.reason).toMatch(/SyntaxError: .*Unexpected token, expected ","/);
