@@ -1,4 +1,4 @@
-import type { GpuOption } from '../src/config/RunOptions.js';
+import type { GpuOption } from '../src/core/RunOptions.js';
 
 /** What one `npm run bench` run measures; see README.md, "Benchmark". */
 export interface BenchOptions {

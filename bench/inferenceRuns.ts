@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Llama, LlamaChatSession, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
-import type { GpuOption } from '../src/config/RunOptions.js';
+import type { GpuOption } from '../src/core/RunOptions.js';
 import { LocalLlamaProvider, type AutoThreads } from '../src/inference/LocalLlamaProvider.js';
 import type { NodeLlamaCppModule } from '../src/inference/nodeLlamaCppRuntime.js';
 import type { GenerationResult } from '../src/inference/TextProvider.js';

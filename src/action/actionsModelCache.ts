@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import * as actionsCache from '@actions/cache';
-import type { ModelCacheOption } from '../config/RunOptions.js';
+import type { ModelCacheOption } from '../core/RunOptions.js';
 import { copyEntry, DirectoryModelCache, entryDirectory, entryModelPath, MODELS_FOLDER, type ModelCache } from '../inference/model/ModelCache.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { verbatimLogText } from '../reporting/workflowCommands.js';
+import { verbatimLogText } from '../core/workflowCommands.js';
 import type { ActionRunner } from './ActionRunner.js';
 
 export const coreRunner: ActionRunner = {

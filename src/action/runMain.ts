@@ -2,25 +2,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preflight } from '../config/checkRunEnvironment.js';
-import { parseRunOptions, type RawInputs, type RunOptions, INPUT_DEFAULTS } from '../config/RunOptions.js';
+import { parseRunOptions, type RawInputs, INPUT_DEFAULTS } from '../config/parseRunOptions.js';
+import type { Logger } from '../core/Logger.js';
+import type { RunOptions } from '../core/RunOptions.js';
+import { TOOL_VERSION } from '../core/version.js';
+import type { ArtifactUploader } from '../delivery/ArtifactUploader.js';
 import { readPullRequestEvent, type PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { loadProvider } from '../inference/loadProvider.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
-import type { Logger } from '../pipeline/Logger.js';
+import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
 import { renderComment, renderSummary } from '../reporting/renderMarkdown.js';
-import { upsertStickyComment } from '../reporting/stickyComment.js';
 import type { RunReport } from '../reporting/RunReport.js';
-import { TOOL_VERSION } from '../version.js';
+import { upsertStickyComment } from '../reporting/stickyComment.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
-import { Inputs, Outputs, State } from './constants.js';
 import { ActionsRuntimeCache } from './actionsRuntimeCache.js';
-import type { ArtifactUploader } from '../delivery/ArtifactUploader.js';
+import { Inputs, Outputs, State } from './constants.js';
 import { createGitHubClient, gitHubClientLimitsFromEnv, type GitHubClient } from './createGitHubClient.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
-import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 
 /** The action's main phase: inputs in, pipeline, report out. Every failure ends as one clear message. */
 export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = process.env): Promise<void> {

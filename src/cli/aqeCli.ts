@@ -3,24 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkTempDir, preflight } from '../config/checkRunEnvironment.js';
-import { InputError } from '../config/InputError.js';
-import { INPUT_DEFAULTS, parseRunOptions, type RawInputs, type RunOptions } from '../config/RunOptions.js';
+import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/parseRunOptions.js';
+import { InputError } from '../core/InputError.js';
+import { consoleLogger } from '../core/Logger.js';
+import { packageRoot } from '../core/packageRoot.js';
+import type { RunOptions } from '../core/RunOptions.js';
+import { TOOL_VERSION } from '../core/version.js';
 import type { DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import { DirectoryArtifactUploader } from '../delivery/DirectoryArtifactUploader.js';
-import { runDiffCoverage } from './diffCoverageCommand.js';
-import { prepareExamplePullRequest } from '../demo/exampleRepo.js';
-import { packageRoot } from '../demo/packageRoot.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { loadProvider } from '../inference/loadProvider.js';
 import { DirectoryModelCache } from '../inference/model/ModelCache.js';
 import { saveModelToCache } from '../inference/model/resolveModel.js';
-import { consoleLogger } from '../pipeline/Logger.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { renderSummary } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
-import { TOOL_VERSION } from '../version.js';
+import { runDiffCoverage } from './diffCoverageCommand.js';
+import { prepareExamplePullRequest } from './exampleRepo.js';
 
 const USAGE = `aqe ${TOOL_VERSION}: generate unit tests for changed code with a local LLM, keep only those that pass and raise coverage.
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { InputError } from '../config/InputError.js';
+import { InputError } from '../core/InputError.js';
 import { diffCoverage, type DiffCoverage } from '../coverage/diffCoverage.js';
+import { compressRanges } from '../coverage/lineRanges.js';
 import { readCoverageFile } from '../coverage/readCoverageFile.js';
-import { compressRanges } from '../generation/buildPrompt.js';
-import { scopeToWorkingDirectory } from '../repo/scopeToWorkingDirectory.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
+import { scopeToWorkingDirectory } from '../targets/scopeToWorkingDirectory.js';
 
 export interface DiffCoverageRequest {
   /** Repository (or working-directory) the coverage file's paths are relative to. */

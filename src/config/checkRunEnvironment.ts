@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from '../core/InputError.js';
+import type { RunOptions } from '../core/RunOptions.js';
 import { checkModelInput } from '../inference/loadProvider.js';
 import { sha256OfFile } from '../inference/model/hashFile.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
-import { InputError } from './InputError.js';
-import type { RunOptions } from './RunOptions.js';
 
 /**
  * Everything a run can check about its inputs and its machine before the first test runs: the

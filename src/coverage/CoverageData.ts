@@ -1,9 +1,9 @@
-import { readCoverageText } from './readCoverageText.js';
 import libCoverage from 'istanbul-lib-coverage';
 import libSourceMaps from 'istanbul-lib-source-maps';
 import type { CoverageMap, CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage';
-import type { CoverageFigures } from '../reporting/RunReport.js';
+import type { CoverageFigures } from '../core/CoverageFigures.js';
 import { coverageFigures } from './coverageFigures.js';
+import { readCoverageText } from './readCoverageText.js';
 import { repoRelativePath } from './repoRelativePath.js';
 
 /**

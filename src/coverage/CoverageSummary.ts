@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { CoverageFigures } from '../reporting/RunReport.js';
+import type { CoverageFigures } from '../core/CoverageFigures.js';
 import { CoverageFormatError } from './CoverageFormatError.js';
 import { repoRelativePath } from './repoRelativePath.js';
 

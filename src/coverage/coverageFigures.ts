@@ -1,4 +1,4 @@
-import type { CoverageFigures } from '../reporting/RunReport.js';
+import type { CoverageFigures } from '../core/CoverageFigures.js';
 
 /** Covered of total lines as the report shows them: percent rounded to 2 decimals, null when nothing counts. */
 export function coverageFigures(covered: number, total: number): CoverageFigures {

@@ -1,7 +1,7 @@
+import type { CoverageFigures } from '../core/CoverageFigures.js';
 import type { ChangedFile } from '../repo/ChangedFile.js';
-import { coverageFigures } from './coverageFigures.js';
-import type { CoverageFigures } from '../reporting/RunReport.js';
 import type { CoverageData } from './CoverageData.js';
+import { coverageFigures } from './coverageFigures.js';
 
 /**
  * Coverage of the lines a pull request changed ("diff coverage"), per file and in total.

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { DeliveryMode } from '../core/RunOptions.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { AcceptedTest } from './AcceptedTest.js';
 import type { ArtifactUploader } from './ArtifactUploader.js';
 import { commitAcceptedTests, type GitIdentity } from './commitAcceptedTests.js';
-import type { DeliveryMode } from './DeliveryMode.js';
 import { resolvePushTarget } from './resolvePushTarget.js';
 import { writeAcceptedTests } from './writeAcceptedTests.js';
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from '../core/Logger.js';
 import type { CoverageData } from '../coverage/CoverageData.js';
 import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
-import type { Logger } from '../pipeline/Logger.js';
 import { buildPrompt, buildRepairPrompt, type Prompt } from './buildPrompt.js';
 import { extractCode } from './extractCode.js';
 import type { TestPlacement } from './TestLayout.js';

@@ -13,7 +13,7 @@ import type {
   LlamaModel,
   Token
 } from 'node-llama-cpp';
-import type { GpuOption } from '../config/RunOptions.js';
+import type { GpuOption } from '../core/RunOptions.js';
 import {
   ContextOverflowError,
   GenerationAbortedError,

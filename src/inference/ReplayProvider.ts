@@ -274,7 +274,8 @@ export class RecordingProvider implements TextProvider {
     if (!this.countsWritten.has(key)) {
       this.countsWritten.add(key);
       const line: PromptCountLine = { promptKey: key, promptTokens: count };
-      this.append(`${JSON.stringify(line)}\n`);
+      // Token counting is synchronous; a failed write leaves the chain rejected, so the next recorded answer, which awaits it, fails with it.
+      this.append(`${JSON.stringify(line)}\n`).catch(() => undefined);
     }
     return count;
   }

@@ -1,17 +1,17 @@
 import path from 'node:path';
-import { InputError } from '../config/InputError.js';
-import type { RunOptions } from '../config/RunOptions.js';
-import { prepareDemoModel } from '../demo/demoModel.js';
-import type { Logger } from '../pipeline/Logger.js';
-import type { LoadedProvider } from '../pipeline/runPipeline.js';
+import { InputError } from '../core/InputError.js';
+import type { Logger } from '../core/Logger.js';
+import type { RunOptions } from '../core/RunOptions.js';
 import { readGgufHeader } from '../gguf/readGgufHeader.js';
 import { readCpuFacts, usableCpus } from './cpuThreads.js';
-import { chooseParallelSequences, kvCacheBytesPerSequence } from './parallelSequences.js';
 import { detectNvidiaGpus, hasNvidiaDevice } from './detectGpu.js';
+import type { LoadedProvider } from './LoadedProvider.js';
 import { LocalLlamaProvider, type AutoThreads } from './LocalLlamaProvider.js';
 import { chooseDefaultModel, readHardwareFacts } from './model/defaultModel.js';
+import { prepareDemoModel } from './model/demoModel.js';
 import { MODELS_FOLDER, type ModelCache } from './model/ModelCache.js';
 import { resolveModel, type ResolvedModel } from './model/resolveModel.js';
+import { chooseParallelSequences, kvCacheBytesPerSequence } from './parallelSequences.js';
 import { CALIBRATION_CACHE_FILE } from './threadCalibrationCache.js';
 import {
   type BinaryVariant,

@@ -1,9 +1,9 @@
-import type { RunOptions } from '../config/RunOptions.js';
-import type { Logger } from '../pipeline/Logger.js';
-import type { LoadedProvider } from '../pipeline/runPipeline.js';
+import type { Logger } from '../core/Logger.js';
+import type { RunOptions } from '../core/RunOptions.js';
+import type { LoadedProvider } from './LoadedProvider.js';
 import { loadLocalProvider, type RuntimeSearch } from './loadLocalProvider.js';
-import { checkModelFile } from './modelFile.js';
 import { parseModelSource } from './model/ModelSource.js';
+import { checkModelFile } from './modelFile.js';
 import { RecordingProvider, ReplayProvider } from './ReplayProvider.js';
 
 /** The provider a run asked for: answers replayed from a file, or a local model (recorded when asked). */

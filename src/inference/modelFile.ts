@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { InputError } from '../config/InputError.js';
+import { InputError } from '../core/InputError.js';
 import { GgufError } from '../gguf/errors.js';
 import { readGgufHeader } from '../gguf/readGgufHeader.js';
 

@@ -4,33 +4,24 @@ import path from 'node:path';
 import { extractUnits } from '../analysis/extractUnits.js';
 import type { TypeScriptApi } from '../analysis/loadTypeScript.js';
 import { summarizeImports } from '../analysis/summarizeImports.js';
-import type { RunOptions } from '../config/RunOptions.js';
+import type { CoverageFigures } from '../core/CoverageFigures.js';
+import type { Logger } from '../core/Logger.js';
+import type { RunOptions } from '../core/RunOptions.js';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { diffCoverage } from '../coverage/diffCoverage.js';
 import { type Generation, generateCandidates, repairCandidate, type TargetFocus } from '../generation/generateCandidates.js';
 import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
 import type { TextProvider } from '../inference/TextProvider.js';
-import type { CandidateRecord, CoverageFigures, ValidationFigures } from '../reporting/RunReport.js';
+import type { CandidateRecord, ValidationFigures } from '../reporting/RunReport.js';
+import type { PackageWork } from '../targets/groupByPackage.js';
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
+import { baselineHealth, type BaselineHealth } from '../validation/baselineHealth.js';
 import { type CandidateTest, reject } from '../validation/CandidateTest.js';
 import { judgeCoverageGain } from '../validation/judgeCoverageGain.js';
 import { throwOnMachineFault } from '../validation/machineFaults.js';
+import type { TestRunResult } from '../validation/runners/TestRunner.js';
 import type { ScratchCopy } from '../validation/ScratchCopy.js';
-import type { TestRunner, TestRunResult } from '../validation/TestRunner.js';
 import { type ValidationSettings, validateCandidates } from '../validation/validateCandidates.js';
-import { baselineHealth, type BaselineHealth } from './baselineHealth.js';
-import type { Logger } from './Logger.js';
-
-/** One package of the repository (the root, or a workspace package) with the targets it owns. */
-export interface PackageWork {
-  /** Repo-relative directory ('' = root); tests run there with its own runner and config. */
-  packageDir: string;
-  runner: TestRunner;
-  /** Targets, package-relative. */
-  targets: string[];
-  /** Changed lines per target (package-relative keys); undefined = the whole file. */
-  changedLines: Map<string, number[] | undefined>;
-}
 
 export interface PackageServices {
   options: RunOptions;

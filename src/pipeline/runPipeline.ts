@@ -1,24 +1,24 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadTypeScript } from '../analysis/loadTypeScript.js';
+import type { CoverageFigures } from '../core/CoverageFigures.js';
+import type { Logger } from '../core/Logger.js';
+import type { RunOptions } from '../core/RunOptions.js';
 import { sumCoverageFigures } from '../coverage/coverageFigures.js';
-import type { RunOptions } from '../config/RunOptions.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { Generation } from '../generation/generateCandidates.js';
-import { selectTargets } from '../generation/selectTargets.js';
+import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import type { TextProvider } from '../inference/TextProvider.js';
-import type { ChangedFile, PullRequestHost } from '../repo/ChangedFile.js';
-import { detectProject, ProjectDetectionError } from '../repo/detectProject.js';
-import { scopeToWorkingDirectory } from '../repo/scopeToWorkingDirectory.js';
-import type { CoverageFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
-import { writeJsonReport } from '../reporting/writeJsonReport.js';
-import { createTestRunner } from '../validation/createTestRunner.js';
-import { TestRunnerNotFoundError } from '../validation/JestRunner.js';
 import { asInfrastructureError } from '../process/InfrastructureError.js';
+import type { PullRequestHost } from '../repo/ChangedFile.js';
+import type { InferenceFigures, RunReport } from '../reporting/RunReport.js';
+import { writeJsonReport } from '../reporting/writeJsonReport.js';
+import { groupByPackage, type PackageWork } from '../targets/groupByPackage.js';
+import { scopeToWorkingDirectory } from '../targets/scopeToWorkingDirectory.js';
+import { selectTargets } from '../targets/selectTargets.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
-import type { Logger } from './Logger.js';
-import { type PackageOutcome, type PackageServices, type PackageWork, runPackage } from './runPackage.js';
+import { type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
 
 /** No package's existing suite could start: the run cannot judge any test, and the setup is what to fix. */
 export class BaselineDidNotStartError extends Error {
@@ -26,14 +26,6 @@ export class BaselineDidNotStartError extends Error {
   constructor(reasons: string) {
     super(`${reasons.charAt(0).toUpperCase()}${reasons.slice(1)}. Fix the repository's test setup so its own suite runs (the log above has the runner's error), then run again.`);
   }
-}
-
-export interface LoadedProvider {
-  provider: TextProvider;
-  /** Set when the model is the generated demo model, so every report says so. */
-  demoNotice?: string;
-  /** What the provider finds amiss with this run's targets (replay lines for other files), as a warning. */
-  targetsWarning?: (targets: readonly string[]) => string | undefined;
 }
 
 export interface PipelineContext {
@@ -169,49 +161,6 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   }
   logger.info(`Accepted ${report.testsAccepted} of ${report.testsGenerated} generated test file(s); changed-file line coverage ${fmtPct(report.coverageBefore)} → ${fmtPct(report.coverageAfter)}.`);
   return finish(report, started, options.reportPath);
-}
-
-/**
- * Targets grouped by the package whose test setup runs them (the root, or a workspace package),
- * each with its own runner. A target no runner can be found for is skipped with the reason;
- * when that leaves no package at all, the run fails with the runner's error: nothing could be
- * measured, and installing the runner is what to do, not reading a warning on a green run.
- */
-function groupByPackage(repoDir: string, targets: string[], changed: ChangedFile[], report: RunReport, logger: Logger): PackageWork[] {
-  const groups = new Map<string, PackageWork>();
-  const lines = new Map(changed.map((c) => [c.filename, c.changedLines]));
-  const skip = (target: string, reason: string): void => {
-    report.targets = report.targets.filter((t) => t !== target);
-    report.skipped.push({ file: target, reason });
-    logger.warn(`${target}: ${reason}`);
-  };
-  const noRunner: Array<{ target: string; error: TestRunnerNotFoundError }> = [];
-  for (const target of targets) {
-    let work: PackageWork | undefined;
-    try {
-      const project = detectProject(repoDir, target);
-      work = groups.get(project.packageDir);
-      if (!work) {
-        work = { packageDir: project.packageDir, runner: createTestRunner(project, repoDir), targets: [], changedLines: new Map() };
-        groups.set(project.packageDir, work);
-        logger.info(`Package ${project.packageDir || '(root)'}: ${project.framework} (from ${project.frameworkSource}), ${project.language}, ${project.moduleSystem}.`);
-      }
-    } catch (error) {
-      if (error instanceof TestRunnerNotFoundError) noRunner.push({ target, error });
-      else if (error instanceof ProjectDetectionError) skip(target, error.message);
-      else throw error;
-      continue;
-    }
-    const local = path.posix.relative(work.packageDir, target);
-    work.targets.push(local);
-    work.changedLines.set(local, lines.get(target));
-  }
-  if (groups.size === 0 && noRunner.length > 0) {
-    const reasons = [...new Set(noRunner.map((n) => n.error.message))];
-    throw reasons.length === 1 ? noRunner[0]!.error : new TestRunnerNotFoundError(reasons.join(' '));
-  }
-  for (const { target, error } of noRunner) skip(target, error.message);
-  return [...groups.values()];
 }
 
 /** Package outcomes into the report, with package-relative paths made repo-relative again. */

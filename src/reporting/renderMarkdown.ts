@@ -4,7 +4,8 @@
  * CLI, the action and the tests render identically.
  */
 
-import type { CandidateRecord, InferenceFigures, RejectionStage, RunReport } from './RunReport.js';
+import type { RejectionStage } from '../core/verdicts.js';
+import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
 import {
   formatCount,
@@ -13,7 +14,7 @@ import {
   formatDuration,
   formatTokensPerSecond,
   shortSha
-} from './formatNumbers.js';
+} from '../core/formatNumbers.js';
 import {
   alertBlock,
   codeSpan,

@@ -1,7 +1,5 @@
+import type { CaseRecord, RejectionStage } from '../core/verdicts.js';
 import type { CoverageData } from '../coverage/CoverageData.js';
-import type { CaseRecord, RejectionStage } from '../reporting/RunReport.js';
-
-export type { CaseRecord, CaseVerdict } from '../reporting/RunReport.js';
 
 /**
  * A generated test file on its way through validation:

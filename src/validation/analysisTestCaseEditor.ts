@@ -1,7 +1,9 @@
 import { findDuplicateCases } from '../analysis/duplicateTests.js';
 import type { TypeScriptApi } from '../analysis/loadTypeScript.js';
 import { syntaxErrors } from '../analysis/parseSource.js';
-import { type ParsedTestFile, parseTestFile, removeTestCases, TestPruningError } from '../analysis/testCases.js';
+import { parseTestFile } from '../analysis/parseTestFile.js';
+import { removeTestCases } from '../analysis/removeTestCases.js';
+import { type ParsedTestFile, TestPruningError } from '../analysis/testFileModel.js';
 import type { ParsedTestCase, TestCaseEditor } from './TestCaseEditor.js';
 
 /** The TestCaseEditor on the TypeScript compiler API (the repository's own copy, or the action's). */

@@ -1,6 +1,6 @@
 import { importsModule } from '../analysis/importsModule.js';
+import type { RejectionStage } from '../core/verdicts.js';
 import type { CoverageData } from '../coverage/CoverageData.js';
-import type { RejectionStage } from '../reporting/RunReport.js';
 
 export type Verdict = { accepted: true } | { accepted: false; stage: RejectionStage; reason: string };
 

@@ -1,5 +1,5 @@
 import { assertNoMachineFault } from '../process/InfrastructureError.js';
-import type { TestRunResult } from './TestRunner.js';
+import type { TestRunResult } from './runners/TestRunner.js';
 
 /**
  * A run in which anything went wrong is checked for a machine fault before its results are

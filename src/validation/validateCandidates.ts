@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type CandidateTest, type CaseRecord, recordCase, reject } from './CandidateTest.js';
+import type { CaseRecord } from '../core/verdicts.js';
+import { type CandidateTest, recordCase, reject } from './CandidateTest.js';
 import { condenseFailureText } from './condenseFailureText.js';
 import { throwOnMachineFault } from './machineFaults.js';
+import type { SuiteOutcome, TestCaseOutcome, TestRunner, TestRunResult } from './runners/TestRunner.js';
 import type { ScratchCopy } from './ScratchCopy.js';
 import type { ParsedTestCase, TestCaseEditor } from './TestCaseEditor.js';
 import { repetitionCopyName } from './testFileCopies.js';
-import type { SuiteOutcome, TestCaseOutcome, TestRunner, TestRunResult } from './TestRunner.js';
 
 export interface ValidationSettings {
   /** Extra runs a file must pass after its first (flakiness check). */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { runProcess } from '../../src/process/runProcess.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { closeSync, existsSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { runProcess } from '../../src/process/runProcess.js';
 import { git } from '../../src/repo/git.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';

@@ -3,9 +3,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { Inputs, Outputs } from '../../src/action/constants.js';
-import { INPUT_DEFAULTS } from '../../src/config/RunOptions.js';
-import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
-import { TOOL_VERSION } from '../../src/version.js';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
+import { INPUT_DEFAULTS } from '../../src/config/parseRunOptions.js';
+import { TOOL_VERSION } from '../../src/core/version.js';
 import { makeRunnerDirs, PACKAGE_ROOT, pullRequestPayload, runAction, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DEMO_ANSWER_FILE } from '../../src/demo/demoModel.js';
-import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
-import { examplesDir } from '../../src/demo/packageRoot.js';
-import { writeTextChainModel } from '../../src/gguf/textChainModel.js';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
+import { examplesDir } from '../../src/core/packageRoot.js';
 import { PULL_REQUEST_TARGET_REFUSAL } from '../../src/events/PullRequestEvent.js';
+import { writeTextChainModel } from '../../src/gguf/textChainModel.js';
+import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { git } from '../../src/repo/git.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';

@@ -12,11 +12,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoverageData } from '../../src/coverage/CoverageData.js';
-import { prepareExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { judgeCoverageGain } from '../../src/validation/judgeCoverageGain.js';
-import { JestRunner, TestRunnerNotFoundError } from '../../src/validation/JestRunner.js';
+import { JestRunner } from '../../src/validation/runners/JestRunner.js';
+import { TestRunnerNotFoundError } from '../../src/validation/runners/TestRunnerNotFoundError.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
-import type { TestRunResult } from '../../src/validation/TestRunner.js';
+import type { TestRunResult } from '../../src/validation/runners/TestRunner.js';
 import { hashTree } from '../support/hashTree.js';
 import { processesStillAlive } from '../support/processesGone.js';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runDiffCoverage } from '../../src/cli/diffCoverageCommand.js';
 import { runCli } from '../../src/cli/aqeCli.js';
-import { prepareExamplePullRequest } from '../../src/demo/exampleRepo.js';
+import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { runProcess } from '../../src/process/runProcess.js';
 
 let root: string;

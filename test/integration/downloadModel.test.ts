@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ActionRunner } from '../../src/action/ActionRunner.js';
 import { State } from '../../src/action/constants.js';
 import { runPost } from '../../src/action/runPost.js';
-import { InputError } from '../../src/config/InputError.js';
+import { InputError } from '../../src/core/InputError.js';
 import { writeGgufFile } from '../../src/gguf/GgufWriter.js';
 import { ModelNotFoundError } from '../../src/inference/errors.js';
 import { downloadModel } from '../../src/inference/model/downloadModel.js';

@@ -17,7 +17,7 @@ import {
   NODE_LLAMA_CPP_VERSION
 } from '../../src/inference/nodeLlamaCppRuntime.js';
 import { findRuntime, runtimeCacheKey, type RuntimeCache } from '../../src/inference/loadLocalProvider.js';
-import type { Logger } from '../../src/pipeline/Logger.js';
+import type { Logger } from '../../src/core/Logger.js';
 import { startLocalNpmRegistry, type LocalNpmRegistry } from '../support/localNpmRegistry.js';
 
 const projectNodeModules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules');

@@ -7,15 +7,15 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions } from '../../src/config/RunOptions.js';
-import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/demo/exampleRepo.js';
-import { packageRoot } from '../../src/demo/packageRoot.js';
+import { parseRunOptions } from '../../src/config/parseRunOptions.js';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
+import { packageRoot } from '../../src/core/packageRoot.js';
 import { loadProvider } from '../../src/inference/loadProvider.js';
-import type { Logger } from '../../src/pipeline/Logger.js';
+import type { Logger } from '../../src/core/Logger.js';
 import { runPipeline } from '../../src/pipeline/runPipeline.js';
 import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { TestRunnerNotFoundError } from '../../src/validation/JestRunner.js';
+import { TestRunnerNotFoundError } from '../../src/validation/runners/TestRunnerNotFoundError.js';
 
 const roots: string[] = [];
 afterAll(async () => {

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions } from '../../src/config/RunOptions.js';
-import { prepareDemoModel } from '../../src/demo/demoModel.js';
+import { parseRunOptions } from '../../src/config/parseRunOptions.js';
+import type { Logger } from '../../src/core/Logger.js';
 import { loadProvider } from '../../src/inference/loadProvider.js';
+import { prepareDemoModel } from '../../src/inference/model/demoModel.js';
 import { DirectoryModelCache } from '../../src/inference/model/ModelCache.js';
 import { saveModelToCache, type ResolvedModel } from '../../src/inference/model/resolveModel.js';
-import type { Logger } from '../../src/pipeline/Logger.js';
 import { startFakeModelServer, type FakeModelServer } from '../support/fakeModelServer.js';
 
 let server: FakeModelServer;

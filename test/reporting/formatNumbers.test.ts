@@ -8,7 +8,7 @@ import {
   formatDuration,
   formatPercent,
   formatTokensPerSecond
-} from '../../src/reporting/formatNumbers.js';
+} from '../../src/core/formatNumbers.js';
 
 describe('number formatting', () => {
   it.each([

@@ -2,10 +2,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { asInfrastructureError, assertNoMachineFault, InfrastructureError } from '../../src/process/InfrastructureError.js';
 import { CoverageData } from '../../src/coverage/CoverageData.js';
+import { asInfrastructureError, assertNoMachineFault, InfrastructureError } from '../../src/process/InfrastructureError.js';
 import { throwOnMachineFault } from '../../src/validation/machineFaults.js';
-import type { TestRunResult } from '../../src/validation/TestRunner.js';
+import type { TestRunResult } from '../../src/validation/runners/TestRunner.js';
 
 const roots: string[] = [];
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InputError } from '../../src/config/InputError.js';
+import { InputError } from '../../src/core/InputError.js';
 import { parseModelSource, sourceId } from '../../src/inference/model/ModelSource.js';
 
 const cwd = '/work/repo';

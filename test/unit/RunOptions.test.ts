@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 
-import { InputError } from '../../src/config/InputError.js';
-import { GPU_OPTIONS, INPUT_DEFAULTS, parseBoolean, parseInteger, parseRunOptions, type RawInputs } from '../../src/config/RunOptions.js';
-import { DELIVERY_MODES } from '../../src/delivery/DeliveryMode.js';
+import { InputError } from '../../src/core/InputError.js';
+import { INPUT_DEFAULTS, parseBoolean, parseInteger, parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
+import { DELIVERY_MODES, GPU_OPTIONS } from '../../src/core/RunOptions.js';
 
 const ctx = { cwd: '/work/repo', tempDir: '/tmp/runner-temp' };
 

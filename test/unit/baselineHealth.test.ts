@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CoverageData } from '../../src/coverage/CoverageData.js';
-import { baselineHealth, errorHead } from '../../src/pipeline/baselineHealth.js';
-import type { TestRunResult } from '../../src/validation/TestRunner.js';
+import { baselineHealth, errorHead } from '../../src/validation/baselineHealth.js';
+import type { TestRunResult } from '../../src/validation/runners/TestRunner.js';
 
 const run = (over: Partial<TestRunResult>): TestRunResult => ({ timedOut: false, suites: [], passed: 0, failed: 0, coverage: CoverageData.empty(), durationMs: 1, ...over });
 const inPkg = (f: string): string => `packages/core/${f}`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { buildPrompt, compressRanges, type PromptInput } from '../../src/generation/buildPrompt.js';
+import { compressRanges } from '../../src/coverage/lineRanges.js';
+import { buildPrompt, type PromptInput } from '../../src/generation/buildPrompt.js';
 
 const SOURCE = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
 

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { checkModelSha256, checkReplayFile, checkReportPath, checkTempDir, checkWorkingDirectory, preflight } from '../../src/config/checkRunEnvironment.js';
-import { InputError } from '../../src/config/InputError.js';
-import { parseRunOptions, type RawInputs } from '../../src/config/RunOptions.js';
+import { InputError } from '../../src/core/InputError.js';
+import { parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
 import { writeTextChainModel } from '../../src/gguf/textChainModel.js';
 import { TmpfsMounts } from '../support/tmpfsMounts.js';
 

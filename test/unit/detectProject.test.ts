@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { examplesDir } from '../../src/demo/packageRoot.js';
+import { examplesDir } from '../../src/core/packageRoot.js';
 import { detectProject, findOwningPackage, ProjectDetectionError, workspacePatterns } from '../../src/repo/detectProject.js';
 
 const repos: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { hasOwnCode, topLevelStatements } from '../../src/generation/moduleStatements.js';
+import { hasOwnCode, topLevelStatements } from '../../src/analysis/moduleStatements.js';
 
 describe('hasOwnCode', () => {
   it.each([

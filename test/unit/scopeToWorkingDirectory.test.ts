@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { git } from '../../src/repo/git.js';
-import { scopeToWorkingDirectory } from '../../src/repo/scopeToWorkingDirectory.js';
+import { scopeToWorkingDirectory } from '../../src/targets/scopeToWorkingDirectory.js';
 
 const roots: string[] = [];
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { ChangedFile } from '../../src/repo/ChangedFile.js';
-import { hasOwnCode, selectTargets } from '../../src/generation/selectTargets.js';
+import { hasOwnCode, selectTargets } from '../../src/targets/selectTargets.js';
 
 let repo: string;
 

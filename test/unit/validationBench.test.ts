@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchCandidates } from '../../bench/validationCandidates.js';
 import { type CandidateVerdict, compareVerdicts, compareWithExpected } from '../../bench/validationVerdicts.js';
-import { examplesDir } from '../../src/demo/packageRoot.js';
+import { examplesDir } from '../../src/core/packageRoot.js';
 import { analysisTestCaseEditor } from '../../src/validation/analysisTestCaseEditor.js';
 import { projectTypeScript } from './analysis/projectTypeScript.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mayHoldWorkflowCommand, verbatimLogText } from '../../src/reporting/workflowCommands.js';
+import { mayHoldWorkflowCommand, verbatimLogText } from '../../src/core/workflowCommands.js';
 import { commandsTheRunnerWouldRun } from '../support/runnerCommands.js';
 
 describe('verbatimLogText', () => {

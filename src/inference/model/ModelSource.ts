@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../config/InputError.js';
+import { InputError } from '../../core/InputError.js';
 
 /** Where a model comes from, as the `model` input names it. */
 export type ModelSource =

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { GpuOption } from '../../config/RunOptions.js';
+import type { GpuOption } from '../../core/RunOptions.js';
 import { detectNvidiaGpus, hasNvidiaDevice, type NvidiaGpu } from '../detectGpu.js';
 
 /** What the default model is chosen from. */

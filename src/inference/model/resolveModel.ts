@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../config/InputError.js';
+import { InputError } from '../../core/InputError.js';
 import { GgufError } from '../../gguf/errors.js';
 import { readGgufHeader } from '../../gguf/readGgufHeader.js';
 import { checkModelFile } from '../modelFile.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { findDuplicateCases } from '../../../src/analysis/duplicateTests.js';
-import { parseTestFile } from '../../../src/analysis/testCases.js';
+import { parseTestFile } from '../../../src/analysis/parseTestFile.js';
 import { projectTypeScript } from './projectTypeScript.js';
 
 const ts = await projectTypeScript();

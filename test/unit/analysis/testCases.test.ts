@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { syntaxErrors } from '../../../src/analysis/parseSource.js';
-import { parseTestFile, removeTestCases, type TestCase } from '../../../src/analysis/testCases.js';
+import { parseTestFile } from '../../../src/analysis/parseTestFile.js';
+import { removeTestCases } from '../../../src/analysis/removeTestCases.js';
+import type { TestCase } from '../../../src/analysis/testFileModel.js';
 import { PROJECT_ROOT, projectTypeScript } from './projectTypeScript.js';
 
 const ts = await projectTypeScript();

@@ -1,4 +1,4 @@
-import { verbatimLogText } from '../reporting/workflowCommands.js';
+import { verbatimLogText } from './workflowCommands.js';
 
 /** Where the core writes its progress; the action maps it to @actions/core, the CLI to stderr. */
 export interface Logger {

@@ -1,60 +1,7 @@
 import path from 'node:path';
-import { DELIVERY_MODES, type DeliveryMode } from '../delivery/DeliveryMode.js';
+import { InputError } from '../core/InputError.js';
+import { DELIVERY_MODES, GPU_OPTIONS, MODEL_CACHE_OPTIONS, type DeliveryMode, type GpuOption, type ModelCacheOption, type RunOptions } from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
-import { InputError } from './InputError.js';
-
-export type GpuOption = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu';
-export const GPU_OPTIONS: readonly GpuOption[] = ['auto', 'cuda', 'vulkan', 'metal', 'cpu'];
-
-/** auto: the Actions cache on GitHub-hosted runners, the runner's tool cache on self-hosted ones. */
-export type ModelCacheOption = 'none' | 'actions' | 'tool-cache' | 'auto';
-export const MODEL_CACHE_OPTIONS: readonly ModelCacheOption[] = ['none', 'actions', 'tool-cache', 'auto'];
-
-/** Everything a run needs, validated; the action and the CLI both produce one of these. */
-export interface RunOptions {
-  /** Repository root (absolute). */
-  repoDir: string;
-  /**
-   * An absolute local GGUF path, a remote model as given (https://…, hf:<owner>/<repo>:<quant>,
-   * hf:<owner>/<repo>/<file>.gguf), 'demo' for the generated demo model, or '' = chosen by
-   * hardware (or none needed when replaying).
-   */
-  model: string;
-  /** Lowercase hex sha256 the model file must have; '' = not pinned. */
-  modelSha256: string;
-  /** Where downloaded models are kept between runs. */
-  modelCache: ModelCacheOption;
-  gpu: GpuOption;
-  /** Parallel sequences; 0 = auto (from the back end, free memory and CPUs). */
-  maxParallel: number;
-  contextSize: number;
-  maxTokens: number;
-  /** 0 = chosen from the CPUs this process may use. */
-  threads: number;
-  testTimeoutMs: number;
-  /** Runs a test file must pass after its first one, in shuffled order, to count as not flaky. */
-  repeatRuns: number;
-  /** Times a failing test file goes back to the model with its failure output. */
-  maxRepairs: number;
-  /** Where the JSON report is written (absolute). */
-  reportPath: string;
-  /** Directory holding (or to receive) the node-llama-cpp runtime; '' = find or install it. */
-  llamaRuntime: string;
-  comment: boolean;
-  /** When set, changed files come from `git diff <baseRef>...HEAD` instead of the host's API. */
-  baseRef: string;
-  /** A JSONL file of model answers: recorded from the model, or replayed instead of it. */
-  replay: { mode: ReplayMode; file: string } | null;
-  /** What happens to accepted tests: written into the working tree, committed and pushed, or uploaded as an artifact. */
-  onAccepted: DeliveryMode;
-  /**
-   * Run on `pull_request_target` events. Off by default: that event gives the job a write token
-   * and the repository's secrets while aqe runs the pull request's code.
-   */
-  allowPullRequestTarget: boolean;
-}
-
-export type ReplayMode = 'record' | 'replay';
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
 export type RawInputs = Partial<Record<keyof typeof INPUT_DEFAULTS, string>>;

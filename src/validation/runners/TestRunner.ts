@@ -1,4 +1,4 @@
-import type { CoverageData } from '../coverage/CoverageData.js';
+import type { CoverageData } from '../../coverage/CoverageData.js';
 
 /** One test file's outcome in a run. */
 export interface SuiteOutcome {

@@ -1,13 +1,13 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CoverageData } from '../coverage/CoverageData.js';
-import { runProcess } from '../process/runProcess.js';
-import { findInNodeModules } from '../repo/installedPackage.js';
-import { condenseFailureText, stripAnsi } from './condenseFailureText.js';
-import { isIstanbulCoverageData } from './istanbulCoverageData.js';
-import { TestRunnerNotFoundError } from './JestRunner.js';
+import { CoverageData } from '../../coverage/CoverageData.js';
+import { runProcess } from '../../process/runProcess.js';
+import { findInNodeModules } from '../../repo/installedPackage.js';
+import { condenseFailureText, stripAnsi } from '../condenseFailureText.js';
+import { isIstanbulCoverageData } from '../istanbulCoverageData.js';
 import type { SuiteOutcome, TestCaseOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
+import { TestRunnerNotFoundError } from './TestRunnerNotFoundError.js';
 
 const MESSAGE_CAP = 4000;
 const VITEST_BIN = path.join('vitest', 'vitest.mjs');

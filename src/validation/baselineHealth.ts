@@ -1,6 +1,6 @@
-import type { BaselineRunFailure, BrokenTestFile } from '../reporting/RunReport.js';
-import { condenseFailureText } from '../validation/condenseFailureText.js';
-import type { TestRunResult } from '../validation/TestRunner.js';
+import type { BaselineRunFailure, BrokenTestFile } from '../core/verdicts.js';
+import { condenseFailureText } from './condenseFailureText.js';
+import type { TestRunResult } from './runners/TestRunner.js';
 
 /** What the existing suite's run says about the suite itself, before any generated test is added. */
 export interface BaselineHealth {

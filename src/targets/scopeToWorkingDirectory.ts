@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { ChangedFile } from './ChangedFile.js';
-import { git, isGitRepo } from './git.js';
+import type { ChangedFile } from '../repo/ChangedFile.js';
+import { git, isGitRepo } from '../repo/git.js';
 
 /**
  * A pull request names files from the repository root; a run works inside working-directory,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ProjectInfo } from '../repo/detectProject.js';
+import type { ProjectInfo } from '../../repo/detectProject.js';
 import { JestRunner } from './JestRunner.js';
 import type { TestRunner } from './TestRunner.js';
 import { VitestRunner } from './VitestRunner.js';

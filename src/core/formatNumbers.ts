@@ -4,7 +4,7 @@
  * on one spelling of the same figure.
  */
 
-import type { CoverageFigures } from './RunReport.js';
+import type { CoverageFigures } from './CoverageFigures.js';
 
 const NOT_AVAILABLE = 'n/a';
 

@@ -1,15 +1,12 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CoverageData } from '../coverage/CoverageData.js';
-import { runProcess } from '../process/runProcess.js';
-import { findInNodeModules } from '../repo/installedPackage.js';
-import { condenseFailureText } from './condenseFailureText.js';
+import { CoverageData } from '../../coverage/CoverageData.js';
+import { runProcess } from '../../process/runProcess.js';
+import { findInNodeModules } from '../../repo/installedPackage.js';
+import { condenseFailureText } from '../condenseFailureText.js';
 import type { SuiteOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
-
-export class TestRunnerNotFoundError extends Error {
-  override readonly name = 'TestRunnerNotFoundError';
-}
+import { TestRunnerNotFoundError } from './TestRunnerNotFoundError.js';
 
 const MESSAGE_CAP = 4000;
 

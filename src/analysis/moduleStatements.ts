@@ -1,4 +1,4 @@
-import { skipString } from '../analysis/jsLexer.js';
+import { skipString } from './jsLexer.js';
 
 /**
  * Splits a JavaScript/TypeScript module into its top-level statements, well enough to tell

@@ -1,8 +1,8 @@
 import { cp, mkdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { git } from '../repo/git.js';
+import { examplesDir, packageRoot } from '../core/packageRoot.js';
 import { runProcess } from '../process/runProcess.js';
-import { examplesDir, packageRoot } from './packageRoot.js';
+import { git } from '../repo/git.js';
 
 export interface ExamplePullRequest {
   repoDir: string;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hasOwnCode } from '../analysis/moduleStatements.js';
 import type { ChangedFile } from '../repo/ChangedFile.js';
-import { hasOwnCode } from './moduleStatements.js';
 
 export { hasOwnCode };
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeTextChainModel } from '../gguf/textChainModel.js';
-import { examplesDir } from './packageRoot.js';
+import { examplesDir } from '../../core/packageRoot.js';
+import { writeTextChainModel } from '../../gguf/textChainModel.js';
 
 /** The answer the demo model gives: a test file written for the example repository. */
 export const DEMO_ANSWER_FILE = 'ts-lib.demo-answer.md';

@@ -1,0 +1,67 @@
+/**
+ * A run's options once checked (config/parseRunOptions.ts builds them from action inputs or CLI
+ * flags). Apart from the parsing, so that the libraries that take options (inference) do not
+ * depend on how they were read.
+ */
+
+export type GpuOption = 'auto' | 'cuda' | 'vulkan' | 'metal' | 'cpu';
+export const GPU_OPTIONS: readonly GpuOption[] = ['auto', 'cuda', 'vulkan', 'metal', 'cpu'];
+
+/** auto: the Actions cache on GitHub-hosted runners, the runner's tool cache on self-hosted ones. */
+export type ModelCacheOption = 'none' | 'actions' | 'tool-cache' | 'auto';
+export const MODEL_CACHE_OPTIONS: readonly ModelCacheOption[] = ['none', 'actions', 'tool-cache', 'auto'];
+
+/** Everything a run needs, validated; the action and the CLI both produce one of these. */
+export interface RunOptions {
+  /** Repository root (absolute). */
+  repoDir: string;
+  /**
+   * An absolute local GGUF path, a remote model as given (https://…, hf:<owner>/<repo>:<quant>,
+   * hf:<owner>/<repo>/<file>.gguf), 'demo' for the generated demo model, or '' = chosen by
+   * hardware (or none needed when replaying).
+   */
+  model: string;
+  /** Lowercase hex sha256 the model file must have; '' = not pinned. */
+  modelSha256: string;
+  /** Where downloaded models are kept between runs. */
+  modelCache: ModelCacheOption;
+  gpu: GpuOption;
+  /** Parallel sequences; 0 = auto (from the back end, free memory and CPUs). */
+  maxParallel: number;
+  contextSize: number;
+  maxTokens: number;
+  /** 0 = chosen from the CPUs this process may use. */
+  threads: number;
+  testTimeoutMs: number;
+  /** Runs a test file must pass after its first one, in shuffled order, to count as not flaky. */
+  repeatRuns: number;
+  /** Times a failing test file goes back to the model with its failure output. */
+  maxRepairs: number;
+  /** Where the JSON report is written (absolute). */
+  reportPath: string;
+  /** Directory holding (or to receive) the node-llama-cpp runtime; '' = find or install it. */
+  llamaRuntime: string;
+  comment: boolean;
+  /** When set, changed files come from `git diff <baseRef>...HEAD` instead of the host's API. */
+  baseRef: string;
+  /** A JSONL file of model answers: recorded from the model, or replayed instead of it. */
+  replay: { mode: ReplayMode; file: string } | null;
+  /** What happens to accepted tests: written into the working tree, committed and pushed, or uploaded as an artifact. */
+  onAccepted: DeliveryMode;
+  /**
+   * Run on `pull_request_target` events. Off by default: that event gives the job a write token
+   * and the repository's secrets while aqe runs the pull request's code.
+   */
+  allowPullRequestTarget: boolean;
+}
+
+export type ReplayMode = 'record' | 'replay';
+
+/**
+ * What happens to the tests a run accepted: `write` creates them in the working tree, `commit`
+ * also commits them and pushes the commit to the pull request's branch, `artifact` hands them
+ * over as a workflow artifact and leaves the working tree alone.
+ */
+export type DeliveryMode = 'write' | 'commit' | 'artifact';
+
+export const DELIVERY_MODES: readonly DeliveryMode[] = ['write', 'commit', 'artifact'];
