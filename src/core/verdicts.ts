@@ -44,3 +44,14 @@ export interface BaselineRunFailure {
   packageDir: string;
   error: string;
 }
+
+/** One package's existing suite, as its baseline run found it. */
+export interface PackageBaseline {
+  passed: number;
+  failed: number;
+  /** The runner's own error, when the run ended with one. */
+  runnerError?: string;
+  durationMs: number;
+  brokenTestFiles: BrokenTestFile[];
+  runFailure?: BaselineRunFailure;
+}

@@ -24,12 +24,12 @@ export interface PackageWork {
  * when that leaves no package at all, the run fails with the runner's error: nothing could be
  * measured, and installing the runner is what to do, not reading a warning on a green run.
  */
-export function groupByPackage(repoDir: string, targets: string[], changed: ChangedFile[], report: TargetSelection, logger: Logger): PackageWork[] {
+export function groupByPackage(repoDir: string, targets: readonly string[], changed: readonly ChangedFile[], logger: Logger): { packages: PackageWork[]; skipped: TargetSelection['skipped'] } {
   const groups = new Map<string, PackageWork>();
   const lines = new Map(changed.map((c) => [c.filename, c.changedLines]));
+  const skipped: TargetSelection['skipped'] = [];
   const skip = (target: string, reason: string): void => {
-    report.targets = report.targets.filter((t) => t !== target);
-    report.skipped.push({ file: target, reason });
+    skipped.push({ file: target, reason });
     logger.warn(`${target}: ${reason}`);
   };
   const noRunner: Array<{ target: string; error: TestRunnerNotFoundError }> = [];
@@ -60,5 +60,5 @@ export function groupByPackage(repoDir: string, targets: string[], changed: Chan
     throw reasons.length === 1 ? noRunner[0]!.error : new TestRunnerNotFoundError(reasons.join(' '));
   }
   for (const { target, error } of noRunner) skip(target, error.message);
-  return [...groups.values()];
+  return { packages: [...groups.values()], skipped };
 }

@@ -4,7 +4,8 @@ import type { CoverageData } from '../coverage/CoverageData.js';
 /**
  * A generated test file on its way through validation:
  * pending (never ran, or repaired) → passing (passed once, failing cases pruned) → stable
- * (passed every repetition, coverage measured) → accepted or rejected by the caller.
+ * (passed every repetition, coverage measured) → accepted (raises coverage, passes next to the
+ * suite; see acceptCandidates) or rejected at any step, with the stage and reason.
  */
 export interface CandidateTest {
   target: string;
@@ -16,10 +17,12 @@ export interface CandidateTest {
   /** Runs of this file in a test runner, repetitions included. */
   runs: number;
   cases: CaseRecord[];
-  state: 'pending' | 'passing' | 'stable' | 'rejected';
+  state: 'pending' | 'passing' | 'stable' | 'accepted' | 'rejected';
   rejection?: { stage: RejectionStage; reason: string };
   /** Coverage the file reaches on its own; set when stable. */
   coverage?: CoverageData;
+  /** False when accepted without a run next to the suite (the suite did not finish); see CandidateRecord. */
+  confirmedWithSuite?: boolean;
 }
 
 export function reject(candidate: CandidateTest, stage: RejectionStage, reason: string): void {

@@ -62,3 +62,8 @@ function cutAtLineStart(tail: string): string {
   const start = tail.indexOf('\n');
   return start >= 0 && start < tail.length / 2 ? tail.slice(start + 1) : tail;
 }
+
+/** The first line with text, trimmed and capped: what a one-line warning quotes of a runner's error. */
+export function firstLine(text: string, maxChars = 300): string {
+  return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().slice(0, maxChars);
+}

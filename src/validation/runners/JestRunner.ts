@@ -1,14 +1,25 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoverageData } from '../../coverage/CoverageData.js';
-import { runProcess } from '../../process/runProcess.js';
+import { repoRelativePath } from '../../coverage/repoRelativePath.js';
 import { findInNodeModules } from '../../repo/installedPackage.js';
 import { condenseFailureText } from '../condenseFailureText.js';
+import {
+  countCases,
+  coverageByTestFile,
+  escapeGlob,
+  MESSAGE_CAP,
+  noResultsError,
+  packageVersion,
+  readJsonRecords,
+  realDir,
+  runRunnerProcess,
+  testEnvironment,
+  versionAtLeast
+} from './runnerSupport.js';
 import type { SuiteOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
 import { TestRunnerNotFoundError } from './TestRunnerNotFoundError.js';
-
-const MESSAGE_CAP = 4000;
 
 /**
  * Runs the repository's own jest (its version, its config) with machine-readable results and
@@ -38,15 +49,19 @@ export class JestRunner implements TestRunner {
         `jest is not installed in ${packageDir} (no node_modules/jest there${packageDir === repoDir ? '' : ` or in a parent up to ${repoDir}`}). Install the repository's dependencies before this step (for example \`npm ci\`), or set working-directory to the package that owns the tests.`
       );
     }
-    return new JestRunner(realpathSync(bin), nodeOptionsFromTestScript(packageDir), jestVersion(bin));
+    const realBin = realpathSync(bin);
+    // bin/jest.js sits one level below the package's root.
+    return new JestRunner(realBin, nodeOptionsFromTestScript(packageDir), packageVersion(path.dirname(path.dirname(realBin))));
   }
 
   async run(request: TestRunRequest): Promise<TestRunResult> {
-    const resultFile = path.join(request.outputDir, 'jest-result.json');
-    const coverageDir = path.join(request.outputDir, 'coverage');
-    const perFileDir = path.join(request.outputDir, 'coverage-by-test-file');
+    const rootDir = realDir(request.rootDir);
+    const outputDir = path.resolve(request.outputDir);
+    const resultFile = path.join(outputDir, 'jest-result.json');
+    const coverageDir = path.join(outputDir, 'coverage');
+    const perFileDir = path.join(outputDir, 'coverage-by-test-file');
     const measure = request.coverageFiles.length > 0;
-    const args = [this.jestBin, '--ci', '--json', `--outputFile=${resultFile}`, '--passWithNoTests', '--forceExit', '--no-watchman', '--testLocationInResults'];
+    const args = ['--ci', '--json', `--outputFile=${resultFile}`, '--passWithNoTests', '--forceExit', '--no-watchman', '--testLocationInResults'];
     if (measure) {
       args.push(
         '--coverage',
@@ -59,15 +74,15 @@ export class JestRunner implements TestRunner {
         ...request.coverageFiles.map((f) => `--collectCoverageFrom=${escapeGlob(f)}`)
       );
     }
-    const env = testEnvironment(this.nodeOptions);
+    const reporterSettings: Record<string, string> = {};
     if (request.testFiles) {
       await mkdir(perFileDir, { recursive: true });
-      const reporter = path.join(request.outputDir, 'aqe-per-test-file-reporter.cjs');
+      const reporter = path.join(outputDir, 'aqe-per-test-file-reporter.cjs');
       await writeFile(reporter, PER_TEST_FILE_REPORTER);
       // Only our reporter: the default one prints per-test progress nobody reads, into a capped buffer.
       args.push(`--reporters=${reporter}`);
-      env.AQE_PER_TEST_FILE_DIR = perFileDir;
-      if (request.perFileCoverage) env.AQE_PER_TEST_FILE_COVERAGE = '1';
+      reporterSettings.AQE_PER_TEST_FILE_DIR = perFileDir;
+      if (request.perFileCoverage) reporterSettings.AQE_PER_TEST_FILE_COVERAGE = '1';
     }
     if (request.shuffleSeed !== undefined && this.capabilities.shuffle) args.push('--randomize', `--seed=${request.shuffleSeed}`);
     if (request.testCaseTimeoutMs !== undefined) args.push(`--testTimeout=${request.testCaseTimeoutMs}`);
@@ -77,34 +92,25 @@ export class JestRunner implements TestRunner {
     } else if (request.workers !== undefined) {
       args.push(`--maxWorkers=${request.workers}`);
     }
-    const result = await runProcess({
-      command: process.execPath,
-      args,
-      cwd: request.rootDir,
-      env,
-      timeoutMs: request.timeoutMs,
-      maxOutputBytes: 256 * 1024
-    });
-    const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), request.rootDir);
+    const env = testEnvironment({ nodeOptions: this.nodeOptions, set: reporterSettings });
+    const result = await runRunnerProcess({ bin: this.jestBin, args, cwd: rootDir, env, timeoutMs: request.timeoutMs });
+    const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const perFile = request.testFiles ? await readPerTestFileRecords(perFileDir) : [];
-    const coverageByTestFile = measure && request.perFileCoverage ? await coverageByFile(perFile, request.rootDir) : undefined;
-    const parsed = await readJestJson(resultFile, request.rootDir);
+    const byTestFile =
+      measure && request.perFileCoverage
+        ? await coverageByTestFile(
+            perFile.filter((r) => r.coverage !== undefined).map((r) => ({ testFiles: [r.result.name], coverage: r.coverage })),
+            rootDir
+          )
+        : undefined;
+    const measured = { coverage, ...(byTestFile ? { coverageByTestFile: byTestFile } : {}), durationMs: result.durationMs };
+    const parsed = await readJestJson(resultFile, rootDir);
     if (!parsed) {
-      const output = `${result.stderr}\n${result.stdout}`.trim();
       // Files that finished before a time limit or crash still count: the reporter wrote them as they ended.
-      const finished = toOutcomes({ testResults: perFile.map((r) => r.result) }, request.rootDir);
-      return {
-        timedOut: result.timedOut,
-        runnerError: result.timedOut
-          ? `jest was stopped after ${Math.round(request.timeoutMs / 1000)} s (test-timeout)`
-          : `jest produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`,
-        ...finished,
-        coverage,
-        ...(coverageByTestFile ? { coverageByTestFile } : {}),
-        durationMs: result.durationMs
-      };
+      const finished = toOutcomes({ testResults: perFile.map((r) => r.result) }, rootDir);
+      return { timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs), ...finished, ...measured };
     }
-    return { ...parsed, timedOut: result.timedOut, coverage, ...(coverageByTestFile ? { coverageByTestFile } : {}), durationMs: result.durationMs };
+    return { ...parsed, timedOut: result.timedOut, ...measured };
   }
 }
 
@@ -147,14 +153,13 @@ function toOutcomes(json: JestJson, rootDir: string): Pick<TestRunResult, 'suite
     }));
     const failedToRun = suite.status === 'failed' && tests.length === 0;
     return {
-      file: path.relative(rootDir, suite.name).split(path.sep).join('/'),
+      file: repoRelativePath(suite.name, rootDir),
       status: failedToRun ? 'error' : suite.status === 'passed' ? 'passed' : 'failed',
       message: condenseFailureText(suite.testExecError?.message ?? suite.message ?? '', MESSAGE_CAP),
       tests
     };
   });
-  const count = (status: string): number => suites.reduce((n, s) => n + s.tests.filter((t) => t.status === status).length, 0);
-  return { suites, passed: count('passed'), failed: count('failed') };
+  return { suites, ...countCases(suites) };
 }
 
 /** Repositories whose test script enables ESM jest need the same flag when we call jest directly. */
@@ -166,18 +171,6 @@ function nodeOptionsFromTestScript(repoDir: string): string {
   } catch {
     return '';
   }
-}
-
-function testEnvironment(nodeOptions: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
-  // Our own runtime's settings (including those of a jest that may be running us) must not leak in.
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('JEST_') || key.startsWith('INPUT_')) delete env[key];
-  }
-  delete env.NODE_OPTIONS;
-  delete env.NODE_ENV;
-  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
-  return env;
 }
 
 /**
@@ -216,40 +209,5 @@ interface PerTestFileRecord {
 }
 
 async function readPerTestFileRecords(dir: string): Promise<PerTestFileRecord[]> {
-  const entries = await readdir(dir).catch(() => [] as string[]);
-  const records: PerTestFileRecord[] = [];
-  for (const entry of entries.filter((e) => e.endsWith('.json'))) {
-    try {
-      records.push(JSON.parse(await readFile(path.join(dir, entry), 'utf8')) as PerTestFileRecord);
-    } catch {
-      // A record cut short by a kill at the time limit: that file did not finish.
-    }
-  }
-  return records;
+  return (await readJsonRecords(dir)).map((r) => r.data as PerTestFileRecord);
 }
-
-async function coverageByFile(records: PerTestFileRecord[], rootDir: string): Promise<Map<string, CoverageData>> {
-  const byFile = new Map<string, CoverageData>();
-  for (const { result, coverage } of records) {
-    if (coverage) byFile.set(path.relative(rootDir, result.name).split(path.sep).join('/'), await CoverageData.fromTransformedIstanbulData(coverage, rootDir));
-  }
-  return byFile;
-}
-
-function jestVersion(bin: string): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(path.dirname(bin), '..', 'package.json'), 'utf8')) as { version?: string }).version ?? '0';
-  } catch {
-    return '0';
-  }
-}
-
-function versionAtLeast(version: string, major: number, minor: number): boolean {
-  const [a = 0, b = 0] = version.split('.').map((n) => Number.parseInt(n, 10) || 0);
-  return a > major || (a === major && b >= minor);
-}
-
-function escapeGlob(file: string): string {
-  return file.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`);
-}
-

@@ -1,15 +1,27 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoverageData } from '../../coverage/CoverageData.js';
-import { runProcess } from '../../process/runProcess.js';
+import { repoRelativePath } from '../../coverage/repoRelativePath.js';
 import { findInNodeModules } from '../../repo/installedPackage.js';
 import { condenseFailureText, stripAnsi } from '../condenseFailureText.js';
-import { isIstanbulCoverageData } from '../istanbulCoverageData.js';
+import {
+  countCases,
+  coverageByTestFile,
+  escapeGlob,
+  majorVersion,
+  MESSAGE_CAP,
+  noResultsError,
+  packageVersion,
+  readJsonRecords,
+  realDir,
+  runRunnerProcess,
+  testEnvironment,
+  versionAtLeast
+} from './runnerSupport.js';
 import type { SuiteOutcome, TestCaseOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
 import { TestRunnerNotFoundError } from './TestRunnerNotFoundError.js';
 
-const MESSAGE_CAP = 4000;
 const VITEST_BIN = path.join('vitest', 'vitest.mjs');
 /** vitest majors whose istanbul hand-over (RECORDING_REPORTER) was verified: 4 passes the counters, 5 a file holding them. */
 const PER_FILE_COVERAGE_MAJORS: ReadonlySet<number> = new Set([4, 5]);
@@ -75,36 +87,20 @@ export class VitestRunner implements TestRunner {
     await mkdir(recordsDir, { recursive: true });
     await writeFile(reporter, RECORDING_REPORTER);
     const perFileCoverage = request.perFileCoverage === true && request.coverageFiles.length > 0 && this.capabilities.perFileCoverage;
-    const env = testEnvironment();
-    env.AQE_VITEST_RECORDS_DIR = recordsDir;
-    if (perFileCoverage) env.AQE_VITEST_PER_FILE_COVERAGE = '1';
-    const result = await runProcess({
-      command: process.execPath,
-      args: [this.vitestBin, ...this.arguments(request, reporter, coverageDir, perFileCoverage)],
-      cwd: rootDir,
-      env,
-      timeoutMs: request.timeoutMs,
-      maxOutputBytes: 256 * 1024
-    });
+    const env = testEnvironment({ set: { AQE_VITEST_RECORDS_DIR: recordsDir, ...(perFileCoverage ? { AQE_VITEST_PER_FILE_COVERAGE: '1' } : {}) } });
+    const result = await runRunnerProcess({ bin: this.vitestBin, args: this.arguments(request, reporter, coverageDir, perFileCoverage), cwd: rootDir, env, timeoutMs: request.timeoutMs });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const records = await readRecords(recordsDir);
     // A hand-over that did not happen or held something else leaves the run without per-file
     // coverage, so the caller measures each file alone, rather than with empty coverage.
-    const coverageByTestFile = perFileCoverage && records.coverageHook?.installed === true ? await coverageByFile(records.coverage, rootDir) : undefined;
+    const byTestFile = perFileCoverage && records.coverageHook?.installed === true ? await coverageByTestFile(records.coverage, rootDir) : undefined;
     // Files that finished before a time limit or crash still count: the reporter wrote each as it ended.
-    const files = records.files.map((f) => toPosix(path.relative(rootDir, f.file)));
+    const files = records.files.map((f) => repoRelativePath(f.file, rootDir));
     const unhandled = placeUnhandledErrors(records.unhandled ?? [], files, rootDir);
     const suites = records.files.map((f, i) => toSuiteOutcome(f, files[i]!, unhandled.get(files[i]!) ?? []));
-    const outcome = { suites, passed: count(suites, 'passed'), failed: count(suites, 'failed'), coverage, ...(coverageByTestFile ? { coverageByTestFile } : {}), durationMs: result.durationMs };
+    const outcome = { suites, ...countCases(suites), coverage, ...(byTestFile ? { coverageByTestFile: byTestFile } : {}), durationMs: result.durationMs };
     if (result.timedOut || records.unhandled === undefined) {
-      const output = stripAnsi(`${result.stderr}\n${result.stdout}`.trim());
-      return {
-        ...outcome,
-        timedOut: result.timedOut,
-        runnerError: result.timedOut
-          ? `vitest was stopped after ${Math.round(request.timeoutMs / 1000)} s (test-timeout)`
-          : `vitest produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`
-      };
+      return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs) };
     }
     return { ...outcome, timedOut: false };
   }
@@ -299,14 +295,7 @@ interface Records {
 
 async function readRecords(dir: string): Promise<Records> {
   const records: Records = { files: [], coverage: [] };
-  const entries = (await readdir(dir).catch(() => [] as string[])).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  for (const entry of entries) {
-    let data: unknown;
-    try {
-      data = JSON.parse(await readFile(path.join(dir, entry), 'utf8'));
-    } catch {
-      continue; // a record cut short by a kill at the time limit: that file did not finish
-    }
+  for (const { name: entry, data } of await readJsonRecords(dir)) {
     if (entry === 'unhandled.json') records.unhandled = data as UnhandledRecord[];
     else if (entry === 'coverage-hook.json') records.coverageHook = data as Records['coverageHook'];
     else if (entry.startsWith('file-')) records.files.push(data as FileRecord);
@@ -349,27 +338,11 @@ function toSuiteOutcome(record: FileRecord, file: string, unhandled: readonly Un
 function placeUnhandledErrors(errors: readonly UnhandledRecord[], files: readonly string[], rootDir: string): Map<string, UnhandledRecord[]> {
   const placed = new Map<string, UnhandledRecord[]>();
   for (const error of errors) {
-    const own = error.testPath === undefined ? undefined : toPosix(path.relative(rootDir, path.resolve(rootDir, error.testPath)));
+    const own = error.testPath === undefined ? undefined : repoRelativePath(path.resolve(rootDir, error.testPath), rootDir);
     const file = own !== undefined && files.includes(own) ? own : files.length === 1 ? files[0] : undefined;
     if (file !== undefined) placed.set(file, [...(placed.get(file) ?? []), error]);
   }
   return placed;
-}
-
-/**
- * Each test file's own coverage from the hand-overs, or undefined when any of them is not istanbul
- * data (a vitest whose hand-over changed shape): then no file's coverage can be trusted, and a
- * missing entry must not read as "covers nothing".
- */
-async function coverageByFile(records: readonly CoverageRecord[], rootDir: string): Promise<Map<string, CoverageData> | undefined> {
-  if (records.some((r) => r.unreadable !== undefined || !isIstanbulCoverageData(r.coverage))) return undefined;
-  const byFile = new Map<string, CoverageData>();
-  for (const { testFiles, coverage } of records) {
-    // A hand-over for several files at once (isolation off) cannot be split between them.
-    if (testFiles.length !== 1) continue;
-    byFile.set(toPosix(path.relative(rootDir, path.resolve(rootDir, testFiles[0]!))), await CoverageData.fromTransformedIstanbulData(coverage as Record<string, unknown>, rootDir));
-  }
-  return byFile;
 }
 
 /**
@@ -385,55 +358,4 @@ function describeError(error: RecordedError): string {
     .slice(0, 8)
     .join('\n');
   return stripAnsi([head, error.diff, frames].filter((part) => part !== undefined && part !== '').join('\n'));
-}
-
-function count(suites: readonly SuiteOutcome[], status: TestCaseOutcome['status']): number {
-  return suites.reduce((n, s) => n + s.tests.filter((t) => t.status === status).length, 0);
-}
-
-function testEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
-  // Our own runtime's settings (including those of a jest or vitest that may be running us) must not leak in.
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('JEST_') || key.startsWith('INPUT_') || key.startsWith('VITEST')) delete env[key];
-  }
-  delete env.NODE_OPTIONS;
-  // vitest sets NODE_ENV=test itself when it is unset.
-  delete env.NODE_ENV;
-  return env;
-}
-
-function packageVersion(packageDir: string): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-function realDir(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return path.resolve(dir);
-  }
-}
-
-function escapeGlob(file: string): string {
-  return file.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`);
-}
-
-function toPosix(file: string): string {
-  return file.split(path.sep).join('/');
-}
-
-
-
-function majorVersion(version: string): number {
-  return Number(version.split('.')[0]);
-}
-
-function versionAtLeast(version: string, major: number, minor: number): boolean {
-  const [ma = 0, mi = 0] = version.split('.').map(Number);
-  return ma > major || (ma === major && mi >= minor);
 }

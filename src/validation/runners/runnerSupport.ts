@@ -1,0 +1,148 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CoverageData } from '../../coverage/CoverageData.js';
+import { repoRelativePath } from '../../coverage/repoRelativePath.js';
+import { runProcess, type ProcessResult } from '../../process/runProcess.js';
+import { condenseFailureText } from '../condenseFailureText.js';
+import { isIstanbulCoverageData } from '../istanbulCoverageData.js';
+import type { SuiteOutcome, TestRunner } from './TestRunner.js';
+
+/** What the jest and vitest drivers share: how the runner process is started and how what it leaves is read. */
+
+/** Longest failure or error text kept per case, suite or run: enough for a repair prompt and a report line. */
+export const MESSAGE_CAP = 4000;
+
+/** Our reporters print nothing, so output is only what a crash or a config error says; more than this is noise. */
+const MAX_OUTPUT_BYTES = 256 * 1024;
+
+export interface TestEnvironmentOptions {
+  /** NODE_OPTIONS the runner needs (jest's ESM flag); the caller's own NODE_OPTIONS never pass. */
+  nodeOptions?: string;
+  /** Settings for our reporters inside the runner. */
+  set?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment a runner runs in: ours, without colour (results are parsed, and a CI log shows
+ * escape codes as garbage) and without our own runtime's settings. A jest or vitest that runs aqe
+ * (its own test suite does) or the action's inputs would otherwise reach the user's tests: a
+ * JEST_WORKER_ID or VITEST_POOL_ID makes code think it is already inside a worker, an inherited
+ * NODE_OPTIONS can load loaders or flags the repository never asked for, and NODE_ENV is left for
+ * the runner to set (both set it to "test" when it is unset).
+ */
+export function testEnvironment(options: TestEnvironmentOptions = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('JEST_') || key.startsWith('VITEST') || key.startsWith('INPUT_')) delete env[key];
+  }
+  delete env.NODE_OPTIONS;
+  delete env.NODE_ENV;
+  if (options.nodeOptions) env.NODE_OPTIONS = options.nodeOptions;
+  return { ...env, ...options.set };
+}
+
+/** Starts the runner's entry script with the Node running aqe, in its own process group (runProcess), capped in time and output. */
+export function runRunnerProcess(spec: { bin: string; args: readonly string[]; cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProcessResult> {
+  return runProcess({ command: process.execPath, args: [spec.bin, ...spec.args], cwd: spec.cwd, env: spec.env, timeoutMs: spec.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES });
+}
+
+/** TestRunResult.runnerError for a run that left no complete results: stopped at its time limit, or failed before reporting (bad config, crash). */
+export function noResultsError(runner: TestRunner['name'], result: ProcessResult, timeoutMs: number): string {
+  if (result.timedOut) return `${runner} was stopped after ${Math.round(timeoutMs / 1000)} s (test-timeout)`;
+  const output = `${result.stderr}\n${result.stdout}`.trim();
+  return `${runner} produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`;
+}
+
+/** The `version` of the package.json in `packageDir`, or "0.0.0" when there is none to read (which no capability check accepts). */
+export function packageVersion(packageDir: string): string {
+  try {
+    const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * Major and minor of a package version. A prerelease counts as the release it leads to
+ * (5.0.0-beta.1 is 5.0): the options and hand-overs checked against versions land in the
+ * prereleases first. Anything that does not start with a number reads as 0.0.
+ */
+function majorMinor(version: string): [number, number] {
+  const match = /^\s*v?(\d+)(?:\.(\d+))?/.exec(version);
+  return match ? [Number(match[1]), Number(match[2] ?? 0)] : [0, 0];
+}
+
+export function majorVersion(version: string): number {
+  return majorMinor(version)[0];
+}
+
+export function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a, b] = majorMinor(version);
+  return a > major || (a === major && b >= minor);
+}
+
+/** A repo-relative path as a glob that matches only that file (jest's collectCoverageFrom, vitest's coverage.include). */
+export function escapeGlob(file: string): string {
+  return file.replace(/[*?[\]{}()!+@]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The directory without symbolic links, as the runners see it: both report test files and
+ * coverage under the real path, so repo-relative paths must be taken from it too.
+ */
+export function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+/**
+ * The JSON files our reporters wrote into `dir`, in the order they were written (names end in a
+ * counter). A file that does not parse was cut short by a kill at the time limit: what it would
+ * have said did not finish, so it is left out.
+ */
+export async function readJsonRecords(dir: string): Promise<Array<{ name: string; data: unknown }>> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const records: Array<{ name: string; data: unknown }> = [];
+  for (const name of names) {
+    try {
+      records.push({ name, data: JSON.parse(await readFile(path.join(dir, name), 'utf8')) as unknown });
+    } catch {
+      // cut short: see above
+    }
+  }
+  return records;
+}
+
+/** The istanbul counters one test run handed over, for the test files it ran. */
+export interface CoverageHandOver {
+  testFiles: readonly string[];
+  /** Counters on the transformed code; anything else (a runner that changed shape, a read that failed) is not trusted. */
+  coverage?: unknown;
+}
+
+/**
+ * Each test file's own coverage, keyed by its repo-relative path, or undefined when any hand-over
+ * is not istanbul data: then no file's coverage can be trusted, and a missing entry must not read
+ * as "covers nothing". A hand-over for several files at once cannot be split between them and is
+ * left out.
+ */
+export async function coverageByTestFile(handOvers: readonly CoverageHandOver[], rootDir: string): Promise<Map<string, CoverageData> | undefined> {
+  if (handOvers.some((h) => !isIstanbulCoverageData(h.coverage))) return undefined;
+  const byFile = new Map<string, CoverageData>();
+  for (const { testFiles, coverage } of handOvers) {
+    if (testFiles.length !== 1) continue;
+    byFile.set(repoRelativePath(path.resolve(rootDir, testFiles[0]!), rootDir), await CoverageData.fromTransformedIstanbulData(coverage as Record<string, unknown>, rootDir));
+  }
+  return byFile;
+}
+
+/** Passed and failed cases over all suites (skipped ones count as neither). */
+export function countCases(suites: readonly SuiteOutcome[]): { passed: number; failed: number } {
+  const count = (status: 'passed' | 'failed'): number => suites.reduce((n, s) => n + s.tests.filter((t) => t.status === status).length, 0);
+  return { passed: count('passed'), failed: count('failed') };
+}
