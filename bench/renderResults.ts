@@ -83,10 +83,6 @@ export function renderTable(r: BenchResults): string {
   return out.join('\n');
 }
 
-function bestOf(points: ReadonlyArray<{ tokensPerSecond: number }>): number {
-  return Math.max(0, ...points.map((p) => p.tokensPerSecond));
-}
-
 function threadColumns(r: BenchResults): number[] {
   return [...new Set(r.threads.byModel.flatMap((m) => m.conditions.flatMap((c) => c.points.map((p) => p.threads))))].sort((a, b) => a - b);
 }

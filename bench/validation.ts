@@ -4,8 +4,6 @@
  * process per file per run), and reports what each costs per candidate. See README.md, "Validation benchmark".
  * Figures are reported, never asserted; differing verdicts are a failure (non-zero exit).
  */
-// src/ needs its own declarations for untyped packages; tsconfig.bench.json (bench/**) also compiles this file without src/types.
-/// <reference path="../src/types/istanbul-lib-source-maps.d.ts" />
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

@@ -36,11 +36,11 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     runner.saveState(State.ReportPath, options.reportPath);
 
     const logger: Logger = { info: (m) => runner.info(m), warn: (m) => runner.warning(m), group: (n, t) => runner.group(n, t) };
-    const octokit = await createGitHubClient({ token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '', ...gitHubClientLimitsFromEnv(env), warn: logger.warn });
+    const octokit = await createGitHubClient({ token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '', ...gitHubClientLimitsFromEnv(env), warn: (m) => logger.warn(m) });
     const actionDir = path.dirname(fileURLToPath(import.meta.url));
     const report = await runPipeline({
       options,
-      host: options.baseRef ? new GitPullRequestHost(options.repoDir, options.baseRef, 'HEAD') : new GitHubPullRequestHost(octokit, pr, options.repoDir, logger.warn),
+      host: options.baseRef ? new GitPullRequestHost(options.repoDir, options.baseRef, 'HEAD') : new GitHubPullRequestHost(octokit, pr, options.repoDir, (m) => logger.warn(m)),
       pullRequest: pr,
       repository: `${pr.owner}/${pr.repo}`,
       logger,

@@ -207,6 +207,7 @@ const HINTS: ReadonlyArray<[RegExp, string]> = [
   [/^version https:\/\/git-lfs/, 'it is a Git LFS pointer file: fetch the real file with `git lfs pull` or download it directly'],
   [/^\s*(<!doctype html|<html|<\?xml|<head|<body)/i, 'it is an HTML/XML page, probably a web page saved instead of the model file'],
   [/^\s*[{[]/, 'it looks like JSON text'],
+  // eslint-disable-next-line no-control-regex -- the ZIP magic bytes are control characters in the latin1 text.
   [/^PK\x03\x04/, 'it is a ZIP archive, such as a PyTorch checkpoint'],
   [/^(lmgg|fmgg|tjgg)/, 'it is a pre-GGUF GGML/GGJT file from an old llama.cpp'],
   [/^\x89HDF/, 'it is an HDF5 (Keras) file']

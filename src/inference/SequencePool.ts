@@ -1,3 +1,5 @@
+import { isError } from '../core/isError.js';
+
 /**
  * Hands out a fixed set of slots (a context's sequences) to any number of waiting tasks, first
  * come first served: the queue is the backpressure, so N parallel generations never exceed the
@@ -15,9 +17,12 @@ export class SequencePool<T> {
     return this.free.length;
   }
 
-  /** Waits for a free slot; an aborted `signal` takes the caller out of the queue and rejects with its reason. */
+  /**
+   * Waits for a free slot; an aborted `signal` takes the caller out of the queue and rejects with its reason (the
+   * DOMException AbortError of a bare `abort()`), wrapped in an Error when it is not one.
+   */
   acquire(signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortReason(signal.reason));
     const slot = this.free.pop();
     if (slot !== undefined) return Promise.resolve(slot);
     return new Promise((resolve, reject) => {
@@ -28,7 +33,7 @@ export class SequencePool<T> {
       const leave = (): void => {
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) this.waiting.splice(index, 1);
-        reject(signal?.reason);
+        reject(abortReason(signal?.reason));
       };
       signal?.addEventListener('abort', leave, { once: true });
       this.waiting.push(waiter);
@@ -54,4 +59,8 @@ export class SequencePool<T> {
       this.release(slot);
     }
   }
+}
+
+function abortReason(reason: unknown): Error {
+  return isError(reason) ? reason : new Error(`The wait for a free sequence was aborted: ${String(reason)}`);
 }

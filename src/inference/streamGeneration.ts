@@ -1,3 +1,4 @@
+import { isError } from '../core/isError.js';
 import type { GenerationResult, TextRequest, TextStream } from './TextProvider.js';
 
 /**
@@ -32,7 +33,7 @@ export function streamGeneration<R extends TextRequest>(request: R, generate: (r
       }
     });
   } catch (error) {
-    result = Promise.reject(error);
+    result = Promise.reject(isError(error) ? error : new Error(`The generation threw a non-Error value: ${String(error)}`));
   }
   result = result.finally(() => {
     settled = true;

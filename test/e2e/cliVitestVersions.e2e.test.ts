@@ -49,9 +49,9 @@ afterAll(async () => {
 
 describe.each(INSTALLS)('aqe run on the vitest example with vitest $major', ({ major, nodeModules, cannotRun }) => {
   if (cannotRun) console.warn(`Skipped: ${cannotRun}`);
-  const runs = cannotRun ? it.skip : it;
+  const itWithInstall = cannotRun ? it.skip : it;
 
-  runs('accepts the correct test of each changed file', async () => {
+  itWithInstall('accepts the correct test of each changed file', async () => {
     expect(existsSync(path.join(nodeModules, 'vitest', 'package.json'))).toBe(true);
     const pr = await prepareExamplePullRequest(path.join(root, `v${major}`), 'vitest-lib');
     await rm(path.join(pr.repoDir, 'node_modules'));
@@ -78,8 +78,8 @@ describe.each(INSTALLS)('aqe run on the vitest example with vitest $major', ({ m
 });
 
 describe('vitest 4 and 5', () => {
-  const both = INSTALLS.some((i) => i.cannotRun) ? it.skip : it;
-  both('measure the same coverage before and after', () => {
+  const itWithBothInstalls = INSTALLS.some((i) => i.cannotRun) ? it.skip : it;
+  itWithBothInstalls('measure the same coverage before and after', () => {
     const [four, five] = [reports.get(4)!, reports.get(5)!];
     expect({ before: five.coverageBefore, after: five.coverageAfter, changed: five.changedLinesAfter }).toEqual({ before: four.coverageBefore, after: four.coverageAfter, changed: four.changedLinesAfter });
   });

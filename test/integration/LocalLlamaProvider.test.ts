@@ -404,7 +404,7 @@ describe('JSON-schema output on the random-weights model', () => {
     for (const user of prompts) {
       const free = await random.chat({ system: 'Answer in JSON.', user, maxTokens: 48 });
       // Random weights write byte soup: never a JSON document.
-      expect(() => JSON.parse(free.text)).toThrow();
+      expect((): unknown => JSON.parse(free.text)).toThrow();
       expect(free.json).toBeUndefined();
 
       const constrained = await random.chat({ system: 'Answer in JSON.', user, maxTokens: 96, jsonSchema: schema });

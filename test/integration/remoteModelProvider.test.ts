@@ -40,7 +40,7 @@ describe('a remote model through loadProvider', () => {
       downloadDir: path.join(root, 'downloads'),
       onModelResolved: async (model: ResolvedModel) => {
         resolved.push(model);
-        if (model.toSave) await saveModelToCache(cache, model.toSave, logger.info, logger.warn);
+        if (model.toSave) await saveModelToCache(cache, model.toSave, (m) => logger.info(m), (m) => logger.warn(m));
       }
     };
 

@@ -14,6 +14,7 @@ import { usableCpus, readCpuFacts, threadCandidates } from '../../src/inference/
 import { LocalLlamaProvider, type AutoThreads } from '../../src/inference/LocalLlamaProvider.js';
 import { importNodeLlamaCpp, locateNodeLlamaCpp, type NodeLlamaCppModule } from '../../src/inference/nodeLlamaCppRuntime.js';
 import { SequenceDecodeProbe } from '../../src/inference/sequenceDecodeProbe.js';
+import type { CachedCalibration } from '../../src/inference/threadCalibrationCache.js';
 
 let dir: string;
 let runtime: NodeLlamaCppModule;
@@ -37,32 +38,40 @@ function autoThreads(logs: string[]): AutoThreads {
   return { auto: true, usableCpus: usable, cache: { file: join(dir, 'calibration.json'), nodeLlamaCpp: '3.22.1' }, log: (l) => logs.push(l) };
 }
 
+/** The calibration cache file as the provider writes it (threadCalibrationCache.ts). */
+interface CalibrationFile {
+  entries: Record<string, CachedCalibration>;
+}
+
+// Which of the two runs is decided by the machine: with one usable CPU there is nothing to measure.
+const itOnSeveralCpus = usable > 1 ? it : it.skip;
+const itOnOneCpu = usable === 1 ? it : it.skip;
+
+/** The context still generates after calibration used and cleared its sequence. */
+async function expectStillGenerates(provider: LocalLlamaProvider): Promise<void> {
+  const result = await provider.complete({ prompt: 'export function add(a: number, b: number) {', maxTokens: 8 });
+  expect(result.usage.completionTokens).toBe(8);
+}
+
 describe('LocalLlamaProvider with threads calibrated on the loaded model', () => {
-  it('chooses a candidate count from measurements, reports how, caches it, and the next load takes the cache', async () => {
+  itOnSeveralCpus('chooses a candidate count from measurements, reports how, caches it, and the next load takes the cache', async () => {
     const logs: string[] = [];
     const first = await LocalLlamaProvider.load({ runtime, modelPath, gpu: 'cpu', threads: autoThreads(logs), maxParallel: 1, contextSize: 256 });
     try {
       const info = first.info();
       expect(threadCandidates(usable)).toContain(info.threads);
-      if (usable > 1) {
-        expect(info.hardware).toMatch(new RegExp(`^CPU \\(.*\\), ${info.threads} threads? \\(calibrated in \\d+\\.\\d s: 1 → [\\d.]+ tok/s, 2 → [\\d.]+ tok/s`));
-        expect(logs).toEqual([expect.stringMatching(/^llama\.cpp threads: \d threads? \(calibrated in/)]);
-        const cached = JSON.parse(await readFile(join(dir, 'calibration.json'), 'utf8'));
-        const [entry] = Object.values(cached.entries) as Array<{ threads: number; measurements: Array<{ threads: number; tokensPerSecond: number }> }>;
-        expect(entry!.threads).toBe(info.threads);
-        expect(entry!.measurements.map((m) => m.threads)).toEqual(threadCandidates(usable));
-        expect(entry!.measurements.every((m) => m.tokensPerSecond > 0)).toBe(true);
-        expect(Object.keys(cached.entries)[0]).toContain(os.cpus()[0]!.model.trim());
-      } else {
-        expect(info.hardware).toMatch(/, 1 thread \(the only usable count\)$/);
-      }
-      // The context still generates after calibration used and cleared its sequence.
-      const result = await first.complete({ prompt: 'export function add(a: number, b: number) {', maxTokens: 8 });
-      expect(result.usage.completionTokens).toBe(8);
+      expect(info.hardware).toMatch(new RegExp(`^CPU \\(.*\\), ${info.threads} threads? \\(calibrated in \\d+\\.\\d s: 1 → [\\d.]+ tok/s, 2 → [\\d.]+ tok/s`));
+      expect(logs).toEqual([expect.stringMatching(/^llama\.cpp threads: \d threads? \(calibrated in/)]);
+      const cached = JSON.parse(await readFile(join(dir, 'calibration.json'), 'utf8')) as CalibrationFile;
+      const [key, entry] = Object.entries(cached.entries)[0]!;
+      expect(key).toContain(os.cpus()[0]!.model.trim());
+      expect(entry.threads).toBe(info.threads);
+      expect(entry.measurements.map((m) => m.threads)).toEqual(threadCandidates(usable));
+      expect(entry.measurements.every((m) => m.tokensPerSecond > 0)).toBe(true);
+      await expectStillGenerates(first);
     } finally {
       await first.dispose();
     }
-    if (usable === 1) return;
     const again: string[] = [];
     const second = await LocalLlamaProvider.load({ runtime, modelPath, gpu: 'cpu', threads: autoThreads(again), maxParallel: 1, contextSize: 256 });
     try {
@@ -70,6 +79,17 @@ describe('LocalLlamaProvider with threads calibrated on the loaded model', () =>
       expect(second.info().hardware).toMatch(/\((cached calibration of \d{4}-\d\d-\d\d: .*checked now: [\d.]+ tok\/s|calibrated in .*the cached choice of \d ran at)/);
     } finally {
       await second.dispose();
+    }
+  });
+
+  itOnOneCpu('takes the only usable count without measuring', async () => {
+    const first = await LocalLlamaProvider.load({ runtime, modelPath, gpu: 'cpu', threads: autoThreads([]), maxParallel: 1, contextSize: 256 });
+    try {
+      expect(first.info().threads).toBe(1);
+      expect(first.info().hardware).toMatch(/, 1 thread \(the only usable count\)$/);
+      await expectStillGenerates(first);
+    } finally {
+      await first.dispose();
     }
   });
 

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { RunReport } from '../../src/reporting/RunReport.js';
 import { writeJsonReport } from '../../src/reporting/writeJsonReport.js';
 import { makeReport } from './reportFixture.js';
 
@@ -35,7 +36,7 @@ describe('writeJsonReport', () => {
     await writeJsonReport(makeReport({ durationMs: 1 }), target);
     await writeJsonReport(makeReport({ durationMs: 2 }), target);
 
-    expect(JSON.parse(await readFile(target, 'utf8')).durationMs).toBe(2);
+    expect((JSON.parse(await readFile(target, 'utf8')) as RunReport).durationMs).toBe(2);
     expect(await readdir(dir)).toEqual(['report.json']);
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
-import { type FakeGitHubApi, startFakeGitHubApi } from './fakeGitHubApi.js';
+import { type FakeComment, type FakeGitHubApi, startFakeGitHubApi } from './fakeGitHubApi.js';
 
 describe('fake GitHub API', () => {
   let api: FakeGitHubApi;
@@ -65,7 +65,7 @@ describe('fake GitHub API', () => {
     api.setPull('acme', 'shop', 3, { title: 'Add cart', headSha: 'a'.repeat(40), headRepo: 'forker/shop' });
     api.setPullFiles('acme', 'shop', 3, [{ filename: 'src/cart.ts', additions: 5, deletions: 1 }]);
 
-    const pr = (await (await get('/repos/acme/shop/pulls/3')).json()) as Record<string, any>;
+    const pr = (await (await get('/repos/acme/shop/pulls/3')).json()) as { head: unknown; base: { repo: unknown } };
     expect(pr).toMatchObject({ number: 3, state: 'open', title: 'Add cart', changed_files: 1, additions: 5, deletions: 1 });
     expect(pr.head).toMatchObject({ sha: 'a'.repeat(40), repo: { full_name: 'forker/shop', fork: true } });
     expect(pr.base.repo).toMatchObject({ full_name: 'acme/shop', fork: false });
@@ -77,7 +77,7 @@ describe('fake GitHub API', () => {
   it('creates, lists and updates issue comments, keeping state per issue', async () => {
     const created = await send('POST', '/repos/acme/shop/issues/7/comments', { body: 'first' });
     expect(created.status).toBe(201);
-    const comment = (await created.json()) as Record<string, any>;
+    const comment = (await created.json()) as FakeComment;
     expect(comment).toMatchObject({ body: 'first', user: { login: 'github-actions[bot]', type: 'Bot' } });
     expect(typeof comment.id).toBe('number');
     expect(comment.html_url).toBe(`https://github.com/acme/shop/pull/7#issuecomment-${comment.id}`);

@@ -30,6 +30,17 @@ function prPayload(overrides: { headFullName?: string } = {}) {
   };
 }
 
+/** The part of prPayload() that the rejection cases below delete or mistype. */
+interface DamagedPayload {
+  number?: number;
+  pull_request: {
+    number?: number | string;
+    base: { sha?: string; repo?: { full_name: string } };
+    head: { sha?: string };
+  };
+  repository?: { full_name: string };
+}
+
 async function rejection(p: Promise<unknown>): Promise<EventError> {
   try {
     await p;
@@ -178,13 +189,13 @@ describe('parsePullRequestPayload', () => {
   });
 
   it.each([
-    ['base.sha', (p: any) => delete p.pull_request.base.sha],
-    ['head.sha', (p: any) => delete p.pull_request.head.sha],
-    ['an empty head.sha', (p: any) => (p.pull_request.head.sha = '')],
-    ['number', (p: any) => { delete p.pull_request.number; delete p.number; }],
-    ['a string number', (p: any) => { p.pull_request.number = '42'; delete p.number; }],
-    ['full_name', (p: any) => { delete p.pull_request.base.repo; delete p.repository; }],
-    ['a full_name without owner', (p: any) => { p.pull_request.base.repo.full_name = 'shop'; }]
+    ['base.sha', (p: DamagedPayload) => delete p.pull_request.base.sha],
+    ['head.sha', (p: DamagedPayload) => delete p.pull_request.head.sha],
+    ['an empty head.sha', (p: DamagedPayload) => (p.pull_request.head.sha = '')],
+    ['number', (p: DamagedPayload) => { delete p.pull_request.number; delete p.number; }],
+    ['a string number', (p: DamagedPayload) => { p.pull_request.number = '42'; delete p.number; }],
+    ['full_name', (p: DamagedPayload) => { delete p.pull_request.base.repo; delete p.repository; }],
+    ['a full_name without owner', (p: DamagedPayload) => { p.pull_request.base.repo!.full_name = 'shop'; }]
   ])('rejects a payload lacking %s', (_what, mutate) => {
     const payload = prPayload();
     mutate(payload);

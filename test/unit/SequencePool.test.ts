@@ -163,6 +163,29 @@ describe('SequencePool', () => {
     expect(pool.queued).toBe(0);
   });
 
+  it('rejects with an Error naming an abort reason that is not one, both queued and already aborted', async () => {
+    const pool = new SequencePool(['s']);
+    const held = await pool.acquire();
+    const controller = new AbortController();
+    const leaving = pool.acquire(controller.signal);
+    controller.abort('user cancelled');
+    const expected = new Error('The wait for a free sequence was aborted: user cancelled');
+    await expect(leaving).rejects.toThrow(expected);
+    await expect(pool.acquire(controller.signal)).rejects.toThrow(expected);
+    pool.release(held);
+    expect(pool.size).toBe(1);
+  });
+
+  it('rejects with the AbortError of a bare abort()', async () => {
+    const pool = new SequencePool(['s']);
+    await pool.acquire();
+    const controller = new AbortController();
+    const leaving = pool.acquire(controller.signal);
+    controller.abort();
+    await expect(leaving).rejects.toBe(controller.signal.reason);
+    await expect(leaving).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   it('rejects at once for an already aborted signal, even with a free slot, and keeps the slot', async () => {
     const pool = new SequencePool(['s']);
     const controller = new AbortController();

@@ -16,6 +16,8 @@ let workspace: string;
 // Created at load time: whether the tests that need a real read-only or full disk can run here.
 const mounts = await TmpfsMounts.create('aqe-preflight-mounts-');
 const onMounts = mounts.available ? it : it.skip;
+// Root writes through any mode bits, so a directory it may not write cannot be made.
+const itAsNonRoot = process.getuid?.() === 0 ? it.skip : it;
 if (!mounts.available) console.warn(`Read-only and full-disk preflight tests skipped: ${mounts.reason}`);
 
 beforeAll(async () => {
@@ -121,7 +123,7 @@ describe('checkTempDir', () => {
     expect((await readdir(dir)).filter((f) => f.startsWith('.aqe-probe'))).toEqual([]);
   });
 
-  (process.getuid?.() === 0 ? it.skip : it)('turns EACCES into a message when this user may not write (non-root only)', async () => {
+  itAsNonRoot('turns EACCES into a message when this user may not write (non-root only)', async () => {
     const { chmod } = await import('node:fs/promises');
     const dir = path.join(root, 'locked');
     await mkdir(dir);

@@ -25,7 +25,7 @@ import { parseLcov, readLcov } from '../../src/coverage/readLcov.js';
 // istanbul-lib-instrument ships no types; only these two calls are used.
 const require = createRequire(import.meta.url);
 const { createInstrumenter } = require('istanbul-lib-instrument') as {
-  createInstrumenter(options: { coverageVariable: string; esModules: boolean }): { instrumentSync(code: string, filename: string): string };
+  createInstrumenter: (options: { coverageVariable: string; esModules: boolean }) => { instrumentSync(code: string, filename: string): string };
 };
 
 const SOURCES: Record<string, string> = {

@@ -116,7 +116,7 @@ describe('diffCoverage', () => {
 describe('diffCoverage of a real pull request and a real instrumented run', () => {
   const require = createRequire(import.meta.url);
   const { createInstrumenter } = require('istanbul-lib-instrument') as {
-    createInstrumenter(options: { coverageVariable: string; esModules: boolean }): { instrumentSync(code: string, filename: string): string };
+    createInstrumenter: (options: { coverageVariable: string; esModules: boolean }) => { instrumentSync(code: string, filename: string): string };
   };
   let repo: string;
 

@@ -102,4 +102,12 @@ describe('streamGeneration', () => {
     });
     await expect(stream.result).rejects.toBe(failure);
   });
+
+  it('rejects with an Error that names a thrown non-Error value', async () => {
+    const stream = streamGeneration(request, () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a generator that breaks the contract is the case under test
+      throw 'out of memory';
+    });
+    await expect(stream.result).rejects.toThrow(new Error('The generation threw a non-Error value: out of memory'));
+  });
 });

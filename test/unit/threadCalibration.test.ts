@@ -221,7 +221,7 @@ describe('CalibrationCache', () => {
     }
     expect(await cache.get({ ...key, usableCpus: 1 })).toBeUndefined();
     expect(await cache.get({ ...key, usableCpus: 3 })).toBeDefined();
-    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).entries)).toHaveLength(2);
+    expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> }).entries)).toHaveLength(2);
   });
 
   it.each(['not json', '[]', '{"version":2,"entries":{}}', `{"version":1,"entries":{"x":{"threads":0}}}`])('treats unusable content %j as empty and overwrites it', async (content) => {
