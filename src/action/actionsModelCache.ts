@@ -55,9 +55,15 @@ export function chooseModelCacheKind(option: ModelCacheOption, env: NodeJS.Proce
     case 'actions':
       return actionsCacheAvailable
         ? { kind: 'actions' }
-        : { kind: 'none', warning: 'model-cache is actions, but the Actions cache service is not available to this job (GitHub Enterprise Server without it, or a local runner); the model is not cached' };
+        : {
+            kind: 'none',
+            warning:
+              'model-cache is actions, but the Actions cache service is not available to this job (GitHub Enterprise Server without it, or a local runner); the model is not cached'
+          };
     case 'tool-cache':
-      return toolCache ? { kind: 'tool-cache' } : { kind: 'none', warning: 'model-cache is tool-cache, but RUNNER_TOOL_CACHE is not set; the model is not cached' };
+      return toolCache
+        ? { kind: 'tool-cache' }
+        : { kind: 'none', warning: 'model-cache is tool-cache, but RUNNER_TOOL_CACHE is not set; the model is not cached' };
     case 'auto':
       if (env.RUNNER_ENVIRONMENT === 'self-hosted') return { kind: toolCache ? 'tool-cache' : 'none' };
       if (actionsCacheAvailable) return { kind: 'actions' };
@@ -81,9 +87,15 @@ export interface ModelCacheSetup extends ModelCacheChoice {
 export function setUpModelCache(option: ModelCacheOption, env: NodeJS.ProcessEnv): ModelCacheSetup {
   const choice = chooseModelCacheKind(option, env, actionsCache.isFeatureAvailable());
   const cache = createModelCache(choice.kind, env);
-  return { ...choice, ...(cache ? { cache } : {}), downloadDir: path.join(runnerTemp(env), MODELS_FOLDER) };
+  return { ...choice, ...(cache ? { cache } : {}), downloadDir: modelDownloadDir(env) };
 }
 
-function runnerTemp(env: NodeJS.ProcessEnv): string {
+/** Where the action downloads models; the post step accepts a model to save only from here. */
+export function modelDownloadDir(env: NodeJS.ProcessEnv): string {
+  return path.join(runnerTemp(env), MODELS_FOLDER);
+}
+
+/** The runner's temp directory, as the main step uses it (RUNNER_TEMP, else the system's). */
+export function runnerTemp(env: NodeJS.ProcessEnv): string {
   return env.RUNNER_TEMP || os.tmpdir();
 }

@@ -1,5 +1,6 @@
 import * as actionsCache from '@actions/cache';
 import type { RuntimeCache } from '../inference/loadLocalProvider.js';
+import { runnerTemp } from './actionsModelCache.js';
 
 /**
  * The installed node-llama-cpp in the GitHub Actions cache, for runners whose tool cache is gone
@@ -27,4 +28,9 @@ export async function saveRuntimeToActionsCache(dir: string, key: string, warn: 
   } catch (error) {
     warn(`Saving node-llama-cpp to the Actions cache failed: ${(error as Error).message}; the next job installs it again.`);
   }
+}
+
+/** Where the action installs node-llama-cpp: the tool cache, else the runner's temp directory. */
+export function runtimeInstallRoot(env: NodeJS.ProcessEnv): string {
+  return env.RUNNER_TOOL_CACHE || runnerTemp(env);
 }

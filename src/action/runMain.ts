@@ -18,7 +18,7 @@ import type { RunReport } from '../reporting/RunReport.js';
 import { upsertStickyComment } from '../reporting/stickyComment.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
-import { ActionsRuntimeCache } from './actionsRuntimeCache.js';
+import { ActionsRuntimeCache, runtimeInstallRoot } from './actionsRuntimeCache.js';
 import { Inputs, Outputs, State } from './constants.js';
 import { createGitHubClient, gitHubClientLimitsFromEnv, type GitHubClient } from './createGitHubClient.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
@@ -50,10 +50,11 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       delivery: {
         pullRequest: pr,
         token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
+        ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
         artifact: { name: artifactName(pr.number, env, options.repoDir, workspace), uploader: lazyArtifactUploader }
       },
       loadProvider: () =>
-        loadProvider(options, { searchFrom: [actionDir], installRoot: env.RUNNER_TOOL_CACHE || tempDir, tempDir, ...modelCacheSearch(options, runner, env) }, logger)
+        loadProvider(options, { searchFrom: [actionDir], installRoot: runtimeInstallRoot(env), tempDir, ...modelCacheSearch(options, runner, env) }, logger)
     });
 
     // Outputs and summary first: the comment is the one step that depends on GitHub answering.

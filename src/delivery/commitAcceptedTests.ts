@@ -1,15 +1,14 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AcceptedTest } from './AcceptedTest.js';
-import { gitValue, runGit } from './deliveryGit.js';
+import { buildAcceptedCommit, repositoryPath, type GitIdentity } from './buildAcceptedCommit.js';
+import { openCommitSandbox, SandboxError, type CommitSandbox } from './commitSandbox.js';
+import { checkoutGit, runGit } from './deliveryGit.js';
 import { isHttpRemote, redactToken, tokenAuthEnv } from './gitTokenAuth.js';
 import type { PushTarget, PushTargetResolution } from './resolvePushTarget.js';
 import { writeAcceptedTests } from './writeAcceptedTests.js';
 
-export interface GitIdentity {
-  name: string;
-  email: string;
-}
+export type { GitIdentity } from './buildAcceptedCommit.js';
 
 /** The identity GitHub shows for commits a workflow makes with its own token. */
 export const GITHUB_ACTIONS_BOT: GitIdentity = {
@@ -19,7 +18,7 @@ export const GITHUB_ACTIONS_BOT: GitIdentity = {
 
 export interface CommitRequest {
   repoDir: string;
-  /** Holds the temporary index; removed afterwards. */
+  /** Holds the commit's own git directory and index; removed afterwards. */
   tempDir: string;
   tests: readonly AcceptedTest[];
   warn: (message: string) => void;
@@ -43,9 +42,11 @@ const PUSH_TIMEOUT_MS = 120_000;
  * commit checkout, a rejected push) leaves the files written but uncommitted, with a warning that
  * says why and what to do.
  *
- * The commit is built in a temporary index from HEAD's tree plus the new files, so whatever the
- * user has staged or changed is neither committed nor touched, and no hook runs. Only after the
- * push succeeded is the checkout moved to the new commit, so a failure leaves no local commit.
+ * Generated tests have run in this checkout, so its git configuration, hooks and index are not
+ * trusted: the commit is built in a git directory of aqe's own (commitSandbox) from HEAD's tree
+ * and the accepted contents, so whatever is staged or changed in the working tree is neither
+ * committed nor touched. Only after the push succeeded is the checkout moved to the new commit,
+ * so a failure leaves no local commit.
  */
 export async function commitAcceptedTests(request: CommitRequest): Promise<CommitOutcome> {
   const { repoDir, warn } = request;
@@ -58,80 +59,75 @@ export async function commitAcceptedTests(request: CommitRequest): Promise<Commi
   if ('refusal' in request.target) return notCommitted(request.target.refusal);
   const target = request.target.target;
 
-  const head = await gitValue(repoDir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-  if (!head) return notCommitted(`${repoDir} is not a git checkout with a commit to build on.`);
-  if (target.expectedHead && head !== target.expectedHead) {
-    return notCommitted(
-      `the checkout is at ${short(head)}, not at the pull request's head commit ${short(target.expectedHead)} (by default actions/checkout checks out a merge commit, and committing on it would merge the base branch into ${target.branch}). Check out the branch itself: actions/checkout with \`ref: \${{ github.head_ref }}\`.`
-    );
-  }
-
   await mkdir(request.tempDir, { recursive: true });
   const work = await mkdtemp(path.join(request.tempDir, 'aqe-commit-'));
-  let sha: string;
   try {
-    const built = await buildCommit(repoDir, head, written, request.tests, request.author ?? GITHUB_ACTIONS_BOT, path.join(work, 'index'));
+    let sandbox: CommitSandbox;
+    try {
+      sandbox = await openCommitSandbox(repoDir, work);
+    } catch (error) {
+      if (error instanceof SandboxError) return notCommitted(error.message);
+      throw error;
+    }
+    const head = sandbox.head;
+    if (!head) return notCommitted(`${repoDir} is not a git checkout with a commit to build on.`);
+    if (target.expectedHead && head !== target.expectedHead) {
+      return notCommitted(
+        `the checkout is at ${short(head)}, not at the pull request's head commit ${short(target.expectedHead)} (by default actions/checkout checks out a merge commit, and committing on it would merge the base branch into ${target.branch}). Check out the branch itself: actions/checkout with \`ref: \${{ github.head_ref }}\`.`
+      );
+    }
+    const accepted = request.tests.filter((t) => written.includes(t.testFile));
+    const built = await buildAcceptedCommit({
+      sandbox,
+      head,
+      tests: accepted,
+      author: request.author ?? GITHUB_ACTIONS_BOT,
+      message: commitMessage(written, request.tests)
+    });
     if ('problem' in built) return notCommitted(built.problem);
-    sha = built.sha;
+    const pushProblem = await push(repoDir, sandbox, built.sha, target);
+    if (pushProblem) return notCommitted(pushProblem);
+    const moveProblem = await moveCheckout(repoDir, sandbox, head, built.sha, written);
+    if (moveProblem)
+      warn(`on-accepted: commit: ${short(built.sha)} was pushed to ${target.branch}, but the local checkout could not be moved to it: ${moveProblem}`);
+    return { written, committed: { sha: built.sha, branch: target.branch } };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-
-  const pushProblem = await push(repoDir, sha, target);
-  if (pushProblem) return notCommitted(pushProblem);
-
-  // The branch has the commit; bring the checkout along so later steps see what was pushed.
-  const moved = await runGit(repoDir, ['update-ref', '-m', 'aqe: accepted tests', 'HEAD', sha, head]);
-  if (moved.exitCode !== 0) {
-    warn(`on-accepted: commit: ${short(sha)} was pushed to ${target.branch}, but the local checkout could not be moved to it: ${moved.stderr.trim()}`);
-  } else {
-    await runGit(repoDir, ['--literal-pathspecs', 'reset', '--quiet', '--', ...written]);
-  }
-  return { written, committed: { sha, branch: target.branch } };
 }
 
-async function buildCommit(
-  repoDir: string,
-  head: string,
-  files: string[],
-  tests: readonly AcceptedTest[],
-  author: GitIdentity,
-  indexFile: string
-): Promise<{ sha: string } | { problem: string }> {
-  const env = { ...process.env, GIT_INDEX_FILE: indexFile };
-  const read = await runGit(repoDir, ['read-tree', head], { env });
-  if (read.exitCode !== 0) return { problem: `git read-tree failed: ${read.stderr.trim()}.` };
-  // git add applies the repository's .gitignore and clean filters (LFS, line endings), as a commit by hand would.
-  const add = await runGit(repoDir, ['--literal-pathspecs', 'add', '--', ...files], { env });
-  if (add.exitCode !== 0) {
-    return {
-      problem: /ignored/i.test(add.stderr)
-        ? `they are in paths the repository's .gitignore excludes (${add.stderr.trim()}).`
-        : `git add failed: ${add.stderr.trim()}.`
-    };
-  }
-  const tree = await gitValue(repoDir, ['write-tree'], { env });
-  if (!tree) return { problem: 'git write-tree failed.' };
-  const identity = {
-    ...process.env,
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email
-  };
-  const commit = await runGit(repoDir, ['commit-tree', '--no-gpg-sign', tree, '-p', head, '-F', '-'], { env: identity, input: commitMessage(files, tests) });
-  const sha = commit.stdout.trim();
-  if (commit.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) return { problem: `git commit-tree failed: ${commit.stderr.trim()}.` };
-  return { sha };
+/**
+ * The branch has the commit; the checkout follows, so later steps see what was pushed: HEAD
+ * moves (hooks off), and the index entries of the new files are taken from the commit. That
+ * index update runs in the sandbox against the checkout's index, because updating an index
+ * re-reads files through the clean filters the checkout's config and .gitattributes name.
+ */
+async function moveCheckout(repoDir: string, sandbox: CommitSandbox, head: string, sha: string, written: string[]): Promise<string | undefined> {
+  const moved = await checkoutGit(repoDir, ['update-ref', '-m', 'aqe: accepted tests', 'HEAD', sha, head]);
+  if (moved.exitCode !== 0) return moved.stderr.trim() || `git update-ref exited ${moved.exitCode}`;
+  const paths = written.map((f) => repositoryPath(sandbox, f));
+  const reset = await sandbox.git(['--literal-pathspecs', 'reset', '--quiet', '--no-refresh', sha, '--', ...paths], {
+    cwd: sandbox.toplevel,
+    extraEnv: { GIT_INDEX_FILE: sandbox.checkoutIndex, GIT_WORK_TREE: sandbox.toplevel }
+  });
+  return reset.exitCode === 0 ? undefined : `HEAD is at it, but the index entries of the new files were not updated (git reset said: ${reset.stderr.trim()})`;
 }
 
-/** Pushes without hooks (a pre-push hook running the suite is not this commit's business). */
-async function push(repoDir: string, sha: string, target: PushTarget): Promise<string | undefined> {
-  const env = target.token && isHttpRemote(target.remoteUrl) ? tokenAuthEnv(process.env, target.remoteUrl, target.token) : process.env;
-  const result = await runGit(repoDir, ['push', '--no-verify', target.remote, `${sha}:refs/heads/${target.branch}`], { env, timeoutMs: PUSH_TIMEOUT_MS });
+/**
+ * Pushes without hooks (a pre-push hook running the suite is not this commit's business). To the
+ * event's repository from the sandbox, where no configuration can redirect the URL or see the
+ * token; to an upstream (the CLI) from the checkout, with the user's own configuration.
+ */
+async function push(repoDir: string, sandbox: CommitSandbox, sha: string, target: PushTarget): Promise<string | undefined> {
+  const args = ['push', '--no-verify', target.remote, `${sha}:refs/heads/${target.branch}`];
+  const auth = target.token && isHttpRemote(target.remoteUrl);
+  const result =
+    target.kind === 'event'
+      ? await sandbox.git(args, { extraEnv: auth ? tokenAuthEnv({}, target.remoteUrl, target.token!) : {}, timeoutMs: PUSH_TIMEOUT_MS })
+      : await runGit(repoDir, args, { env: auth ? tokenAuthEnv(process.env, target.remoteUrl, target.token!) : process.env, timeoutMs: PUSH_TIMEOUT_MS });
   if (result.exitCode === 0) return undefined;
   const said = redactToken(result.stderr.trim() || (result.timedOut ? 'the push timed out' : `exit ${result.exitCode}`), target.token);
-  return `pushing to ${target.branch} on ${target.remote} failed: ${explainPushFailure(said, target.branch)} (git said: ${lastLines(said)}).`;
+  return `pushing to ${target.branch} on ${target.label} failed: ${explainPushFailure(said, target.branch)} (git said: ${lastLines(said)}).`;
 }
 
 export function explainPushFailure(stderr: string, branch: string): string {
@@ -141,10 +137,14 @@ export function explainPushFailure(stderr: string, branch: string): string {
   if (/protected branch|GH006|GH013|rule violations/i.test(stderr)) {
     return `${branch} is protected against this push. Use \`on-accepted: artifact\`, or allow the workflow's token to push to the branch.`;
   }
-  if (/\b403\b|\b401\b|permission to .* denied|write access to repository not granted|authentication failed|could not read username|terminal prompts disabled/i.test(stderr)) {
+  if (
+    /\b403\b|\b401\b|permission to .* denied|write access to repository not granted|authentication failed|could not read username|terminal prompts disabled/i.test(
+      stderr
+    )
+  ) {
     return 'the token may not push to this repository. Give the job `permissions: contents: write` (or pass a token that can push in github-token).';
   }
-  return 'see git\'s message.';
+  return "see git's message.";
 }
 
 function commitMessage(files: string[], tests: readonly AcceptedTest[]): string {
@@ -159,5 +159,10 @@ function short(sha: string): string {
 }
 
 function lastLines(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-3)
+    .join(' / ');
 }

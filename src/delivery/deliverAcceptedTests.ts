@@ -14,6 +14,8 @@ export interface DeliverySettings {
   pullRequest?: PullRequestInfo | null;
   /** commit: sent to an http(s) remote for the push only. */
   token?: string;
+  /** commit with a pull request: GITHUB_SERVER_URL, where the event's repository is pushed to; https://github.com when absent. */
+  serverUrl?: string;
   /** commit: author and committer; the github-actions bot when absent. */
   author?: GitIdentity;
   /** artifact: where the tests go and under which name. */
@@ -57,9 +59,18 @@ export async function deliverAcceptedTests(mode: DeliveryMode, ctx: DeliveryCont
   if (ctx.tests.length === 0) return result({ mode, written: [] });
 
   if (mode === 'commit') {
-    const target = await resolvePushTarget(ctx.repoDir, ctx.pullRequest, ctx.token);
-    const outcome = await commitAcceptedTests({ repoDir: ctx.repoDir, tempDir: ctx.tempDir, tests: ctx.tests, warn, target, ...(ctx.author ? { author: ctx.author } : {}) });
-    return outcome.committed ? result({ mode: 'commit', written: outcome.written, committed: outcome.committed }) : result({ mode: 'write', written: outcome.written });
+    const target = await resolvePushTarget(ctx.repoDir, ctx.pullRequest, ctx.token, ctx.serverUrl);
+    const outcome = await commitAcceptedTests({
+      repoDir: ctx.repoDir,
+      tempDir: ctx.tempDir,
+      tests: ctx.tests,
+      warn,
+      target,
+      ...(ctx.author ? { author: ctx.author } : {})
+    });
+    return outcome.committed
+      ? result({ mode: 'commit', written: outcome.written, committed: outcome.committed })
+      : result({ mode: 'write', written: outcome.written });
   }
 
   if (mode === 'artifact') {
@@ -83,10 +94,21 @@ async function uploadArtifact(
   const staging = await mkdtemp(path.join(ctx.tempDir, 'aqe-artifact-'));
   try {
     const files = await writeAcceptedTests(staging, ctx.tests, warn);
-    const uploaded = await artifact.uploader.upload(artifact.name, files.map((f) => path.join(staging, f)), staging);
-    return { name: artifact.name, files, ...(uploaded.id !== undefined ? { id: uploaded.id } : {}), ...(uploaded.size !== undefined ? { size: uploaded.size } : {}) };
+    const uploaded = await artifact.uploader.upload(
+      artifact.name,
+      files.map((f) => path.join(staging, f)),
+      staging
+    );
+    return {
+      name: artifact.name,
+      files,
+      ...(uploaded.id !== undefined ? { id: uploaded.id } : {}),
+      ...(uploaded.size !== undefined ? { size: uploaded.size } : {})
+    };
   } catch (error) {
-    warn(`on-accepted: artifact: uploading the artifact "${artifact.name}" failed: ${(error as Error).message} The accepted tests were written into the working tree instead.`);
+    warn(
+      `on-accepted: artifact: uploading the artifact "${artifact.name}" failed: ${(error as Error).message} The accepted tests were written into the working tree instead.`
+    );
     return undefined;
   } finally {
     await rm(staging, { recursive: true, force: true });

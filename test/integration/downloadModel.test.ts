@@ -340,13 +340,15 @@ describe('post step', () => {
 
   it('saves a model downloaded by the main step into the tool cache, and not one that changed since', async () => {
     server.route('/files/post.gguf', { kind: 'file', body: model });
-    const downloaded = await resolveModel({ model: `${server.url}/files/post.gguf`, downloadDir: path.join(dir, 'temp'), log, warn: log, cache: new DirectoryModelCache(path.join(dir, 'unused')), transfer: fast });
+    // Where the action downloads: <RUNNER_TEMP>/aqe-models, the one place the post step saves from.
+    const runnerTemp = path.join(dir, 'runner-temp');
+    const downloaded = await resolveModel({ model: `${server.url}/files/post.gguf`, downloadDir: path.join(runnerTemp, 'aqe-models'), log, warn: log, cache: new DirectoryModelCache(path.join(dir, 'unused')), transfer: fast });
     const toolCache = path.join(dir, 'tool-cache');
     await mkdir(toolCache);
     const state = { [State.ModelCacheKind]: 'tool-cache', [State.ModelCacheKey]: downloaded.toSave!.key, [State.ModelPath]: downloaded.toSave!.path };
 
     const runner = fakeRunner(state);
-    await runPost(runner, { RUNNER_TOOL_CACHE: toolCache });
+    await runPost(runner, { RUNNER_TOOL_CACHE: toolCache, RUNNER_TEMP: runnerTemp });
     expect(runner.warnings).toEqual([]);
     const cached = await new DirectoryModelCache(toolCache).restore(downloaded.toSave!.key);
     expect(cached && (await readFile(cached)).equals(model)).toBe(true);
@@ -355,7 +357,7 @@ describe('post step', () => {
     const otherCache = path.join(dir, 'other-cache');
     await mkdir(otherCache);
     const second = fakeRunner(state);
-    await runPost(second, { RUNNER_TOOL_CACHE: otherCache });
+    await runPost(second, { RUNNER_TOOL_CACHE: otherCache, RUNNER_TEMP: runnerTemp });
     expect(second.warnings).toEqual([expect.stringMatching(/^The model was not cached: .* no longer verifies \(it has \d+ bytes, \d+ were recorded\)\.$/)]);
     expect(await new DirectoryModelCache(otherCache).restore(downloaded.toSave!.key)).toBeUndefined();
   });
