@@ -151,10 +151,12 @@ function toOutcomes(json: JestJson, rootDir: string): Pick<TestRunResult, 'suite
       status: t.status === 'passed' ? ('passed' as const) : t.status === 'failed' ? ('failed' as const) : ('skipped' as const),
       failureMessage: condenseFailureText((t.failureMessages ?? []).join('\n'), MESSAGE_CAP)
     }));
-    const failedToRun = suite.status === 'failed' && tests.length === 0;
+    // jest's other statuses are no failure: 'focused' (some cases skipped or to do), 'skipped' (all of them).
+    // A failed file with no case to show never ran (compile error, no test declared).
+    const failed = suite.status === 'failed' || tests.some((t) => t.status === 'failed');
     return {
       file: repoRelativePath(suite.name, rootDir),
-      status: failedToRun ? 'error' : suite.status === 'passed' ? 'passed' : 'failed',
+      status: failed && tests.length === 0 ? 'error' : failed ? 'failed' : 'passed',
       message: condenseFailureText(suite.testExecError?.message ?? suite.message ?? '', MESSAGE_CAP),
       tests
     };

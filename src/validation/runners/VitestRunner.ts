@@ -26,6 +26,9 @@ const VITEST_BIN = path.join('vitest', 'vitest.mjs');
 /** vitest majors whose istanbul hand-over (RECORDING_REPORTER) was verified: 4 passes the counters, 5 a file holding them. */
 const PER_FILE_COVERAGE_MAJORS: ReadonlySet<number> = new Set([4, 5]);
 
+/** States of a test file that ran to its end ('run' and 'queued' are not), in vitest 1 to 5. */
+const FINISHED_STATES: ReadonlySet<string> = new Set(['pass', 'fail', 'skip', 'todo']);
+
 export type VitestCoverageProvider = 'istanbul' | 'v8';
 
 /**
@@ -94,10 +97,13 @@ export class VitestRunner implements TestRunner {
     // A hand-over that did not happen or held something else leaves the run without per-file
     // coverage, so the caller measures each file alone, rather than with empty coverage.
     const byTestFile = perFileCoverage && records.coverageHook?.installed === true ? await coverageByTestFile(records.coverage, rootDir) : undefined;
-    // Files that finished before a time limit or crash still count: the reporter wrote each as it ended.
+    // Files that finished before a time limit or crash still count: the reporter wrote each as it ended. One that
+    // was still running is no result: vitest, seeing its worker killed, may end the run and report it as it stood.
+    // Unhandled errors are placed among all the files the run had, so one that cannot be placed does not fall to the
+    // one file left when the others did not finish.
     const files = records.files.map((f) => repoRelativePath(f.file, rootDir));
     const unhandled = placeUnhandledErrors(records.unhandled ?? [], files, rootDir);
-    const suites = records.files.map((f, i) => toSuiteOutcome(f, files[i]!, unhandled.get(files[i]!) ?? []));
+    const suites = records.files.flatMap((f, i) => (f.state !== undefined && FINISHED_STATES.has(f.state) ? [toSuiteOutcome(f, files[i]!, unhandled.get(files[i]!) ?? [])] : []));
     const outcome = { suites, ...countCases(suites), coverage, ...(byTestFile ? { coverageByTestFile: byTestFile } : {}), durationMs: result.durationMs };
     if (result.timedOut || records.unhandled === undefined) {
       return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs) };
