@@ -25,6 +25,9 @@ import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import { hashTree } from '../support/hashTree.js';
 import { processesStillAlive } from '../support/processesGone.js';
 
+/** Colour codes start with it; runner output must reach reasons and prompts without them. */
+const ESC = '\u001b[';
+
 const TIMEOUT_MS = 120_000;
 
 /** A source file of the example and the test code that exercises it. */
@@ -285,8 +288,8 @@ describe.each(FIXTURES)('the $name driver', (f) => {
       expect(target.coveredLines).toBeGreaterThan(0);
       expect(target.coveredLines).toBeLessThan(target.totalLines);
       expect(result.coverage.uncoveredLines(f.suite.target)).toContain(lineOf(readFileSync(path.join(repoDir, f.suite.target), 'utf8'), f.suite.uncovered));
-      if (f.listsUnloadedFiles) expect(result.coverage.counts(f.a.source)).toMatchObject({ coveredLines: 0 });
-      else expect(result.coverage.counts(f.a.source)).toBeUndefined();
+      // jest lists a requested file no test loaded with zero hits; vitest leaves it out.
+      expect(result.coverage.counts(f.a.source)?.coveredLines).toBe(f.listsUnloadedFiles ? 0 : undefined);
       expect(result.coverageByTestFile).toBeUndefined();
     });
   });
@@ -348,7 +351,7 @@ describe.each(FIXTURES)('the $name driver', (f) => {
         { name: 'outer passes', title: 'passes', ancestors: ['outer'], status: 'passed', line: lineOf(code, "it('passes'") }
       ]);
       expect(cases[0]!.failureMessage).toMatch(f.failing.message);
-      expect(cases[0]!.failureMessage).not.toMatch(/\u001b\[/);
+      expect(cases[0]!.failureMessage).not.toContain(ESC);
       expect(cases[1]!.failureMessage).toBe('');
     });
 
@@ -358,7 +361,7 @@ describe.each(FIXTURES)('the $name driver', (f) => {
         const suite = suiteOf(result, file);
         expect([file, suite.status, suite.tests]).toEqual([file, 'error', []]);
         expect(suite.message).toMatch(message);
-        expect(suite.message).not.toMatch(/\u001b\[/);
+        expect(suite.message).not.toContain(ESC);
       }
     });
 
