@@ -54,7 +54,14 @@ function threadCounts(facts: CpuFacts): number[] {
  * Each fixed count and the default, alternating their order between repeats so drift in the machine's load falls
  * on all of them; under `loaded`, with a busy-loop child on one core throughout.
  */
-async function measureThreads(settings: RunSettings, modelPath: string, counts: readonly number[], usable: number, condition: ThreadCondition['condition'], repeats: number): Promise<ThreadCondition> {
+async function measureThreads(
+  settings: RunSettings,
+  modelPath: string,
+  counts: readonly number[],
+  usable: number,
+  condition: ThreadCondition['condition'],
+  repeats: number
+): Promise<ThreadCondition> {
   const stop = condition === 'loaded' ? await startBusyLoop() : undefined;
   try {
     const runs = new Map<number, number[]>(counts.map((t) => [t, []]));
@@ -146,19 +153,28 @@ async function main(): Promise<void> {
   // Cut at 5 s: a collapsed count (2 tokens/s) is measured by then, and waiting for all its tokens only stretches the run.
   const threadSettings: RunSettings = { ...settings, tokens: Math.max(64, options.tokens), decodeLimitMs: 5000 };
   const byModel: BenchResults['threads']['byModel'] = [];
-  const threadModels = [...(options.quick ? CUT_OVER_MODELS.filter((s) => s.id !== QUICK_MODEL.id) : CUT_OVER_MODELS).filter((s) => !model.path.endsWith(`${s.id}.gguf`)).map((s) => ({ shape: s })), { shape: undefined }];
+  const threadModels = [
+    ...(options.quick ? CUT_OVER_MODELS.filter((s) => s.id !== QUICK_MODEL.id) : CUT_OVER_MODELS)
+      .filter((s) => !model.path.endsWith(`${s.id}.gguf`))
+      .map((s) => ({ shape: s })),
+    { shape: undefined }
+  ];
   for (const { shape } of threadModels) {
     const file = shape ? await ensureBenchModel(options.outDir, shape) : model;
     const id = path.basename(file.path, '.gguf');
     const conditions: ThreadCondition[] = [];
     for (const condition of ['quiet', 'loaded'] as const) {
-      progress(`threads: ${id} (${(file.bytes / 1e6).toFixed(0)} MB), ${condition === 'loaded' ? 'with a busy loop on one core' : 'quiet'}: ${counts.join(', ')} and the default`);
+      progress(
+        `threads: ${id} (${(file.bytes / 1e6).toFixed(0)} MB), ${condition === 'loaded' ? 'with a busy loop on one core' : 'quiet'}: ${counts.join(', ')} and the default`
+      );
       conditions.push(await measureThreads(threadSettings, file.path, counts, usable, condition, threadRepeats));
     }
     byModel.push({ model: id, bytes: file.bytes, conditions });
   }
   byModel.sort((a, b) => a.bytes - b.bytes);
-  const mainQuiet = byModel.find((m) => m.bytes === model.bytes && m.model === path.basename(model.path, '.gguf'))!.conditions.find((c) => c.condition === 'quiet')!;
+  const mainQuiet = byModel
+    .find((m) => m.bytes === model.bytes && m.model === path.basename(model.path, '.gguf'))!
+    .conditions.find((c) => c.condition === 'quiet')!;
   const fastest = mainQuiet.points.find((p) => p.threads === mainQuiet.bestThreads)!;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 
@@ -193,8 +209,17 @@ async function main(): Promise<void> {
           const sequential = api === 'complete' ? await sequentialThroughput(provider, prompts, options.tokens) : undefined;
           const ours = best(scheduler.map((t) => t.tokensPerSecond));
           const theirs = best(directRuns.map((t) => t.tokensPerSecond));
-          progress(`  scheduler ${ours.toFixed(1)}, direct ${theirs.toFixed(1)}${sequential ? `, one at a time ${sequential.tokensPerSecond.toFixed(1)}` : ''} tokens/s`);
-          parallelPoints.push({ sequences, api, scheduler: ours, direct: theirs, ...(sequential ? { sequential: sequential.tokensPerSecond } : {}), schedulerShareOfDirect: ours / (theirs || 1) });
+          progress(
+            `  scheduler ${ours.toFixed(1)}, direct ${theirs.toFixed(1)}${sequential ? `, one at a time ${sequential.tokensPerSecond.toFixed(1)}` : ''} tokens/s`
+          );
+          parallelPoints.push({
+            sequences,
+            api,
+            scheduler: ours,
+            direct: theirs,
+            ...(sequential ? { sequential: sequential.tokensPerSecond } : {}),
+            schedulerShareOfDirect: ours / (theirs || 1)
+          });
         }
       } finally {
         await direct.dispose();
@@ -219,7 +244,9 @@ async function main(): Promise<void> {
   const verdicts: string[] = [];
   const cpuCount = facts.availableParallelism;
   if (Math.max(loadAverageStart, loadAverageEnd) > cpuCount * 0.5) {
-    verdicts.push(`The machine was busy (load average ${loadAverageStart.toFixed(1)} at start, ${loadAverageEnd.toFixed(1)} at end, on ${cpuCount} CPUs): llama.cpp's threads spin-wait on each other, so every figure, multi-thread ones most, is lower and noisier than on an idle machine.`);
+    verdicts.push(
+      `The machine was busy (load average ${loadAverageStart.toFixed(1)} at start, ${loadAverageEnd.toFixed(1)} at end, on ${cpuCount} CPUs): llama.cpp's threads spin-wait on each other, so every figure, multi-thread ones most, is lower and noisier than on an idle machine.`
+    );
   }
   const loadToRead = min(loadTimes) / rawReadMs;
   verdicts.push(
@@ -234,9 +261,13 @@ async function main(): Promise<void> {
     }
   }
   for (const p of parallelPoints.filter((p) => p.sequences >= 4)) {
-    verdicts.push(`${p.sequences} sequences, ${p.api}(): the scheduler reaches ${Math.round(p.schedulerShareOfDirect * 100)}% of node-llama-cpp direct: ${p.schedulerShareOfDirect >= SCHEDULER_SHARE_TARGET ? 'meets' : 'MISSES'} the ${SCHEDULER_SHARE_TARGET * 100}% target.`);
+    verdicts.push(
+      `${p.sequences} sequences, ${p.api}(): the scheduler reaches ${Math.round(p.schedulerShareOfDirect * 100)}% of node-llama-cpp direct: ${p.schedulerShareOfDirect >= SCHEDULER_SHARE_TARGET ? 'meets' : 'MISSES'} the ${SCHEDULER_SHARE_TARGET * 100}% target.`
+    );
   }
-  verdicts.push(`Single-sequence decode runs at ${Math.round((fastest.tokensPerSecond / decodeBound) * 100)}% of the memory-bandwidth bound (${decodeBound.toFixed(1)} tokens/s = ${(bandwidth / 1e9).toFixed(1)} GB/s / ${(traffic.bytesPerToken / 1e6).toFixed(0)} MB per token).`);
+  verdicts.push(
+    `Single-sequence decode runs at ${Math.round((fastest.tokensPerSecond / decodeBound) * 100)}% of the memory-bandwidth bound (${decodeBound.toFixed(1)} tokens/s = ${(bandwidth / 1e9).toFixed(1)} GB/s / ${(traffic.bytesPerToken / 1e6).toFixed(0)} MB per token).`
+  );
 
   const results: BenchResults = {
     startedAt: started.toISOString(),
@@ -278,7 +309,10 @@ async function main(): Promise<void> {
     verdicts
   };
 
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   const jsonFile = path.join(options.outDir, `inference-${stamp}.json`);
   const svgFile = path.join(options.outDir, `inference-${stamp}.svg`);
   await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -29,7 +29,14 @@ export function loadProvider(settings: RunSettings, modelPath: string, threads: 
 /** node-llama-cpp without aqe in between, configured as LocalLlamaProvider configures it. */
 export async function getDirectLlama(settings: RunSettings, threads: number): Promise<Llama> {
   const { runtime, gpu } = settings;
-  return runtime.getLlama({ gpu: gpu === 'cpu' ? false : gpu, build: 'never', skipDownload: true, progressLogs: false, logLevel: runtime.LlamaLogLevel.error, maxThreads: threads });
+  return runtime.getLlama({
+    gpu: gpu === 'cpu' ? false : gpu,
+    build: 'never',
+    skipDownload: true,
+    progressLogs: false,
+    logLevel: runtime.LlamaLogLevel.error,
+    maxThreads: threads
+  });
 }
 
 export function loadDirectModel(llama: Llama, modelPath: string): Promise<LlamaModel> {
@@ -107,12 +114,20 @@ export async function defaultThreadsDecode(settings: RunSettings, modelPath: str
   return { tokensPerSecond, ...choice };
 }
 
-async function decodeOnce(settings: RunSettings, modelPath: string, threads: number | AutoThreads): Promise<{ tokensPerSecond: number; choice: ReturnType<LocalLlamaProvider['threadChoice']> }> {
+async function decodeOnce(
+  settings: RunSettings,
+  modelPath: string,
+  threads: number | AutoThreads
+): Promise<{ tokensPerSecond: number; choice: ReturnType<LocalLlamaProvider['threadChoice']> }> {
   const provider = await loadProvider(settings, modelPath, threads, 1);
   try {
     // The first request pages the memory-mapped weights in; it is not measured.
     await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: 4 });
-    const result = await provider.complete({ prompt: benchPrompts(1)[0]!, maxTokens: settings.tokens, signal: AbortSignal.timeout(settings.decodeLimitMs ?? DECODE_RUN_LIMIT_MS) });
+    const result = await provider.complete({
+      prompt: benchPrompts(1)[0]!,
+      maxTokens: settings.tokens,
+      signal: AbortSignal.timeout(settings.decodeLimitMs ?? DECODE_RUN_LIMIT_MS)
+    });
     return { tokensPerSecond: result.timings.tokensPerSecond, choice: provider.threadChoice() };
   } finally {
     await provider.dispose();
@@ -162,9 +177,16 @@ function throughput(tokens: number, ms: number): Throughput {
 }
 
 /** All prompts at once through the provider's queue and sequences. */
-export async function schedulerThroughput(provider: LocalLlamaProvider, prompts: readonly string[], api: 'complete' | 'chat', tokens: number): Promise<Throughput> {
+export async function schedulerThroughput(
+  provider: LocalLlamaProvider,
+  prompts: readonly string[],
+  api: 'complete' | 'chat',
+  tokens: number
+): Promise<Throughput> {
   const started = performance.now();
-  const results = await Promise.all(prompts.map((prompt) => (api === 'chat' ? provider.chat({ user: prompt, maxTokens: tokens }) : provider.complete({ prompt, maxTokens: tokens }))));
+  const results = await Promise.all(
+    prompts.map((prompt) => (api === 'chat' ? provider.chat({ user: prompt, maxTokens: tokens }) : provider.complete({ prompt, maxTokens: tokens })))
+  );
   return throughput(sumTokens(results), performance.now() - started);
 }
 
@@ -194,7 +216,12 @@ export class DirectParallelRun {
 
   static async create(runtime: NodeLlamaCppModule, model: LlamaModel, sequences: number, settings: RunSettings, threads: number): Promise<DirectParallelRun> {
     const context = await model.createContext({ sequences, contextSize: settings.contextSize, threads, batchSize: Math.min(512, settings.contextSize) });
-    return new DirectParallelRun(runtime, model, context, Array.from({ length: sequences }, () => context.getSequence()));
+    return new DirectParallelRun(
+      runtime,
+      model,
+      context,
+      Array.from({ length: sequences }, () => context.getSequence())
+    );
   }
 
   async run(prompts: readonly string[], api: 'complete' | 'chat', tokens: number): Promise<Throughput> {
@@ -204,7 +231,9 @@ export class DirectParallelRun {
     let disposables: Array<LlamaCompletion | LlamaChatSession>;
     if (api === 'chat') {
       const chatWrapper = this.runtime.resolveChatWrapper(this.model);
-      const sessions = this.sequences.map((contextSequence) => new this.runtime.LlamaChatSession({ contextSequence, chatWrapper, systemPrompt: '', autoDisposeSequence: false }));
+      const sessions = this.sequences.map(
+        (contextSequence) => new this.runtime.LlamaChatSession({ contextSequence, chatWrapper, systemPrompt: '', autoDisposeSequence: false })
+      );
       generate = sessions.map((session, i) => () => session.prompt(prompts[i]!, { maxTokens: tokens, temperature: 0 }));
       disposables = sessions;
     } else {

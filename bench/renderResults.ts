@@ -7,14 +7,19 @@ const pct = (share: number): string => `${Math.round(share * 100)}%`;
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ')}`.trimEnd();
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ')}`.trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /** The human-readable report printed at the end of a run. */
 export function renderTable(r: BenchResults): string {
   const m = r.machine;
-  const cpus = [`${m.availableParallelism} CPUs`, m.cgroupQuotaCpus !== undefined ? `cgroup quota ${m.cgroupQuotaCpus}` : '', m.physicalCores !== undefined ? `${m.physicalCores} physical cores` : '']
+  const cpus = [
+    `${m.availableParallelism} CPUs`,
+    m.cgroupQuotaCpus !== undefined ? `cgroup quota ${m.cgroupQuotaCpus}` : '',
+    m.physicalCores !== undefined ? `${m.physicalCores} physical cores` : ''
+  ]
     .filter(Boolean)
     .join(', ');
   const out: string[] = [
@@ -62,7 +67,14 @@ export function renderTable(r: BenchResults): string {
     `Parallel sequences in one context (${r.parallel.threads} thread${r.parallel.threads === 1 ? '' : 's'}), aggregate tokens/s`,
     table(
       ['sequences', 'api', 'aqe scheduler', 'node-llama-cpp direct', 'one at a time', 'scheduler/direct'],
-      r.parallel.points.map((p) => [String(p.sequences), p.api, tps(p.scheduler), tps(p.direct), p.sequential !== undefined ? tps(p.sequential) : '-', pct(p.schedulerShareOfDirect)])
+      r.parallel.points.map((p) => [
+        String(p.sequences),
+        p.api,
+        tps(p.scheduler),
+        tps(p.direct),
+        p.sequential !== undefined ? tps(p.sequential) : '-',
+        pct(p.schedulerShareOfDirect)
+      ])
     ),
     '',
     'Memory',
@@ -71,7 +83,10 @@ export function renderTable(r: BenchResults): string {
       [
         ['peak RSS, one provider loaded', mb(r.memory.peakRssBytes)],
         ['peak RSS, whole benchmark (model mapped twice)', mb(r.memory.peakRssOverallBytes)],
-        [`read bandwidth, 1 / ${r.memory.readBandwidthBytesPerSecond.threads} threads`, `${gbps(r.memory.readBandwidthBytesPerSecond.oneThread)} / ${gbps(r.memory.readBandwidthBytesPerSecond.allThreads)}`],
+        [
+          `read bandwidth, 1 / ${r.memory.readBandwidthBytesPerSecond.threads} threads`,
+          `${gbps(r.memory.readBandwidthBytesPerSecond.oneThread)} / ${gbps(r.memory.readBandwidthBytesPerSecond.allThreads)}`
+        ],
         ['weights read per decoded token', mb(r.memory.weightBytesPerToken)],
         ['decode bound = bandwidth / bytes per token', `${tps(r.memory.decodeBoundTokensPerSecond)} tokens/s`],
         ['best measured single-sequence decode', `${tps(r.memory.bestSingleSequenceTokensPerSecond)} tokens/s (${pct(r.memory.shareOfBound)} of the bound)`]
@@ -101,7 +116,16 @@ interface Bar {
 }
 
 /** One bar chart panel: groups of bars with a value axis from 0 and the value printed on each bar. */
-function barPanel(x: number, y: number, width: number, height: number, title: string, unit: string, groups: ReadonlyArray<{ label: string; bars: Bar[] }>, line?: { value: number; label: string }): string {
+function barPanel(
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  title: string,
+  unit: string,
+  groups: ReadonlyArray<{ label: string; bars: Bar[] }>,
+  line?: { value: number; label: string }
+): string {
   const max = Math.max(1e-9, line?.value ?? 0, ...groups.flatMap((g) => g.bars.map((b) => b.value))) * 1.15;
   const plotTop = y + 30;
   const plotHeight = height - 60;
@@ -115,10 +139,16 @@ function barPanel(x: number, y: number, width: number, height: number, title: st
     group.bars.forEach((bar, bi) => {
       const h = (bar.value / max) * plotHeight;
       const bx = start + bi * barWidth;
-      parts.push(`<rect x="${bx.toFixed(1)}" y="${(plotTop + plotHeight - h).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${h.toFixed(1)}" fill="${bar.color}"><title>${escapeXml(`${group.label} ${bar.label}: ${tps(bar.value)} ${unit}`)}</title></rect>`);
-      parts.push(`<text x="${(bx + (barWidth - 3) / 2).toFixed(1)}" y="${(plotTop + plotHeight - h - 3).toFixed(1)}" font-size="9" text-anchor="middle">${tps(bar.value)}</text>`);
+      parts.push(
+        `<rect x="${bx.toFixed(1)}" y="${(plotTop + plotHeight - h).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${h.toFixed(1)}" fill="${bar.color}"><title>${escapeXml(`${group.label} ${bar.label}: ${tps(bar.value)} ${unit}`)}</title></rect>`
+      );
+      parts.push(
+        `<text x="${(bx + (barWidth - 3) / 2).toFixed(1)}" y="${(plotTop + plotHeight - h - 3).toFixed(1)}" font-size="9" text-anchor="middle">${tps(bar.value)}</text>`
+      );
     });
-    parts.push(`<text x="${(x + gi * groupWidth + groupWidth / 2).toFixed(1)}" y="${plotTop + plotHeight + 14}" font-size="11" text-anchor="middle">${escapeXml(group.label)}</text>`);
+    parts.push(
+      `<text x="${(x + gi * groupWidth + groupWidth / 2).toFixed(1)}" y="${plotTop + plotHeight + 14}" font-size="11" text-anchor="middle">${escapeXml(group.label)}</text>`
+    );
   });
   if (line) {
     const ly = plotTop + plotHeight - (line.value / max) * plotHeight;
@@ -129,7 +159,12 @@ function barPanel(x: number, y: number, width: number, height: number, title: st
 }
 
 function legend(x: number, y: number, items: ReadonlyArray<{ label: string; color: string }>): string {
-  return items.map((item, i) => `<rect x="${x + i * 170}" y="${y}" width="10" height="10" fill="${item.color}"/><text x="${x + i * 170 + 14}" y="${y + 9}" font-size="11">${escapeXml(item.label)}</text>`).join('\n');
+  return items
+    .map(
+      (item, i) =>
+        `<rect x="${x + i * 170}" y="${y}" width="10" height="10" fill="${item.color}"/><text x="${x + i * 170 + 14}" y="${y + 9}" font-size="11">${escapeXml(item.label)}</text>`
+    )
+    .join('\n');
 }
 
 const COLORS = { scheduler: '#2e86de', direct: '#10ac84', sequential: '#aaaaaa', threads: '#5f27cd', best: '#ee5253' };
@@ -153,8 +188,18 @@ export function renderSvg(r: BenchResults): string {
       'One sequence, quiet: decode tokens/s by threads',
       'tokens/s',
       [
-        ...(mainQuiet(r)?.points ?? []).map((p) => ({ label: `${p.threads} thr`, bars: [{ label: 'decode', value: p.tokensPerSecond, color: COLORS.threads }] })),
-        ...(mainQuiet(r) ? [{ label: `default (${mainQuiet(r)!.default.chosen.join(', ')})`, bars: [{ label: 'decode', value: mainQuiet(r)!.default.tokensPerSecond, color: COLORS.direct }] }] : [])
+        ...(mainQuiet(r)?.points ?? []).map((p) => ({
+          label: `${p.threads} thr`,
+          bars: [{ label: 'decode', value: p.tokensPerSecond, color: COLORS.threads }]
+        })),
+        ...(mainQuiet(r)
+          ? [
+              {
+                label: `default (${mainQuiet(r)!.default.chosen.join(', ')})`,
+                bars: [{ label: 'decode', value: mainQuiet(r)!.default.tokensPerSecond, color: COLORS.direct }]
+              }
+            ]
+          : [])
       ],
       { value: r.memory.decodeBoundTokensPerSecond, label: `bandwidth bound ${tps(r.memory.decodeBoundTokensPerSecond)}` }
     ),
@@ -167,7 +212,11 @@ export function renderSvg(r: BenchResults): string {
       '% of best',
       r.threads.byModel.map((m) => ({
         label: mb(m.bytes),
-        bars: m.conditions.map((c) => ({ label: `${c.condition} chosen/best`, value: c.chosenShareOfBest * 100, color: c.chosenShareOfBest >= 0.9 ? COLORS.direct : COLORS.best }))
+        bars: m.conditions.map((c) => ({
+          label: `${c.condition} chosen/best`,
+          value: c.chosenShareOfBest * 100,
+          color: c.chosenShareOfBest >= 0.9 ? COLORS.direct : COLORS.best
+        }))
       })),
       { value: 90, label: '90%' }
     ),

@@ -60,7 +60,9 @@ async function runStrategy(strategy: ValidationSettings['strategy'], round: numb
     await mkdir(warmUpOut, { recursive: true });
     const warmUp = await run.runner.run({ rootDir: scratch.dir, coverageFiles: TARGETS, timeoutMs: TEST_TIMEOUT_MS * 5, outputDir: warmUpOut });
     if (warmUp.runnerError || warmUp.failed > 0 || warmUp.passed === 0) {
-      throw new Error(`The example's own suite did not pass in the scratch copy (${warmUp.passed} passed, ${warmUp.failed} failed${warmUp.runnerError ? `; ${warmUp.runnerError}` : ''}); the benchmark needs a working jest there.`);
+      throw new Error(
+        `The example's own suite did not pass in the scratch copy (${warmUp.passed} passed, ${warmUp.failed} failed${warmUp.runnerError ? `; ${warmUp.runnerError}` : ''}); the benchmark needs a working jest there.`
+      );
     }
     const candidates = run.built.map(toCandidateTest);
     progress(`round ${round + 1}, ${strategy}: validating ${candidates.length} candidates`);
@@ -124,13 +126,20 @@ async function main(): Promise<void> {
     }
     const existingTests = await Promise.all(EXISTING_TESTS.map(async (file) => ({ file, code: await readFile(path.join(pr.repoDir, file), 'utf8') })));
     const built = benchCandidates(options.candidates, editor !== undefined);
-    const settings: Omit<ValidationSettings, 'strategy'> = { repeatRuns: options.repeatRuns, maxRepairs: 0, testTimeoutMs: TEST_TIMEOUT_MS, workers: options.workers || os.availableParallelism(), seed: options.seed };
+    const settings: Omit<ValidationSettings, 'strategy'> = {
+      repeatRuns: options.repeatRuns,
+      maxRepairs: 0,
+      testTimeoutMs: TEST_TIMEOUT_MS,
+      workers: options.workers || os.availableParallelism(),
+      seed: options.seed
+    };
     const run: StrategyRun = { root, repoDir: pr.repoDir, runner, ...(editor ? { editor } : {}), existingTests, built, settings };
 
     const runs: Record<ValidationSettings['strategy'], Array<Omit<StrategyFigures, 'wallMsPerRound'>>> = { batched: [], isolated: [] };
     for (let round = 0; round < options.rounds; round++) {
       // Alternating which goes first spreads any drift in machine load over both.
-      for (const strategy of round % 2 === 0 ? (['batched', 'isolated'] as const) : (['isolated', 'batched'] as const)) runs[strategy].push(await runStrategy(strategy, round, run));
+      for (const strategy of round % 2 === 0 ? (['batched', 'isolated'] as const) : (['isolated', 'batched'] as const))
+        runs[strategy].push(await runStrategy(strategy, round, run));
     }
     const fastest = (strategy: ValidationSettings['strategy']): StrategyFigures => ({
       ...runs[strategy].reduce((a, b) => (b.wallMs < a.wallMs ? b : a)),
@@ -179,7 +188,10 @@ async function main(): Promise<void> {
       mismatches
     };
 
-    const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+    const stamp = started
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z')
+      .replace(/:/g, '-');
     const jsonFile = path.join(options.outDir, `validation-${stamp}.json`);
     const svgFile = path.join(options.outDir, `validation-${stamp}.svg`);
     await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);

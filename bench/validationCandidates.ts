@@ -93,7 +93,10 @@ const TARGETS: TargetCases[] = [
       {
         name: 'wordCount',
         passing: (v) => [
-          { title: 'counts words across mixed whitespace', body: `expect(wordCount(${JSON.stringify(Array.from({ length: v + 1 }, (_, k) => `w${k}`).join(' \t\n'.charAt(v % 3)))})).toBe(${v + 1});` },
+          {
+            title: 'counts words across mixed whitespace',
+            body: `expect(wordCount(${JSON.stringify(Array.from({ length: v + 1 }, (_, k) => `w${k}`).join(' \t\n'.charAt(v % 3)))})).toBe(${v + 1});`
+          },
           { title: 'returns 0 for blank text', body: `expect(wordCount('${' '.repeat(v)}')).toBe(0);` }
         ],
         failing: () => ({ title: 'splits on commas', body: "expect(wordCount('one,two')).toBe(2);" })

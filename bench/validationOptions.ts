@@ -30,7 +30,17 @@ Exits non-zero when they do not. --rounds N runs each strategy N times, alternat
 a shared machine drifts), and reports the fastest run of each. Results: a table on stdout, JSON and an SVG chart in --out (.bench).`;
 
 export function parseValidationBenchOptions(argv: readonly string[]): ValidationBenchOptions {
-  const options: ValidationBenchOptions = { candidates: 0, repeatRuns: 0, workers: 0, rounds: 1, seed: 4242, editor: true, quick: false, keep: false, outDir: '.bench' };
+  const options: ValidationBenchOptions = {
+    candidates: 0,
+    repeatRuns: 0,
+    workers: 0,
+    rounds: 1,
+    seed: 4242,
+    editor: true,
+    quick: false,
+    keep: false,
+    outDir: '.bench'
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {

@@ -61,7 +61,8 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1)
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ')}`.trimEnd();
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ')}`.trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -76,7 +77,17 @@ export function renderValidationTable(r: ValidationBenchResults): string {
     `${s.candidates} candidate files for ${s.example} (${s.targets.join(', ')}), ${s.withFailingCase} with a failing case to prune; repeatRuns ${s.repeatRuns}, maxRepairs ${s.maxRepairs}, testTimeoutMs ${s.testTimeoutMs}, workers ${s.workers}, seed ${s.seed}, editor ${s.editor}${s.quick ? ' (--quick)' : ''}${s.rounds > 1 ? `; fastest of ${s.rounds} rounds, alternating which strategy goes first` : ''}`,
     '',
     table(
-      ['strategy', 'wall s', 'processes', 'file runs', 's / candidate', 'stable', 'rejected', 'warm-up s (untimed)', ...(s.rounds > 1 ? ['wall s per round'] : [])],
+      [
+        'strategy',
+        'wall s',
+        'processes',
+        'file runs',
+        's / candidate',
+        'stable',
+        'rejected',
+        'warm-up s (untimed)',
+        ...(s.rounds > 1 ? ['wall s per round'] : [])
+      ],
       r.strategies.map((x) => [
         x.strategy,
         seconds(x.wallMs),
@@ -95,8 +106,14 @@ export function renderValidationTable(r: ValidationBenchResults): string {
       s.quick ? ' (--quick is a smoke run: too few candidates and repetitions to judge the target; run without it)' : ''
     }.`
   ];
-  if (batched) out.push(`* Per-candidate verdicts (batched): ${batched.verdicts.map((v) => `${v.testFile} ${v.state}${v.rejectionStage ? ` (${v.rejectionStage})` : ''}, ${v.keptCases.length}/${v.cases.length} kept`).join('; ')}`);
-  if (r.mismatches.length === 0) out.push(`* Verdicts: ${s.rounds > 1 ? `all ${s.rounds * 2} runs` : 'both strategies'} agree on every candidate (state, case verdicts, kept cases, runs, pruned code, coverage), and match how the files were built.`);
+  if (batched)
+    out.push(
+      `* Per-candidate verdicts (batched): ${batched.verdicts.map((v) => `${v.testFile} ${v.state}${v.rejectionStage ? ` (${v.rejectionStage})` : ''}, ${v.keptCases.length}/${v.cases.length} kept`).join('; ')}`
+    );
+  if (r.mismatches.length === 0)
+    out.push(
+      `* Verdicts: ${s.rounds > 1 ? `all ${s.rounds * 2} runs` : 'both strategies'} agree on every candidate (state, case verdicts, kept cases, runs, pruned code, coverage), and match how the files were built.`
+    );
   else out.push('', '!!! VERDICT MISMATCH !!!', ...r.mismatches.map((p) => `  - ${p}`));
   return out.join('\n');
 }
@@ -106,7 +123,13 @@ const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(
 const COLORS: Record<StrategyFigures['strategy'], string> = { batched: '#2e86de', isolated: '#aaaaaa' };
 
 /** One panel of horizontal bars, one per strategy. */
-function barPanel(x: number, y: number, width: number, title: string, bars: ReadonlyArray<{ label: string; value: number; text: string; color: string }>): string {
+function barPanel(
+  x: number,
+  y: number,
+  width: number,
+  title: string,
+  bars: ReadonlyArray<{ label: string; value: number; text: string; color: string }>
+): string {
   const labelWidth = 80;
   const barHeight = 26;
   const max = Math.max(1e-9, ...bars.map((b) => b.value));
@@ -133,8 +156,26 @@ export function renderValidationSvg(r: ValidationBenchResults): string {
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="20" y="24" font-size="14" font-weight="bold">${escapeXml(`aqe validation benchmark: batched is ${r.speedUp.toFixed(1)}x faster per candidate (target ${r.speedUpTarget}x)`)}</text>`,
     `<text x="20" y="42" font-size="11" fill="#555">${escapeXml(`${s.candidates} candidates, repeatRuns ${s.repeatRuns}, ${s.workers} workers, editor ${s.editor}; ${r.machine.cpu}, ${r.machine.availableParallelism} CPUs, load avg ${r.machine.loadAverageStart.toFixed(2)}-${r.machine.loadAverageEnd.toFixed(2)}; ${r.startedAt}`)}</text>`,
-    barPanel(20, 76, width - 40, 'Seconds per candidate (wall time / candidates)', bars((x) => x.perCandidateMs / 1000, (x) => `${seconds(x.perCandidateMs)} s`)),
-    barPanel(20, 176, width - 40, 'Test runner processes started', bars((x) => x.processes, (x) => `${x.processes} (${x.fileRuns} file runs)`)),
+    barPanel(
+      20,
+      76,
+      width - 40,
+      'Seconds per candidate (wall time / candidates)',
+      bars(
+        (x) => x.perCandidateMs / 1000,
+        (x) => `${seconds(x.perCandidateMs)} s`
+      )
+    ),
+    barPanel(
+      20,
+      176,
+      width - 40,
+      'Test runner processes started',
+      bars(
+        (x) => x.processes,
+        (x) => `${x.processes} (${x.fileRuns} file runs)`
+      )
+    ),
     `<text x="20" y="${height - 14}" font-size="11" fill="${r.mismatches.length === 0 ? '#10ac84' : '#c0392b'}">${escapeXml(r.mismatches.length === 0 ? 'Verdicts agree between strategies.' : `VERDICT MISMATCH: ${r.mismatches.length} difference(s), see the JSON.`)}</text>`,
     '</svg>'
   ];

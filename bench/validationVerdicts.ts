@@ -42,7 +42,11 @@ export function verdictOf(c: CandidateTest, coverageFiles: readonly string[]): C
 }
 
 /** Differences between two runs' verdicts (by default batched's and isolated's), one line each; empty when they agree. */
-export function compareVerdicts(batched: readonly CandidateVerdict[], isolated: readonly CandidateVerdict[], labels: [string, string] = ['batched', 'isolated']): string[] {
+export function compareVerdicts(
+  batched: readonly CandidateVerdict[],
+  isolated: readonly CandidateVerdict[],
+  labels: [string, string] = ['batched', 'isolated']
+): string[] {
   const [left, right] = labels;
   const problems: string[] = [];
   for (const b of batched) {
@@ -78,7 +82,8 @@ export function compareWithExpected(strategy: string, verdicts: readonly Candida
       problems.push(`${strategy}: ${c.testFile} has no verdict`);
       continue;
     }
-    if (v.state !== c.expected.state) problems.push(`${strategy}: ${c.testFile} ended ${v.state}${v.rejectionStage ? ` (${v.rejectionStage})` : ''}, expected ${c.expected.state}`);
+    if (v.state !== c.expected.state)
+      problems.push(`${strategy}: ${c.testFile} ended ${v.state}${v.rejectionStage ? ` (${v.rejectionStage})` : ''}, expected ${c.expected.state}`);
     if (JSON.stringify([...v.keptCases].sort()) !== JSON.stringify([...c.expected.passingCases].sort())) {
       problems.push(`${strategy}: ${c.testFile} kept ${JSON.stringify(v.keptCases)}, expected ${JSON.stringify(c.expected.passingCases)}`);
     }

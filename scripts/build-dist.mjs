@@ -16,7 +16,10 @@ const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cl
 rmSync(out, { recursive: true, force: true });
 for (const [entry, name] of entries) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'aqe-ncc-'));
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', tmp, '--external', 'node-llama-cpp', '--target', 'es2022', '--minify', '--quiet'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [ncc, 'build', entry, '-o', tmp, '--external', 'node-llama-cpp', '--target', 'es2022', '--minify', '--quiet'], {
+    cwd: root,
+    stdio: 'inherit'
+  });
   const files = readdirSync(tmp);
   const main = files.find((f) => f === 'index.mjs' || f === 'index.js');
   if (!main) throw new Error(`ncc produced no index file for ${entry}: ${files.join(', ')}`);
@@ -25,7 +28,9 @@ for (const [entry, name] of entries) {
     const dest = path.join(out, extra);
     // ncc names every entry's lazily loaded chunks N.index.js: two entries may share a name only for the same chunk.
     if (existsSync(dest) && statSync(dest).isFile() && !readFileSync(dest).equals(readFileSync(path.join(tmp, extra)))) {
-      throw new Error(`dist/${extra} is a chunk of two entries with different contents (${entry} and an earlier one): give the entries' dynamic imports distinct modules, or bundle them into separate folders.`);
+      throw new Error(
+        `dist/${extra} is a chunk of two entries with different contents (${entry} and an earlier one): give the entries' dynamic imports distinct modules, or bundle them into separate folders.`
+      );
     }
     if (!existsSync(dest)) cpSync(path.join(tmp, extra), dest, { recursive: true });
   }
@@ -36,7 +41,10 @@ for (const [entry, name] of entries) {
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
 for (const file of readdirSync(out)) {
   const bytes = statSync(path.join(out, file)).size;
-  if (bytes > MAX_BUNDLE_BYTES) throw new Error(`dist/${file} is ${(bytes / 1024 / 1024).toFixed(1)} MiB, over the 5 MiB a committed file may have: keep large dependencies external or load them at run time.`);
+  if (bytes > MAX_BUNDLE_BYTES)
+    throw new Error(
+      `dist/${file} is ${(bytes / 1024 / 1024).toFixed(1)} MiB, over the 5 MiB a committed file may have: keep large dependencies external or load them at run time.`
+    );
 }
 // dist/ is ESM like the sources; the marker keeps Node from guessing.
 writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }\n');

@@ -33,7 +33,9 @@ export class GitHubPullRequestHost implements PullRequestHost {
         per_page: 100
       });
     } catch (error) {
-      this.warn(`Listing the pull request's files through the API failed (${(error as Error).message}); using git diff ${this.pr.baseSha.slice(0, 7)}...${this.pr.headSha.slice(0, 7)} instead.`);
+      this.warn(
+        `Listing the pull request's files through the API failed (${(error as Error).message}); using git diff ${this.pr.baseSha.slice(0, 7)}...${this.pr.headSha.slice(0, 7)} instead.`
+      );
       try {
         return await changedFilesFromGit(this.repoDir, this.pr.baseSha, this.pr.headSha);
       } catch (gitError) {

@@ -161,7 +161,9 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max: num
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw.trim());
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new GitHubClientError(`${name}=${JSON.stringify(raw)} is not a whole number from ${min} to ${max}. Unset it to use the default, or give such a number.`);
+    throw new GitHubClientError(
+      `${name}=${JSON.stringify(raw)} is not a whole number from ${min} to ${max}. Unset it to use the default, or give such a number.`
+    );
   }
   return value;
 }

@@ -36,11 +36,17 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     runner.saveState(State.ReportPath, options.reportPath);
 
     const logger: Logger = { info: (m) => runner.info(m), warn: (m) => runner.warning(m), group: (n, t) => runner.group(n, t) };
-    const octokit = await createGitHubClient({ token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '', ...gitHubClientLimitsFromEnv(env), warn: (m) => logger.warn(m) });
+    const octokit = await createGitHubClient({
+      token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
+      ...gitHubClientLimitsFromEnv(env),
+      warn: (m) => logger.warn(m)
+    });
     const actionDir = path.dirname(fileURLToPath(import.meta.url));
     const report = await runPipeline({
       options,
-      host: options.baseRef ? new GitPullRequestHost(options.repoDir, options.baseRef, 'HEAD') : new GitHubPullRequestHost(octokit, pr, options.repoDir, (m) => logger.warn(m)),
+      host: options.baseRef
+        ? new GitPullRequestHost(options.repoDir, options.baseRef, 'HEAD')
+        : new GitHubPullRequestHost(octokit, pr, options.repoDir, (m) => logger.warn(m)),
       pullRequest: pr,
       repository: `${pr.owner}/${pr.repo}`,
       logger,
@@ -98,7 +104,11 @@ const lazyArtifactUploader: ArtifactUploader = {
  * The model cache for this run, and the hook that records a fresh download for the post step,
  * which saves it after the job has used it (only on a cache miss).
  */
-function modelCacheSearch(options: RunOptions, runner: ActionRunner, env: NodeJS.ProcessEnv): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved' | 'env' | 'runtimeCache'> {
+function modelCacheSearch(
+  options: RunOptions,
+  runner: ActionRunner,
+  env: NodeJS.ProcessEnv
+): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved' | 'env' | 'runtimeCache'> {
   const setup = setUpModelCache(options.modelCache, env);
   if (setup.warning) runner.warning(setup.warning);
   // The runtime follows the model's cache: where models go to the Actions cache, so does node-llama-cpp.
@@ -125,7 +135,10 @@ function modelCacheSearch(options: RunOptions, runner: ActionRunner, env: NodeJS
 
 /** Artifact names must be unique within a workflow run: one per job, and per package in a matrix over directories. */
 function artifactName(prNumber: number, env: NodeJS.ProcessEnv, repoDir: string, workspace: string): string {
-  const dir = path.relative(workspace, repoDir).replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');
+  const dir = path
+    .relative(workspace, repoDir)
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return ['aqe-accepted-tests', `pr${prNumber}`, env.GITHUB_JOB, dir].filter(Boolean).join('-').slice(0, 200);
 }
 

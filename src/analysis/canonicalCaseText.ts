@@ -10,7 +10,12 @@ import type { TypeScriptApi } from './loadTypeScript.js';
  * and everything the test did not declare keep their names. For `.each`/`.for` tests the table
  * is part of the text: the same body over other data is not a duplicate. The title is not.
  */
-export function canonicalCaseText(api: TypeScriptApi, sourceFile: ts.SourceFile, callback: ts.ArrowFunction | ts.FunctionExpression, table: readonly ts.Node[]): string {
+export function canonicalCaseText(
+  api: TypeScriptApi,
+  sourceFile: ts.SourceFile,
+  callback: ts.ArrowFunction | ts.FunctionExpression,
+  table: readonly ts.Node[]
+): string {
   const renamed = new Map<string, string>();
   const declare = (name: ts.BindingName): void => {
     if (api.isIdentifier(name)) {

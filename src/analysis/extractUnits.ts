@@ -63,7 +63,11 @@ export function extractUnits(api: TypeScriptApi, filePath: string, text: string,
 
   const classUnits = (name: string, exportNames: string[], classNode: ts.ClassLikeDeclaration, rangeNode: ts.Node): void => {
     const exported = exportNames.length > 0;
-    unit({ name, kind: 'class', exported, exportNames, signature: headerBefore(sourceFile, rangeNode, openBrace(api, sourceFile, classNode)) }, rangeNode, classNode);
+    unit(
+      { name, kind: 'class', exported, exportNames, signature: headerBefore(sourceFile, rangeNode, openBrace(api, sourceFile, classNode)) },
+      rangeNode,
+      classNode
+    );
     for (const member of classNode.members) {
       const memberName = nameText(api, member.name, sourceFile) ?? 'constructor';
       const kind = memberKind(api, member);

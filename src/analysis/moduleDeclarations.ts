@@ -77,7 +77,15 @@ export function readModuleDeclarations(api: TypeScriptApi, sourceFile: ts.Source
       }
       const overloads = localName ? (pendingOverloads.get(localName) ?? []) : [];
       if (localName) pendingOverloads.delete(localName);
-      add({ name: localName ?? 'default', localName, exportNames: directExports(statement, localName), kind: 'function', node: statement, statement, overloads });
+      add({
+        name: localName ?? 'default',
+        localName,
+        exportNames: directExports(statement, localName),
+        kind: 'function',
+        node: statement,
+        statement,
+        overloads
+      });
     } else if (api.isClassDeclaration(statement)) {
       const localName = statement.name?.text;
       add({ name: localName ?? 'default', localName, exportNames: directExports(statement, localName), kind: 'class', node: statement, statement });

@@ -47,7 +47,8 @@ export function topLevelStatements(source: string): string[] {
   return statements;
 }
 
-const STATEMENT_START = /^\s*(import|export|const|let|var|function|async|class|abstract|interface|type|declare|enum|namespace|module|@|if|for|while|switch|try|do|return|throw)\b/;
+const STATEMENT_START =
+  /^\s*(import|export|const|let|var|function|async|class|abstract|interface|type|declare|enum|namespace|module|@|if|for|while|switch|try|do|return|throw)\b/;
 
 /** Statements that produce no runtime behaviour of their own. */
 const NOT_CODE = [

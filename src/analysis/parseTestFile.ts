@@ -63,7 +63,13 @@ export function collectTests(api: TypeScriptApi, sourceFile: ts.SourceFile): { c
         const skipped = scope.skipped || call.callee.startsWith('x') || call.modifiers.some((m) => m === 'skip' || m === 'todo' || m === 'skipIf');
         const repeated = scope.repeated || call.modifiers.includes('each') || call.modifiers.includes('for');
         if (call.role === 'describe') {
-          const record: DescribeRecord = { block: { title: title.text, ancestors, startLine, endLine }, call: node, statement, matcher: title.matcher, cases: [] };
+          const record: DescribeRecord = {
+            block: { title: title.text, ancestors, startLine, endLine },
+            call: node,
+            statement,
+            matcher: title.matcher,
+            cases: []
+          };
           describes.push(record);
           for (const part of call.table) visit(part, scope);
           if (call.callback) visit(call.callback.body, { describes: [...scope.describes, record], repeated, skipped });

@@ -50,10 +50,14 @@ export function removeTestCases(api: TypeScriptApi, filePath: string, text: stri
     else cuts.push({ node: record.statement! });
   }
   for (const describe of cutDescribes) cuts.push({ node: describe.statement! });
-  const inside = (node: ts.Node, container: ts.Node): boolean => node !== container && node.getStart(sourceFile) >= container.getStart(sourceFile) && node.getEnd() <= container.getEnd();
+  const inside = (node: ts.Node, container: ts.Node): boolean =>
+    node !== container && node.getStart(sourceFile) >= container.getStart(sourceFile) && node.getEnd() <= container.getEnd();
   const outermostCuts = cuts.filter((cut) => !cuts.some((other) => inside(cut.node, other.node)));
 
-  let pruned = applyEdits(text, outermostCuts.map((cut) => statementRemoval(api, sourceFile, cut.node)));
+  let pruned = applyEdits(
+    text,
+    outermostCuts.map((cut) => statementRemoval(api, sourceFile, cut.node))
+  );
   pruned = removeNewlyUnused(api, filePath, text, pruned);
 
   if (syntaxErrors(api, filePath, pruned).length > syntaxErrors(api, filePath, text).length) {
@@ -185,7 +189,12 @@ function importEdit(
     const namespaceGone = dropped(bindings.name.text);
     if (!defaultGone && !namespaceGone) return undefined;
     if ((!clause.name || defaultGone) && namespaceGone) return statementRemoval(api, sourceFile, statement);
-    return rewriteImport(sourceFile, clause, keepDefault ? clause.name!.getText(sourceFile) : undefined, namespaceGone ? undefined : `* as ${bindings.name.text}`);
+    return rewriteImport(
+      sourceFile,
+      clause,
+      keepDefault ? clause.name!.getText(sourceFile) : undefined,
+      namespaceGone ? undefined : `* as ${bindings.name.text}`
+    );
   }
   const elements = bindings ? bindings.elements : [];
   const keptElements = elements.filter((e) => !dropped(e.name.text));

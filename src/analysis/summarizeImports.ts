@@ -87,7 +87,9 @@ export function summarizeImports(api: TypeScriptApi, filePath: string, text: str
     if (!module || depth > MAX_REEXPORT_DEPTH) return [];
     const { declarations, reexports, starReexports } = module.exports;
     if (name === '*') {
-      const all = declarations.filter((d) => d.exportNames.length > 0).map((d) => ({ sourceFile: module.sourceFile, declaration: d, exportName: d.exportNames[0]! }));
+      const all = declarations
+        .filter((d) => d.exportNames.length > 0)
+        .map((d) => ({ sourceFile: module.sourceFile, declaration: d, exportName: d.exportNames[0]! }));
       for (const reexport of reexports) all.push(...followReexport(file, reexport.specifier, reexport.importName, depth));
       for (const specifier of starReexports) all.push(...followReexport(file, specifier, '*', depth));
       return all;
@@ -152,7 +154,9 @@ function relativeImports(api: TypeScriptApi, sourceFile: ts.SourceFile): Map<str
 function requiredNames(api: TypeScriptApi, call: ts.CallExpression): string[] {
   const parent = call.parent;
   if (api.isVariableDeclaration(parent) && api.isObjectBindingPattern(parent.name)) {
-    const names = parent.name.elements.map((e) => (e.propertyName && api.isIdentifier(e.propertyName) ? e.propertyName.text : api.isIdentifier(e.name) ? e.name.text : undefined));
+    const names = parent.name.elements.map((e) =>
+      e.propertyName && api.isIdentifier(e.propertyName) ? e.propertyName.text : api.isIdentifier(e.name) ? e.name.text : undefined
+    );
     if (names.every((n): n is string => n !== undefined)) return names;
   }
   if (api.isPropertyAccessExpression(parent) && parent.expression === call) return [parent.name.text];

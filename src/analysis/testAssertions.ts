@@ -11,14 +11,19 @@ export function assertingFunctions(api: TypeScriptApi, sourceFile: ts.SourceFile
   const visit = (node: ts.Node): void => {
     if (api.isFunctionDeclaration(node) && node.name && node.body) {
       bodies.set(node.name.text, [...(bodies.get(node.name.text) ?? []), node.body]);
-    } else if (api.isVariableDeclaration(node) && api.isIdentifier(node.name) && node.initializer && (api.isArrowFunction(node.initializer) || api.isFunctionExpression(node.initializer))) {
+    } else if (
+      api.isVariableDeclaration(node) &&
+      api.isIdentifier(node.name) &&
+      node.initializer &&
+      (api.isArrowFunction(node.initializer) || api.isFunctionExpression(node.initializer))
+    ) {
       bodies.set(node.name.text, [...(bodies.get(node.name.text) ?? []), node.initializer.body]);
     }
     api.forEachChild(node, visit);
   };
   visit(sourceFile);
   const asserting = new Set<string>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [name, nodes] of bodies) {
       if (!asserting.has(name) && nodes.some((body) => containsAssertion(api, body, asserting))) {
@@ -52,7 +57,12 @@ function isAssertionCall(api: TypeScriptApi, call: ts.CallExpression, asserting:
     if (api.isPropertyAccessExpression(current)) {
       names.unshift(current.name.text);
       current = current.expression;
-    } else if (api.isCallExpression(current) || api.isElementAccessExpression(current) || api.isNonNullExpression(current) || api.isParenthesizedExpression(current)) {
+    } else if (
+      api.isCallExpression(current) ||
+      api.isElementAccessExpression(current) ||
+      api.isNonNullExpression(current) ||
+      api.isParenthesizedExpression(current)
+    ) {
       current = current.expression;
     } else if (api.isAwaitExpression(current)) {
       current = current.expression;

@@ -134,10 +134,16 @@ async function diffCoverageCli(flag: (name: string) => string | undefined): Prom
     const base = flag('base');
     if (!base) throw new InputError('--base', 'no base revision was given', 'Pass the branch or commit the changes are compared with, e.g. --base origin/main');
     const coverageFile = flag('coverage');
-    if (!coverageFile) throw new InputError('--coverage', 'no coverage file was given', 'Pass coverage/coverage-final.json, coverage/lcov.info or a Cobertura XML file written by your test run');
+    if (!coverageFile)
+      throw new InputError(
+        '--coverage',
+        'no coverage file was given',
+        'Pass coverage/coverage-final.json, coverage/lcov.info or a Cobertura XML file written by your test run'
+      );
     const failUnderText = flag('fail-under');
     const failUnder = failUnderText === undefined ? undefined : Number(failUnderText);
-    if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100)) throw new InputError('--fail-under', `"${failUnderText}" is not a percentage`, 'Give a number from 0 to 100');
+    if (failUnder !== undefined && !(failUnder >= 0 && failUnder <= 100))
+      throw new InputError('--fail-under', `"${failUnderText}" is not a percentage`, 'Give a number from 0 to 100');
     const outcome = await runDiffCoverage({
       repoDir: path.resolve(flag('repo') ?? '.'),
       base,
@@ -175,7 +181,12 @@ async function run(raw: RawInputs, head: string, artifactDir: string | undefined
 async function removeRunTemp(tempDir: string, keep: string[]): Promise<void> {
   const kept = (entry: string): boolean => keep.some((k) => k === entry || k.startsWith(`${entry}${path.sep}`));
   const entries = await readdir(tempDir).catch(() => []);
-  await Promise.all(entries.map((name) => path.join(tempDir, name)).filter((entry) => !kept(entry)).map((entry) => rm(entry, { recursive: true, force: true })));
+  await Promise.all(
+    entries
+      .map((name) => path.join(tempDir, name))
+      .filter((entry) => !kept(entry))
+      .map((entry) => rm(entry, { recursive: true, force: true }))
+  );
   await rmdir(tempDir).catch(() => undefined); // ENOTEMPTY: it holds the report or the artifacts
 }
 
@@ -191,7 +202,9 @@ async function demo(raw: RawInputs, dir: string | undefined, artifactDir: string
   consoleLogger.info(`Example pull request "${pr.title}" prepared in ${pr.repoDir} (${pr.baseSha.slice(0, 7)}...${pr.headSha.slice(0, 7)}).`);
   if (!raw.model && !raw['replay-file']) {
     raw.model = 'demo';
-    consoleLogger.info('No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).');
+    consoleLogger.info(
+      'No --model given: using the demo model, a tiny GGUF generated here that replays a fixed test file through real llama.cpp (no download needed).'
+    );
   }
   raw['working-directory'] = pr.repoDir;
   const options = parseRunOptions(raw, { cwd: process.cwd(), tempDir: workDir });
@@ -200,7 +213,13 @@ async function demo(raw: RawInputs, dir: string | undefined, artifactDir: string
   return runLocally(options, workDir, 'examples/ts-lib', () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha), artifactDir);
 }
 
-async function runLocally(options: RunOptions, tempDir: string, repository: string, host: (repoDir: string) => PullRequestHost, artifactDir?: string): Promise<ReportWithPath> {
+async function runLocally(
+  options: RunOptions,
+  tempDir: string,
+  repository: string,
+  host: (repoDir: string) => PullRequestHost,
+  artifactDir?: string
+): Promise<ReportWithPath> {
   const report = await runPipeline({
     options,
     host: host(options.repoDir),
@@ -215,7 +234,12 @@ async function runLocally(options: RunOptions, tempDir: string, repository: stri
   });
   const delivered = report.delivery;
   if (delivered && delivered.files.length > 0) {
-    const where = delivered.mode === 'commit' ? `committed and pushed (${delivered.commit?.sha.slice(0, 7)} on ${delivered.commit?.branch})` : delivered.mode === 'artifact' ? `copied to the artifact ${delivered.artifact}` : `written into ${options.repoDir}`;
+    const where =
+      delivered.mode === 'commit'
+        ? `committed and pushed (${delivered.commit?.sha.slice(0, 7)} on ${delivered.commit?.branch})`
+        : delivered.mode === 'artifact'
+          ? `copied to the artifact ${delivered.artifact}`
+          : `written into ${options.repoDir}`;
     consoleLogger.info(`Accepted tests ${where}: ${delivered.files.join(', ')}`);
   }
   consoleLogger.info(`JSON report: ${options.reportPath}`);
@@ -233,7 +257,13 @@ function userModelCache(): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'o
     modelCache: cache,
     downloadDir: path.join(root, 'downloads'),
     onModelResolved: async (model) => {
-      if (model.toSave) await saveModelToCache(cache, model.toSave, (m) => consoleLogger.info(m), (m) => consoleLogger.warn(m));
+      if (model.toSave)
+        await saveModelToCache(
+          cache,
+          model.toSave,
+          (m) => consoleLogger.info(m),
+          (m) => consoleLogger.warn(m)
+        );
     }
   };
 }

@@ -42,12 +42,20 @@ export async function checkWorkingDirectory(repoDir: string, workspace: string |
     real = await realpath(repoDir);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') {
-      throw new InputError('working-directory', `${repoDir} does not exist`, 'Give a directory inside the workspace (relative paths start at it), and check it out or create it in an earlier step');
+      throw new InputError(
+        'working-directory',
+        `${repoDir} does not exist`,
+        'Give a directory inside the workspace (relative paths start at it), and check it out or create it in an earlier step'
+      );
     }
     throw new InputError('working-directory', `${repoDir} cannot be read (${describeErrno(error)})`, 'Give a directory this job may read');
   }
   if (!(await stat(real)).isDirectory()) {
-    throw new InputError('working-directory', `${repoDir} is a file, not a directory`, 'Give the directory of the package whose tests are generated (the one holding its package.json)');
+    throw new InputError(
+      'working-directory',
+      `${repoDir} is a file, not a directory`,
+      'Give the directory of the package whose tests are generated (the one holding its package.json)'
+    );
   }
   if (workspace === undefined) return;
   const root = await realpath(workspace).catch(() => path.resolve(workspace));
@@ -95,7 +103,11 @@ export async function checkReplayFile(replay: NonNullable<RunOptions['replay']>)
   if (info?.isDirectory()) throw new InputError('replay-file', `${replay.file} is a directory`, 'Give the path of a JSONL file');
   if (replay.mode === 'replay') {
     if (!info) {
-      throw new InputError('replay-file', `${replay.file} does not exist`, 'Record one first with replay-mode: record, or fix the path (relative paths start at the workspace)');
+      throw new InputError(
+        'replay-file',
+        `${replay.file} does not exist`,
+        'Record one first with replay-mode: record, or fix the path (relative paths start at the workspace)'
+      );
     }
     let handle: FileHandle | undefined;
     try {
@@ -125,7 +137,11 @@ export async function checkModelSha256(options: Pick<RunOptions, 'model' | 'mode
   if (source.kind !== 'local') return; // checked as it downloads
   const actual = await sha256OfFile(source.path);
   if (actual !== options.modelSha256) {
-    throw new InputError('model-sha256', `${source.path} has the sha256 ${actual}, not ${options.modelSha256}`, 'Check that the model input names the file the checksum belongs to, or correct model-sha256');
+    throw new InputError(
+      'model-sha256',
+      `${source.path} has the sha256 ${actual}, not ${options.modelSha256}`,
+      'Check that the model input names the file the checksum belongs to, or correct model-sha256'
+    );
   }
 }
 

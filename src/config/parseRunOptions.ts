@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { InputError } from '../core/InputError.js';
-import { DELIVERY_MODES, GPU_OPTIONS, MODEL_CACHE_OPTIONS, type DeliveryMode, type GpuOption, type ModelCacheOption, type RunOptions } from '../core/RunOptions.js';
+import {
+  DELIVERY_MODES,
+  GPU_OPTIONS,
+  MODEL_CACHE_OPTIONS,
+  type DeliveryMode,
+  type GpuOption,
+  type ModelCacheOption,
+  type RunOptions
+} from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
@@ -45,7 +53,11 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
   const model = value('model');
   const replayMode = value('replay-mode').toLowerCase();
   if (replayMode !== 'record' && replayMode !== 'replay') {
-    throw new InputError('replay-mode', `"${replayMode}" is not a replay mode`, 'Use record (save the model\'s answers to replay-file) or replay (answer from replay-file instead of a model)');
+    throw new InputError(
+      'replay-mode',
+      `"${replayMode}" is not a replay mode`,
+      "Use record (save the model's answers to replay-file) or replay (answer from replay-file instead of a model)"
+    );
   }
   const replayFile = value('replay-file');
   const replaying = replayFile !== '' && replayMode === 'replay';
@@ -53,12 +65,18 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
   const source = model === '' || model === 'demo' ? undefined : parseModelSource(model, ctx.cwd);
   const modelSha256 = value('model-sha256').toLowerCase();
   if (modelSha256 !== '' && !/^[0-9a-f]{64}$/.test(modelSha256)) {
-    throw new InputError('model-sha256', `"${modelSha256}" is not a sha256`, 'Give the 64 hex digits of the model file\'s sha256 (sha256sum model.gguf; Hugging Face shows it on the file\'s page), or leave it empty');
+    throw new InputError(
+      'model-sha256',
+      `"${modelSha256}" is not a sha256`,
+      "Give the 64 hex digits of the model file's sha256 (sha256sum model.gguf; Hugging Face shows it on the file's page), or leave it empty"
+    );
   }
   if (modelSha256 !== '' && source === undefined && !replaying) {
     throw new InputError(
       'model-sha256',
-      model === 'demo' ? 'it cannot pin the demo model, which is generated on the spot' : 'it is set but model is empty, and the model chosen by hardware differs between machines',
+      model === 'demo'
+        ? 'it cannot pin the demo model, which is generated on the spot'
+        : 'it is set but model is empty, and the model chosen by hardware differs between machines',
       'Set model to the file the checksum belongs to, or leave model-sha256 empty'
     );
   }
@@ -75,7 +93,7 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     throw new InputError(
       'on-accepted',
       `"${onAccepted}" is not a delivery mode`,
-      'Use write (create the tests in the working tree), commit (commit and push them to the pull request\'s branch; needs `contents: write` and a branch of this repository) or artifact (upload them as a workflow artifact)'
+      "Use write (create the tests in the working tree), commit (commit and push them to the pull request's branch; needs `contents: write` and a branch of this repository) or artifact (upload them as a workflow artifact)"
     );
   }
   const reportPath = value('report-path');

@@ -46,7 +46,9 @@ export async function readPullRequestEvent(eventPath: string | undefined, eventN
   try {
     text = await readFile(eventPath, 'utf8');
   } catch (error) {
-    throw new EventError(`The event file ${eventPath} (GITHUB_EVENT_PATH) cannot be read: ${(error as Error).message}. The runner writes it for every job; if you set GITHUB_EVENT_PATH yourself, point it at a pull_request payload.`);
+    throw new EventError(
+      `The event file ${eventPath} (GITHUB_EVENT_PATH) cannot be read: ${(error as Error).message}. The runner writes it for every job; if you set GITHUB_EVENT_PATH yourself, point it at a pull_request payload.`
+    );
   }
   let payload: unknown;
   try {
@@ -70,8 +72,8 @@ export async function readPullRequestEvent(eventPath: string | undefined, eventN
  */
 export const PULL_REQUEST_TARGET_REFUSAL =
   'This workflow was triggered by "pull_request_target", which aqe refuses by default: that event gives the job a token that can write to the repository and the repository\'s secrets, ' +
-  'and aqe runs the pull request\'s code (its tests and changed sources), so any pull request, one from a fork too, could use that token and read those secrets. ' +
-  'Trigger the workflow with `on: pull_request` instead (a fork\'s pull request then gets a read-only token; on-accepted: artifact works with it). ' +
+  "and aqe runs the pull request's code (its tests and changed sources), so any pull request, one from a fork too, could use that token and read those secrets. " +
+  "Trigger the workflow with `on: pull_request` instead (a fork's pull request then gets a read-only token; on-accepted: artifact works with it). " +
   'Only if nothing but trusted code can reach this job (for example an environment with required reviewers) set the input `allow-pull-request-target: true`.';
 
 export function parsePullRequestPayload(payload: unknown, source: string): PullRequestInfo {

@@ -5,9 +5,7 @@
  */
 export function extractCode(answer: string): string | undefined {
   const blocks = fencedBlocks(answer);
-  const scored = blocks
-    .map((code) => ({ code, score: testLikeness(code) * 1_000_000 + code.length }))
-    .sort((a, b) => b.score - a.score);
+  const scored = blocks.map((code) => ({ code, score: testLikeness(code) * 1_000_000 + code.length })).sort((a, b) => b.score - a.score);
   const best = scored[0]?.code ?? unfenced(answer);
   if (best === undefined) return undefined;
   const code = best.replace(/\s+$/, '');
@@ -41,7 +39,9 @@ function fencedBlocks(answer: string): string[] {
 /** No fences: drop prose lines before the first line that starts code. */
 function unfenced(answer: string): string | undefined {
   const lines = answer.split('\n');
-  const first = lines.findIndex((l) => /^\s*(import\b|const\b|let\b|var\b|describe\s*\(|test\s*\(|it\s*\(|\/\/|\/\*|'use strict'|"use strict"|jest\.mock\s*\(|vi\.mock\s*\()/.test(l));
+  const first = lines.findIndex((l) =>
+    /^\s*(import\b|const\b|let\b|var\b|describe\s*\(|test\s*\(|it\s*\(|\/\/|\/\*|'use strict'|"use strict"|jest\.mock\s*\(|vi\.mock\s*\()/.test(l)
+  );
   if (first === -1) return undefined;
   return lines.slice(first).join('\n');
 }

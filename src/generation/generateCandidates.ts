@@ -56,7 +56,12 @@ export async function generateCandidates(
 ): Promise<Generation[]> {
   return Promise.all(
     placements.map(async ({ target, placement, focus }, i) => {
-      const generation: Generation = { target, requestTarget: settings.packageDir ? path.posix.join(settings.packageDir, target) : target, placement, answers: [] };
+      const generation: Generation = {
+        target,
+        requestTarget: settings.packageDir ? path.posix.join(settings.packageDir, target) : target,
+        placement,
+        answers: []
+      };
       const label = `[${i + 1}/${placements.length}] ${settings.packageDir ? path.posix.join(settings.packageDir, target) : target}`;
       try {
         generation.prompt = await promptFor(target, placement, focus, provider, settings);
@@ -76,7 +81,14 @@ export async function generateCandidates(
 }
 
 /** Asks the model to fix a failed file; the answer's code, or undefined when it wrote none. */
-export async function repairCandidate(generation: Generation, previousCode: string, failure: string, provider: TextProvider, maxTokens: number, logger: Logger): Promise<string | undefined> {
+export async function repairCandidate(
+  generation: Generation,
+  previousCode: string,
+  failure: string,
+  provider: TextProvider,
+  maxTokens: number,
+  logger: Logger
+): Promise<string | undefined> {
   if (!generation.prompt) return undefined;
   const prompt = buildRepairPrompt(generation.prompt, generation.placement.testFile, previousCode, failure);
   const answer = await ask(provider, prompt, generation.requestTarget, maxTokens, `repair ${generation.requestTarget}`, logger);
@@ -84,7 +96,13 @@ export async function repairCandidate(generation: Generation, previousCode: stri
   return extractCode(answer.text);
 }
 
-async function promptFor(target: string, placement: TestPlacement, focus: TargetFocus | undefined, provider: TextProvider, settings: GenerationSettings): Promise<Prompt> {
+async function promptFor(
+  target: string,
+  placement: TestPlacement,
+  focus: TargetFocus | undefined,
+  provider: TextProvider,
+  settings: GenerationSettings
+): Promise<Prompt> {
   const source = await readFile(path.join(settings.repoDir, target), 'utf8');
   const exampleFile = placement.siblingTest ?? settings.existingTests[0];
   const example = exampleFile ? { file: exampleFile, content: await readFile(path.join(settings.repoDir, exampleFile), 'utf8').catch(() => '') } : undefined;

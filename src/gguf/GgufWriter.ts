@@ -79,10 +79,7 @@ export const GGUF_TENSOR_TYPES: Readonly<Record<GgufTensorType, { id: number; bl
  * - `encoded`: bytes already in the tensor's ggml type (lets big random tensors skip float conversion).
  * The writer consumes each chunk completely before asking for the next one, so a generator may reuse its buffer.
  */
-export type GgufTensorData =
-  | Float32Array
-  | { readonly values: () => Iterable<Float32Array> }
-  | { readonly encoded: () => Iterable<Uint8Array> };
+export type GgufTensorData = Float32Array | { readonly values: () => Iterable<Float32Array> } | { readonly encoded: () => Iterable<Uint8Array> };
 
 export interface GgufTensor {
   /** At most 63 bytes (GGML_MAX_NAME includes the terminating NUL). */
@@ -216,12 +213,7 @@ function writeMetadataValue(out: ByteBuilder, key: string, value: GgufMetadataVa
   }
 }
 
-function writeNumberArray(
-  out: ByteBuilder,
-  key: string,
-  itemType: 'int32' | 'uint32' | 'float32',
-  items: ArrayLike<number>
-): void {
+function writeNumberArray(out: ByteBuilder, key: string, itemType: 'int32' | 'uint32' | 'float32', items: ArrayLike<number>): void {
   out.u32(itemType === 'int32' ? GgufValueType.INT32 : itemType === 'uint32' ? GgufValueType.UINT32 : GgufValueType.FLOAT32);
   out.u64(items.length);
   for (let i = 0; i < items.length; i++) {
@@ -265,14 +257,10 @@ function validateTensor(tensor: GgufTensor, names: Set<string>): void {
   const info = GGUF_TENSOR_TYPES[tensor.type];
   if (info === undefined) throw new TypeError(`tensor "${tensor.name}" has an unsupported type ${String(tensor.type)}`);
   if (tensor.shape[0]! % info.blockSize !== 0) {
-    throw new RangeError(
-      `tensor "${tensor.name}": ${tensor.type} needs ne[0] (${tensor.shape[0]}) to be a multiple of ${info.blockSize}`
-    );
+    throw new RangeError(`tensor "${tensor.name}": ${tensor.type} needs ne[0] (${tensor.shape[0]}) to be a multiple of ${info.blockSize}`);
   }
   if (tensor.data instanceof Float32Array && tensor.data.length !== tensorElementCount(tensor.shape)) {
-    throw new RangeError(
-      `tensor "${tensor.name}" has ${tensor.data.length} values for shape [${tensor.shape.join(', ')}]`
-    );
+    throw new RangeError(`tensor "${tensor.name}" has ${tensor.data.length} values for shape [${tensor.shape.join(', ')}]`);
   }
 }
 

@@ -4,13 +4,7 @@
  * model of that shape and type. Weights are encoded straight into their ggml type from a seeded PRNG, one 1 MiB
  * chunk at a time, so writing a 500 MB model takes seconds and little memory, and the same seed gives the same file.
  */
-import {
-  BASE_VOCAB_SIZE,
-  BYTE_TO_UNICODE,
-  chatmlTokenizerMetadata,
-  createBaseVocabulary,
-  TokenType
-} from './chatmlTokenizer.js';
+import { BASE_VOCAB_SIZE, BYTE_TO_UNICODE, chatmlTokenizerMetadata, createBaseVocabulary, TokenType } from './chatmlTokenizer.js';
 import { float32ToFloat16Bits } from './float16.js';
 import {
   encodeGgufHeader,
@@ -135,7 +129,7 @@ function randomTensorData(type: GgufTensorType, shape: readonly number[], seed: 
       // Chunks hold whole Q8_0 blocks; for the other types CHUNK_BYTES is a multiple of the element size.
       const chunkBytes = type === 'Q8_0' ? Math.floor(CHUNK_BYTES / 34) * 34 : CHUNK_BYTES;
       const buffer = new Uint8Array(Math.min(chunkBytes, totalBytes));
-      for (let done = 0; done < totalBytes; ) {
+      for (let done = 0; done < totalBytes;) {
         const bytes = Math.min(buffer.length, totalBytes - done);
         const chunk = buffer.subarray(0, bytes);
         if (type === 'F16') rng.fillF16(new Uint16Array(chunk.buffer, 0, bytes / 2));

@@ -272,8 +272,7 @@ export async function readGgufHeader(path: string, options: ReadGgufHeaderOption
     }
 
     const alignmentValue = metadata['general.alignment'];
-    const alignment =
-      typeof alignmentValue === 'number' && alignmentValue > 0 && Number.isInteger(alignmentValue) ? alignmentValue : GGUF_DEFAULT_ALIGNMENT;
+    const alignment = typeof alignmentValue === 'number' && alignmentValue > 0 && Number.isInteger(alignmentValue) ? alignmentValue : GGUF_DEFAULT_ALIGNMENT;
 
     let dataEnd = 0;
     let lastTensor: string | undefined;

@@ -183,11 +183,7 @@ export interface TextChainModelFile {
   readonly vocabSize: number;
 }
 
-export async function writeTextChainModel(
-  path: string,
-  text: string,
-  options: TextChainModelOptions = {}
-): Promise<TextChainModelFile> {
+export async function writeTextChainModel(path: string, text: string, options: TextChainModelOptions = {}): Promise<TextChainModelFile> {
   const content = buildTextChainModel(text, options);
   const bytes = await writeGgufFile(path, content);
   const tokens = content.metadata['tokenizer.ggml.tokens'];

@@ -153,7 +153,9 @@ export class LocalLlamaProvider implements TextProvider {
         break;
       } catch (error) {
         if (sequences > 1) {
-          warn(`Could not create a context with ${sequences} sequences of ${contextSize} tokens (${(error as Error).message}); retrying with ${Math.floor(sequences / 2)}.`);
+          warn(
+            `Could not create a context with ${sequences} sequences of ${contextSize} tokens (${(error as Error).message}); retrying with ${Math.floor(sequences / 2)}.`
+          );
           sequences = Math.floor(sequences / 2);
           continue;
         }
@@ -173,7 +175,9 @@ export class LocalLlamaProvider implements TextProvider {
         tuner = await startThreadTuner(auto, llama, model, contextSequences[0]!, `${backend}:${model.gpuLayers}`, options.modelPath, warn);
       } catch (error) {
         llama.maxThreads = 1;
-        warn(`Could not calibrate llama.cpp's thread count (${(error as Error).message}); using 1 thread, which never stalls on a busy machine. Set the threads input to choose a count.`);
+        warn(
+          `Could not calibrate llama.cpp's thread count (${(error as Error).message}); using 1 thread, which never stalls on a busy machine. Set the threads input to choose a count.`
+        );
       }
     }
     const threads = tuner?.threads ?? (auto ? 1 : maxThreads);
@@ -196,7 +200,9 @@ export class LocalLlamaProvider implements TextProvider {
   }
 
   info(): ProviderInfo {
-    const threads = this.tuner ? { threads: this.tuner.threads, hardware: describeHardware(this.llama, this.model, this.tuner.description, this.details.gpu) } : {};
+    const threads = this.tuner
+      ? { threads: this.tuner.threads, hardware: describeHardware(this.llama, this.model, this.tuner.description, this.details.gpu) }
+      : {};
     return { ...this.details, ...threads, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
   }
 
@@ -277,7 +283,9 @@ export class LocalLlamaProvider implements TextProvider {
         grammar,
         customStopTriggers: request.stopSequences && request.stopSequences.length > 0 ? [...request.stopSequences] : undefined
       };
-      const outcome = isCompletionRequest(request) ? await this.runCompletion(sequence, request.prompt, options) : await this.runChat(sequence, request, options);
+      const outcome = isCompletionRequest(request)
+        ? await this.runCompletion(sequence, request.prompt, options)
+        : await this.runChat(sequence, request, options);
       const completionTokens = sequence.tokenMeter.getState().usedOutputTokens - before;
       const finishedAt = Date.now();
       const generationMs = finishedAt - startedAt;
@@ -345,7 +353,11 @@ export class LocalLlamaProvider implements TextProvider {
     });
     try {
       const result = await session.promptWithMeta(request.user, options);
-      return { text: result.responseText, stopReason: result.stopReason, customStopTrigger: result.stopReason === 'customStopTrigger' ? result.customStopTrigger : undefined };
+      return {
+        text: result.responseText,
+        stopReason: result.stopReason,
+        customStopTrigger: result.stopReason === 'customStopTrigger' ? result.customStopTrigger : undefined
+      };
     } finally {
       session.dispose({ disposeSequence: false });
     }
@@ -357,7 +369,11 @@ export class LocalLlamaProvider implements TextProvider {
       // The prompt was checked to fit with maxTokens: no context shift, and no silent cut of the prompt's start (the
       // default shift size makes LlamaCompletion keep only 90% of the context for the prompt).
       const { response, metadata } = await completion.generateCompletionWithMeta(prompt, { ...options, contextShiftSize: 0, disableContextShift: true });
-      return { text: response, stopReason: metadata.stopReason, customStopTrigger: metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined };
+      return {
+        text: response,
+        stopReason: metadata.stopReason,
+        customStopTrigger: metadata.stopReason === 'customStopTrigger' ? metadata.customStopTrigger : undefined
+      };
     } finally {
       completion.dispose({ disposeSequence: false });
     }
@@ -368,7 +384,11 @@ export class LocalLlamaProvider implements TextProvider {
     try {
       key = JSON.stringify(schema);
     } catch (error) {
-      return Promise.reject(new UnsupportedJsonSchemaError(`The JSON schema is not plain JSON (${(error as Error).message.split('\n')[0]}): give a schema without cycles, functions or BigInts.`));
+      return Promise.reject(
+        new UnsupportedJsonSchemaError(
+          `The JSON schema is not plain JSON (${(error as Error).message.split('\n')[0]}): give a schema without cycles, functions or BigInts.`
+        )
+      );
     }
     const cached = this.grammars.get(key);
     if (cached) return cached;
@@ -469,7 +489,9 @@ async function getLlamaWithFallback(options: LocalProviderOptions, maxThreads: n
     return await options.runtime.getLlama({ ...base, gpu });
   } catch (error) {
     if (gpu === false) {
-      throw new ProviderUnavailableError(`llama.cpp could not start on the CPU: ${(error as Error).message}. Check that node-llama-cpp's binary package for this platform is installed.`);
+      throw new ProviderUnavailableError(
+        `llama.cpp could not start on the CPU: ${(error as Error).message}. Check that node-llama-cpp's binary package for this platform is installed.`
+      );
     }
     warn(`GPU back end "${options.gpu}" could not start (${(error as Error).message}); falling back to CPU. Set gpu: cpu to skip the attempt.`);
     return options.runtime.getLlama({ ...base, gpu: false });
@@ -486,9 +508,13 @@ async function freeMemory(llama: Llama): Promise<{ gpu: boolean; freeBytes: numb
 function classifyLoadError(error: unknown, modelPath: string): Error {
   const message = (error as Error).message ?? String(error);
   if (/out of memory|failed to allocate|ENOMEM|cudaMalloc/i.test(message)) {
-    return new OutOfMemoryError(`Loading ${modelPath} ran out of memory: ${message}. Use a smaller quantization (e.g. Q4_K_M), set gpu: cpu, or use a runner with more memory.`);
+    return new OutOfMemoryError(
+      `Loading ${modelPath} ran out of memory: ${message}. Use a smaller quantization (e.g. Q4_K_M), set gpu: cpu, or use a runner with more memory.`
+    );
   }
-  return new ModelLoadError(`llama.cpp could not load ${modelPath}: ${message}. Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download it if it was cut off).`);
+  return new ModelLoadError(
+    `llama.cpp could not load ${modelPath}: ${message}. Check that it is a complete GGUF file of an architecture llama.cpp supports (re-download it if it was cut off).`
+  );
 }
 
 /** The GPU's facts after the model and the context took their memory; undefined on CPU. */
@@ -506,12 +532,26 @@ async function describeGpu(llama: Llama, model: LlamaModel): Promise<ProviderInf
 }
 
 /** Calibrates (or takes the cached calibration for this machine and model) on the context's first sequence. */
-async function startThreadTuner(auto: AutoThreads, llama: Llama, model: LlamaModel, sequence: LlamaContextSequence, backend: string, modelPath: string, warn: (m: string) => void): Promise<ThreadTuner> {
+async function startThreadTuner(
+  auto: AutoThreads,
+  llama: Llama,
+  model: LlamaModel,
+  sequence: LlamaContextSequence,
+  backend: string,
+  modelPath: string,
+  warn: (m: string) => void
+): Promise<ThreadTuner> {
   const usable = Math.max(1, Math.floor(auto.usableCpus));
   const cache = auto.cache
     ? {
         store: new CalibrationCache(auto.cache.file),
-        key: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU', usableCpus: usable, model: await modelIdentity(modelPath), nodeLlamaCpp: auto.cache.nodeLlamaCpp, backend }
+        key: {
+          cpu: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+          usableCpus: usable,
+          model: await modelIdentity(modelPath),
+          nodeLlamaCpp: auto.cache.nodeLlamaCpp,
+          backend
+        }
       }
     : undefined;
   return ThreadTuner.start(new SequenceDecodeProbe(llama, model, sequence), (n) => (llama.maxThreads = n), {

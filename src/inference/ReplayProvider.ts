@@ -45,7 +45,9 @@ export class ReplayMissError extends InferenceError {
 /** The identity of a request: same model, parameters and prompt → same answer under greedy decoding. */
 export function requestKey(model: string, request: TextRequest): string {
   const parameters = [request.maxTokens, request.temperature ?? 0, request.seed ?? null];
-  const identity: unknown[] = isCompletionRequest(request) ? ['complete', model, request.prompt, ...parameters] : [model, request.system ?? '', request.user, ...parameters];
+  const identity: unknown[] = isCompletionRequest(request)
+    ? ['complete', model, request.prompt, ...parameters]
+    : [model, request.system ?? '', request.user, ...parameters];
   // Options added after the format was fixed join the identity only when set, so older recordings keep their keys.
   const later: Record<string, unknown> = {};
   if (request.stopSequences && request.stopSequences.length > 0) later.stopSequences = request.stopSequences;
@@ -103,7 +105,9 @@ export class ReplayProvider implements TextProvider {
     const others = [...this.linesByFile].filter(([sourceFile]) => !wanted.has(sourceFile));
     if (others.length === 0) return undefined;
     const count = others.reduce((n, [, lines]) => n + lines.length, 0);
-    const listed = shortList(others.map(([sourceFile, lines]) => `${JSON.stringify(sourceFile)} (line${lines.length === 1 ? '' : 's'} ${shortList(lines.map(String))})`));
+    const listed = shortList(
+      others.map(([sourceFile, lines]) => `${JSON.stringify(sourceFile)} (line${lines.length === 1 ? '' : 's'} ${shortList(lines.map(String))})`)
+    );
     return (
       `replay-file: ${count} line${count === 1 ? '' : 's'} of ${this.file} answer for files that are not targets of this run and are ignored: ${listed}. ` +
       `A line's "target" must be a changed source file this run generates tests for, relative to working-directory${targets.length > 0 ? ` (this run's: ${shortList(targets.map((t) => JSON.stringify(t)))})` : ''}.`
@@ -119,7 +123,9 @@ export class ReplayProvider implements TextProvider {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new ReplayMissError(`The replay file ${file} cannot be read (${(error as Error).message}). Record one first with replay-mode: record, or fix replay-file.`);
+      throw new ReplayMissError(
+        `The replay file ${file} cannot be read (${(error as Error).message}). Record one first with replay-mode: record, or fix replay-file.`
+      );
     }
     const lines = text
       .split('\n')
@@ -178,7 +184,10 @@ export class ReplayProvider implements TextProvider {
       try {
         result.json = JSON.parse(result.text) as unknown;
       } catch (error) {
-        throw new InvalidJsonOutputError(`The replayed answer in ${this.file} is not JSON (${(error as Error).message}), but the request asks for JSON output. Record it again or fix the line.`, result.text);
+        throw new InvalidJsonOutputError(
+          `The replayed answer in ${this.file} is not JSON (${(error as Error).message}), but the request asks for JSON output. Record it again or fix the line.`,
+          result.text
+        );
       }
     }
     return result;

@@ -58,7 +58,11 @@ function readFakeParallelism(root: string): number {
 /** cgroup v2 (cpu.max of this process's group and its ancestors), then cgroup v1 (cfs quota). */
 function readCgroupQuota(root: string): number | undefined {
   const membership = readText(path.join(root, 'proc/self/cgroup')) ?? '';
-  const v2Path = membership.split('\n').find((l) => l.startsWith('0::'))?.slice(3).trim();
+  const v2Path = membership
+    .split('\n')
+    .find((l) => l.startsWith('0::'))
+    ?.slice(3)
+    .trim();
   const quotas: number[] = [];
   if (v2Path !== undefined) {
     let dir = v2Path;
@@ -72,7 +76,11 @@ function readCgroupQuota(root: string): number | undefined {
   }
   const v1Line = membership.split('\n').find((l) => /:(cpu|cpu,cpuacct|cpuacct,cpu):/.test(l));
   const v1Group = v1Line?.split(':')[2] ?? '/';
-  for (const base of [path.join(root, 'sys/fs/cgroup/cpu', v1Group), path.join(root, 'sys/fs/cgroup/cpu,cpuacct', v1Group), path.join(root, 'sys/fs/cgroup/cpu')]) {
+  for (const base of [
+    path.join(root, 'sys/fs/cgroup/cpu', v1Group),
+    path.join(root, 'sys/fs/cgroup/cpu,cpuacct', v1Group),
+    path.join(root, 'sys/fs/cgroup/cpu')
+  ]) {
     const quota = Number(readText(path.join(base, 'cpu.cfs_quota_us'))?.trim());
     const period = Number(readText(path.join(base, 'cpu.cfs_period_us'))?.trim());
     if (quota > 0 && period > 0) {

@@ -95,7 +95,12 @@ export async function loadLocalProvider(options: RunOptions, search: RuntimeSear
 function autoThreads(search: RuntimeSearch, runtimeVersion: string, logger: Logger): AutoThreads {
   const env = search.env ?? process.env;
   const cacheDir = env.RUNNER_TOOL_CACHE || search.tempDir;
-  return { auto: true, usableCpus: usableCpus(readCpuFacts()), cache: { file: path.join(cacheDir, CALIBRATION_CACHE_FILE), nodeLlamaCpp: runtimeVersion }, log: (line) => logger.info(line) };
+  return {
+    auto: true,
+    usableCpus: usableCpus(readCpuFacts()),
+    cache: { file: path.join(cacheDir, CALIBRATION_CACHE_FILE), nodeLlamaCpp: runtimeVersion },
+    log: (line) => logger.info(line)
+  };
 }
 
 /** `max-parallel: auto`: chosen once llama.cpp knows its back end, from the model's KV cache size and the free memory. */
@@ -134,12 +139,21 @@ async function resolveModelFile(options: RunOptions, search: RuntimeSearch, logg
 }
 
 /** The runtime to load: given by llama-runtime, found beside aqe or in the tool cache, restored from the runtime cache, or installed. */
-export async function findRuntime(options: Pick<RunOptions, 'llamaRuntime'>, search: Pick<RuntimeSearch, 'searchFrom' | 'installRoot' | 'runtimeCache'>, variant: BinaryVariant, logger: Logger): Promise<RuntimeLocation> {
+export async function findRuntime(
+  options: Pick<RunOptions, 'llamaRuntime'>,
+  search: Pick<RuntimeSearch, 'searchFrom' | 'installRoot' | 'runtimeCache'>,
+  variant: BinaryVariant,
+  logger: Logger
+): Promise<RuntimeLocation> {
   const installDir = search.installRoot ? runtimeInstallDir(search.installRoot, variant) : undefined;
   if (options.llamaRuntime) {
     const given = locateNodeLlamaCpp([options.llamaRuntime]);
     if (!given) {
-      throw new InputError('llama-runtime', `no node-llama-cpp package was found in or above ${options.llamaRuntime}`, `Point it at a directory where \`npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION}\` was run, or leave it empty to let the action install it`);
+      throw new InputError(
+        'llama-runtime',
+        `no node-llama-cpp package was found in or above ${options.llamaRuntime}`,
+        `Point it at a directory where \`npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION}\` was run, or leave it empty to let the action install it`
+      );
     }
     return given;
   }
@@ -160,7 +174,9 @@ export async function findRuntime(options: Pick<RunOptions, 'llamaRuntime'>, sea
     }
     logger.warn(`The cached node-llama-cpp (${key}) is incomplete; installing it again.`);
   }
-  const installed = await logger.group(`Installing node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${variant})`, () => installNodeLlamaCpp(installDir, variant, (l) => logger.info(l)));
+  const installed = await logger.group(`Installing node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${variant})`, () =>
+    installNodeLlamaCpp(installDir, variant, (l) => logger.info(l))
+  );
   search.runtimeCache?.installed(installDir, key);
   return installed;
 }

@@ -19,7 +19,11 @@ export async function checkModelFile(modelPath: string): Promise<ModelFileFacts>
   try {
     info = await stat(modelPath);
   } catch {
-    throw new InputError('model', `the file ${modelPath} does not exist`, 'Check the path (relative paths start at the workspace) or download the model in an earlier step');
+    throw new InputError(
+      'model',
+      `the file ${modelPath} does not exist`,
+      'Check the path (relative paths start at the workspace) or download the model in an earlier step'
+    );
   }
   if (!info.isFile()) {
     throw new InputError('model', `${modelPath} is not a file`, 'Point it at the .gguf file itself, not its directory');

@@ -29,7 +29,8 @@ export function locateNodeLlamaCpp(searchFrom: readonly string[]): RuntimeLocati
   for (const start of searchFrom) {
     let dir = path.resolve(start);
     for (;;) {
-      const packageDir = existsSync(path.join(dir, 'package.json')) && readName(dir) === 'node-llama-cpp' ? dir : path.join(dir, 'node_modules', 'node-llama-cpp');
+      const packageDir =
+        existsSync(path.join(dir, 'package.json')) && readName(dir) === 'node-llama-cpp' ? dir : path.join(dir, 'node_modules', 'node-llama-cpp');
       const found = readRuntime(packageDir);
       if (found) return found;
       const parent = path.dirname(dir);

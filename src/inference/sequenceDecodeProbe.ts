@@ -23,7 +23,8 @@ export class SequenceDecodeProbe implements DecodeProbe {
     const tokens = model.tokenize(PROBE_TEXT);
     const bos = model.tokens.bos;
     this.prompt = tokens.length > 0 ? tokens : bos !== null ? [bos] : [];
-    if (this.prompt.length === 0) throw new Error('The model tokenizes the calibration prompt to nothing and has no BOS token: set the threads input to a count.');
+    if (this.prompt.length === 0)
+      throw new Error('The model tokenizes the calibration prompt to nothing and has no BOS token: set the threads input to a count.');
   }
 
   async decode(threads: number, tokens: number, maxMs: number): Promise<DecodeSample> {

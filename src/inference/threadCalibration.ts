@@ -58,7 +58,15 @@ export interface CalibrationSettings {
 }
 
 /** About 2 s on a 2-CPU machine for a 100-700 MB model: 3 rounds of 8 tokens per candidate. */
-export const CALIBRATION_DEFAULTS: CalibrationSettings = { rounds: 3, sliceTokens: 8, budgetMs: 3000, tieShare: 0.95, dropShare: 0.5, collapseShare: 0.25, warmupTokens: 2 };
+export const CALIBRATION_DEFAULTS: CalibrationSettings = {
+  rounds: 3,
+  sliceTokens: 8,
+  budgetMs: 3000,
+  tieShare: 0.95,
+  dropShare: 0.5,
+  collapseShare: 0.25,
+  warmupTokens: 2
+};
 
 /** The fewest threads whose speed is within `tieShare` of the fastest measured. */
 export function pickThreadCount(measurements: readonly ThreadMeasurement[], tieShare = CALIBRATION_DEFAULTS.tieShare): number {
@@ -90,7 +98,13 @@ export async function calibrateThreads(
   }
 }
 
-async function measureCandidates(probe: DecodeProbe, counts: readonly number[], s: CalibrationSettings, clock: () => number, started: number): Promise<ThreadCalibration> {
+async function measureCandidates(
+  probe: DecodeProbe,
+  counts: readonly number[],
+  s: CalibrationSettings,
+  clock: () => number,
+  started: number
+): Promise<ThreadCalibration> {
   const sliceMs = Math.max(100, s.budgetMs / (s.rounds * counts.length));
   await probe.decode(counts[0]!, s.warmupTokens, sliceMs);
   const slices = new Map<number, DecodeSample[]>(counts.map((n) => [n, []]));
@@ -144,7 +158,12 @@ export class SlowdownWatch {
 
   constructor(
     private expectedTokensPerSecond: number,
-    private readonly settings: { dropShare: number; minTokens: number; minIntervalMs: number; maxRechecks: number } = { dropShare: 0.5, minTokens: 16, minIntervalMs: 20_000, maxRechecks: 3 },
+    private readonly settings: { dropShare: number; minTokens: number; minIntervalMs: number; maxRechecks: number } = {
+      dropShare: 0.5,
+      minTokens: 16,
+      minIntervalMs: 20_000,
+      maxRechecks: 3
+    },
     private readonly clock: () => number = () => performance.now()
   ) {
     this.lastCheckAt = clock();

@@ -82,7 +82,10 @@ function isCachedCalibration(value: unknown): value is CachedCalibration {
   if (!isRecord(value) || !Number.isInteger(value.threads) || (value.threads as number) < 1 || typeof value.calibratedAt !== 'string') return false;
   return (
     Array.isArray(value.measurements) &&
-    value.measurements.every((m: unknown) => isRecord(m) && Number.isInteger(m.threads) && typeof m.tokensPerSecond === 'number' && typeof m.tokens === 'number' && typeof m.ms === 'number')
+    value.measurements.every(
+      (m: unknown) =>
+        isRecord(m) && Number.isInteger(m.threads) && typeof m.tokensPerSecond === 'number' && typeof m.tokens === 'number' && typeof m.ms === 'number'
+    )
   );
 }
 

@@ -1,4 +1,12 @@
-import { calibrateThreads, CALIBRATION_DEFAULTS, formatMeasurements, SlowdownWatch, type CalibrationSettings, type DecodeProbe, type ThreadMeasurement } from './threadCalibration.js';
+import {
+  calibrateThreads,
+  CALIBRATION_DEFAULTS,
+  formatMeasurements,
+  SlowdownWatch,
+  type CalibrationSettings,
+  type DecodeProbe,
+  type ThreadMeasurement
+} from './threadCalibration.js';
 import type { CalibrationCache, CalibrationCacheKey } from './threadCalibrationCache.js';
 
 export interface ThreadTunerOptions {
@@ -67,12 +75,17 @@ export class ThreadTuner {
     }
     const calibration = await calibrateThreads(probe, options.candidates, settings, options.clock);
     apply(calibration.threads);
-    const how = calibration.measurements.length > 0 ? `calibrated in ${(calibration.ms / 1000).toFixed(1)} s: ${formatMeasurements(calibration.measurements)}${mismatch}` : 'the only usable count';
+    const how =
+      calibration.measurements.length > 0
+        ? `calibrated in ${(calibration.ms / 1000).toFixed(1)} s: ${formatMeasurements(calibration.measurements)}${mismatch}`
+        : 'the only usable count';
     options.log(`llama.cpp threads: ${describeThreads(calibration.threads, how)}.`);
     if (options.cache && calibration.measurements.length > 0) {
       await options.cache.store
         .set(options.cache.key, { threads: calibration.threads, measurements: calibration.measurements })
-        .catch((error: unknown) => options.warn(`Could not save the thread calibration to ${options.cache!.store.file} (${(error as Error).message}); the next run calibrates again.`));
+        .catch((error: unknown) =>
+          options.warn(`Could not save the thread calibration to ${options.cache!.store.file} (${(error as Error).message}); the next run calibrates again.`)
+        );
     }
     return new ThreadTuner(apply, options, calibration.threads, how, figureOf(calibration.measurements, calibration.threads), clock() - started);
   }

@@ -75,9 +75,20 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     changedBefore: diffCoverage(before, changed).total,
     changedAfter: diffCoverage(after, changed).total
   });
-  const result = (parts: Omit<PackageResult, 'packageDir' | 'targets'>): PackageResult => ({ packageDir: work.packageDir, targets: work.targets.map(inRepo), ...parts });
+  const result = (parts: Omit<PackageResult, 'packageDir' | 'targets'>): PackageResult => ({
+    packageDir: work.packageDir,
+    targets: work.targets.map(inRepo),
+    ...parts
+  });
 
-  const baseline = await runBaseline({ runSuite: () => runSuite('baseline'), runnerName: work.runner.name, packageDir: work.packageDir, timeoutMs: suiteTimeoutMs, logger, warn });
+  const baseline = await runBaseline({
+    runSuite: () => runSuite('baseline'),
+    runnerName: work.runner.name,
+    packageDir: work.packageDir,
+    timeoutMs: suiteTimeoutMs,
+    logger,
+    warn
+  });
   if (baseline.health.runFailure?.kind === 'did-not-start') {
     // Candidates would run through the same broken setup: every verdict would be about the setup, not about them.
     const reason = `the existing ${work.runner.name} suite${label} did not start, so no generated test could be judged: ${firstLine(baseline.health.runFailure.error)}`;
@@ -100,7 +111,14 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     generateCandidates(
       placements,
       provider,
-      { repoDir, packageDir: work.packageDir, framework: work.runner.name, maxTokens: options.maxTokens, existingTests: layout.existingTests, baseline: baseline.result.coverage },
+      {
+        repoDir,
+        packageDir: work.packageDir,
+        framework: work.runner.name,
+        maxTokens: options.maxTokens,
+        existingTests: layout.existingTests,
+        baseline: baseline.result.coverage
+      },
       logger
     )
   );
@@ -125,7 +143,15 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
         coverageFiles: work.targets,
         existingTests: await readExistingTests(repoDir, layout.existingTests),
         ...(services.typescript ? { editor: analysisTestCaseEditor(services.typescript) } : {}),
-        repair: (c, failure) => repairCandidate(generations.find((g) => g.target === c.target)!, c.code, failure, provider, options.maxTokens, logger),
+        repair: (c, failure) =>
+          repairCandidate(
+            generations.find((g) => g.target === c.target)!,
+            c.code,
+            failure,
+            provider,
+            options.maxTokens,
+            logger
+          ),
         log: (m) => logger.info(m)
       },
       settings
@@ -137,7 +163,9 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     baseline: baseline.result.coverage,
     changedLines: work.changedLines,
     // The suite alone does not finish in time; with the accepted tests added it would not either, and its timeout would say nothing about them.
-    ...(suiteFinishes ? { runSuite: (attempt: number) => logger.group(`Final run: the suite with the accepted tests${label}`, () => runSuite(`final-${attempt}`)) } : {}),
+    ...(suiteFinishes
+      ? { runSuite: (attempt: number) => logger.group(`Final run: the suite with the accepted tests${label}`, () => runSuite(`final-${attempt}`)) }
+      : {}),
     remove: (file) => scratch.remove(file),
     warn
   });
@@ -162,7 +190,13 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
  * What the prompt for a target concentrates on: the changed lines the suite leaves uncovered,
  * the changed units with their complexity, and the signatures of what the file imports.
  */
-async function focusOn(target: string, repoDir: string, changedLines: number[] | undefined, baseline: CoverageData, typescript: TypeScriptApi | undefined): Promise<TargetFocus> {
+async function focusOn(
+  target: string,
+  repoDir: string,
+  changedLines: number[] | undefined,
+  baseline: CoverageData,
+  typescript: TypeScriptApi | undefined
+): Promise<TargetFocus> {
   const uncovered = baseline.uncoveredLines(target);
   const changed = changedLines ? new Set(changedLines) : undefined;
   // A file no test loads has no baseline data: every changed line is uncovered.
@@ -178,7 +212,15 @@ async function focusOn(target: string, repoDir: string, changedLines: number[] |
 }
 
 function toCandidate(g: Generation): CandidateTest {
-  const candidate: CandidateTest = { target: g.target, testFile: g.placement.testFile, code: g.code ?? '', attempts: g.answers.length, runs: 0, cases: [], state: 'pending' };
+  const candidate: CandidateTest = {
+    target: g.target,
+    testFile: g.placement.testFile,
+    code: g.code ?? '',
+    attempts: g.answers.length,
+    runs: 0,
+    cases: [],
+    state: 'pending'
+  };
   if (g.code === undefined) reject(candidate, 'generation', g.error ?? 'the answer held no test code');
   return candidate;
 }

@@ -21,7 +21,9 @@ import { type PackageOutcome, type PackageServices, runPackage } from './runPack
 export class BaselineDidNotStartError extends Error {
   override readonly name = 'BaselineDidNotStartError';
   constructor(reasons: string) {
-    super(`${reasons.charAt(0).toUpperCase()}${reasons.slice(1)}. Fix the repository's test setup so its own suite runs (the log above has the runner's error), then run again.`);
+    super(
+      `${reasons.charAt(0).toUpperCase()}${reasons.slice(1)}. Fix the repository's test setup so its own suite runs (the log above has the runner's error), then run again.`
+    );
   }
 }
 
@@ -41,7 +43,6 @@ export interface PipelineContext {
   /** Where accepted tests go besides the working tree: the PR branch's push credentials, an artifact uploader. */
   delivery?: DeliverySettings;
 }
-
 
 /**
  * One run from a pull request to a report, stage by stage: targets → (per package) baseline →
@@ -80,7 +81,9 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   if (worked && worked.packages.every((p) => p.notRun !== undefined)) throw new BaselineDidNotStartError(worked.packages.map((p) => p.notRun!).join('; '));
   for (const r of report.candidates) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
   if (worked) {
-    logger.info(`Accepted ${report.testsAccepted} of ${report.testsGenerated} generated test file(s); changed-file line coverage ${fmtPct(report.coverageBefore)} → ${fmtPct(report.coverageAfter)}.`);
+    logger.info(
+      `Accepted ${report.testsAccepted} of ${report.testsGenerated} generated test file(s); changed-file line coverage ${fmtPct(report.coverageBefore)} → ${fmtPct(report.coverageAfter)}.`
+    );
   }
   return report;
 }
@@ -125,9 +128,13 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
         if (!loaded) {
           loaded = await logger.group('Loading the model', ctx.loadProvider);
           const info = loaded.provider.info();
-          logger.info(`Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`);
+          logger.info(
+            `Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`
+          );
           if (loaded.demoNotice) logger.warn(loaded.demoNotice);
-          const targetsWarning = loaded.targetsWarning?.(packages.flatMap((p) => p.targets.map((t) => (p.packageDir === '' ? t : path.posix.join(p.packageDir, t)))));
+          const targetsWarning = loaded.targetsWarning?.(
+            packages.flatMap((p) => p.targets.map((t) => (p.packageDir === '' ? t : path.posix.join(p.packageDir, t))))
+          );
           if (targetsWarning) warn(targetsWarning);
         }
         return { provider: loaded.provider, model: loaded.provider.info().model };
@@ -158,14 +165,26 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
 }
 
 /** The accepted tests, as proven in the scratch copy, go where on-accepted says. */
-async function deliver(ctx: PipelineContext, results: PackageResult[], scratchDir: string, workRoot: string, warn: (message: string) => void): Promise<DeliveryFigures> {
+async function deliver(
+  ctx: PipelineContext,
+  results: PackageResult[],
+  scratchDir: string,
+  workRoot: string,
+  warn: (message: string) => void
+): Promise<DeliveryFigures> {
   const accepted = await Promise.all(
     results
       .flatMap((r) => r.candidates)
       .filter((c) => c.status === 'accepted')
       .map(async (c) => ({ testFile: c.testFile, targetFile: c.targetFile, content: await readFile(path.join(scratchDir, c.testFile), 'utf8') }))
   );
-  const delivery = await deliverAcceptedTests(ctx.options.onAccepted, { ...ctx.delivery, repoDir: ctx.options.repoDir, tempDir: workRoot, tests: accepted, warn });
+  const delivery = await deliverAcceptedTests(ctx.options.onAccepted, {
+    ...ctx.delivery,
+    repoDir: ctx.options.repoDir,
+    tempDir: workRoot,
+    tests: accepted,
+    warn
+  });
   return {
     requested: delivery.requested,
     mode: delivery.mode,

@@ -20,11 +20,14 @@ export class InfrastructureError extends Error {
 const CODES: Record<string, { what: string; fix: string }> = {
   ENOSPC: { what: 'The disk is full', fix: 'Free space on that disk (or point RUNNER_TEMP at a larger one) and run again.' },
   EDQUOT: { what: 'The disk quota is exhausted', fix: 'Free space within the quota (or point RUNNER_TEMP elsewhere) and run again.' },
-  EROFS: { what: 'The file system is read-only', fix: 'Point RUNNER_TEMP (or the CLI\'s TMPDIR) at a writable directory and run again.' },
+  EROFS: { what: 'The file system is read-only', fix: "Point RUNNER_TEMP (or the CLI's TMPDIR) at a writable directory and run again." },
   EACCES: { what: 'Permission was denied', fix: 'Make that directory writable by the user the job runs as, or point RUNNER_TEMP elsewhere, and run again.' },
-  EPERM: { what: 'The operation was not permitted', fix: 'Make that directory writable by the user the job runs as, or point RUNNER_TEMP elsewhere, and run again.' },
+  EPERM: {
+    what: 'The operation was not permitted',
+    fix: 'Make that directory writable by the user the job runs as, or point RUNNER_TEMP elsewhere, and run again.'
+  },
   EMFILE: { what: 'Too many files are open', fix: 'Raise the open-file limit (ulimit -n) of the runner and run again.' },
-  ENFILE: { what: 'The system ran out of file handles', fix: 'Raise the system\'s open-file limit and run again.' }
+  ENFILE: { what: 'The system ran out of file handles', fix: "Raise the system's open-file limit and run again." }
 };
 
 /** The same codes as a runner's error text shows them, when the runner itself hit the fault. */
@@ -73,7 +76,11 @@ export async function assertNoMachineFault(directories: readonly string[], runne
   for (const [pattern, code] of FAULT_TEXT) {
     const match = runnerText.match(pattern);
     if (match) {
-      const line = runnerText.split('\n').find((l) => pattern.test(l))?.trim() ?? match[0];
+      const line =
+        runnerText
+          .split('\n')
+          .find((l) => pattern.test(l))
+          ?.trim() ?? match[0];
       throw new InfrastructureError(code, directories[0] ?? '.', `the test runner reported "${line.slice(0, 300)}"`);
     }
   }

@@ -159,7 +159,9 @@ function readHunk(lines: readonly string[], start: number, added: number[]): num
     } else if (kind === '\\') {
       // "\ No newline at end of file" describes the line before it and occupies no line.
     } else {
-      throw new DiffParseError(`Line ${i + 1} of the diff is not a hunk line although the hunk "${header}" is not complete: ${JSON.stringify(line.slice(0, 80))}`);
+      throw new DiffParseError(
+        `Line ${i + 1} of the diff is not a hunk line although the hunk "${header}" is not complete: ${JSON.stringify(line.slice(0, 80))}`
+      );
     }
     if (oldLeft < 0 || newLeft < 0) throw new DiffParseError(`The hunk "${header}" has more lines than its header counts.`);
   }

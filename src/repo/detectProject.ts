@@ -171,11 +171,13 @@ function frameworkEvidence(repoDir: string, dir: string): FrameworkEvidence | un
   for (const ext of CONFIG_EXTENSIONS) {
     const viteConfig = readText(path.join(abs, `vite.config.${ext}`));
     // vitest reads a vite config too, and a `test` block in it means it was written for vitest.
-    if (viteConfig !== undefined && /\btest\s*:/.test(viteConfig)) return { framework: 'vitest', source: `${at(`vite.config.${ext}`)} test block`, setsRunDir: true };
+    if (viteConfig !== undefined && /\btest\s*:/.test(viteConfig))
+      return { framework: 'vitest', source: `${at(`vite.config.${ext}`)} test block`, setsRunDir: true };
   }
   const deps = { ...pkg?.dependencies, ...pkg?.devDependencies };
   if ('vitest' in deps) return { framework: 'vitest', source: `${at('package.json')} dependencies`, setsRunDir: false };
-  if ('jest' in deps || 'ts-jest' in deps || 'babel-jest' in deps) return { framework: 'jest', source: `${at('package.json')} dependencies`, setsRunDir: false };
+  if ('jest' in deps || 'ts-jest' in deps || 'babel-jest' in deps)
+    return { framework: 'jest', source: `${at('package.json')} dependencies`, setsRunDir: false };
   return undefined;
 }
 

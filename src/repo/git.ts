@@ -31,7 +31,19 @@ export async function isGitRepo(dir: string): Promise<boolean> {
  * paths from the repository root, no colour, external diff or textconv filter, renames detected
  * as GitHub does, and names unescaped where git allows it.
  */
-const LINE_DIFF_ARGS = ['-c', 'core.quotePath=false', 'diff', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--no-relative', '--src-prefix=a/', '--dst-prefix=b/', '-M'];
+const LINE_DIFF_ARGS = [
+  '-c',
+  'core.quotePath=false',
+  'diff',
+  '-U0',
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--no-relative',
+  '--src-prefix=a/',
+  '--dst-prefix=b/',
+  '-M'
+];
 /** Held in memory at once; lock files and generated code can make a pull request's diff large. */
 const LINE_DIFF_OUTPUT_CAP = 64 * 1024 * 1024;
 const LINE_DIFF_TIMEOUT_MS = 120_000;
@@ -94,7 +106,7 @@ async function nameStatus(repoDir: string, range: string): Promise<ChangedFile[]
   const out = await git(repoDir, ['-c', 'core.quotePath=false', 'diff', '--name-status', '-z', '--no-relative', '-M', range]);
   const parts = out.split('\0').filter((p) => p !== '');
   const entries: ChangedFile[] = [];
-  for (let i = 0; i < parts.length; ) {
+  for (let i = 0; i < parts.length;) {
     const code = parts[i]!;
     // Renames and copies carry two paths (old, new); every other status one.
     if (code.startsWith('R') || code.startsWith('C')) {

@@ -101,7 +101,12 @@ function baselineFigures(packages: readonly PackageResult[]): RunReport['baselin
 }
 
 /** The inference section from the provider's own account and the tokens the run's answers used. */
-export function inferenceFigures(info: ProviderInfo, usage: { promptTokens: number; completionTokens: number }, generationMs: number, demoNotice?: string): InferenceFigures {
+export function inferenceFigures(
+  info: ProviderInfo,
+  usage: { promptTokens: number; completionTokens: number },
+  generationMs: number,
+  demoNotice?: string
+): InferenceFigures {
   return {
     provider: info.provider,
     model: info.model,

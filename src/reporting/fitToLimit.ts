@@ -46,11 +46,7 @@ export interface FitResult {
  * leanest rendering with `fits: false` so the caller can apply its own hard cut (it knows
  * what must survive, e.g. the sticky-comment marker).
  */
-export function renderToFit(
-  levels: readonly DetailLevel[],
-  render: (level: DetailLevel) => string,
-  fits: (text: string) => boolean
-): FitResult {
+export function renderToFit(levels: readonly DetailLevel[], render: (level: DetailLevel) => string, fits: (text: string) => boolean): FitResult {
   let last: FitResult | undefined;
   for (const level of levels) {
     const text = render(level);

@@ -29,7 +29,9 @@ export function neutralizeMentions(text: string): string {
 /** Free text for a table cell, list item or quote: markup neutralised, line breaks kept as <br>. */
 export function escapeText(text: string): string {
   // A raw newline would end the table row or list item; <br> keeps the break visible.
-  return neutralizeMentions(text).replace(MARKDOWN_SPECIAL, (ch) => `\\${ch}`).replace(LINE_BREAK, '<br>');
+  return neutralizeMentions(text)
+    .replace(MARKDOWN_SPECIAL, (ch) => `\\${ch}`)
+    .replace(LINE_BREAK, '<br>');
 }
 
 /**
@@ -115,10 +117,5 @@ export function alertBlock(kind: 'NOTE' | 'WARNING' | 'IMPORTANT', markdown: str
  * so it gets HTML entities instead.
  */
 export function escapeHtml(text: string): string {
-  return neutralizeMentions(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(LINE_BREAK, ' ');
+  return neutralizeMentions(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(LINE_BREAK, ' ');
 }

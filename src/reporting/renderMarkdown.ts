@@ -7,25 +7,8 @@
 import type { RejectionStage } from '../core/verdicts.js';
 import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
-import {
-  formatCount,
-  formatCostUsd,
-  formatCoverageChange,
-  formatDuration,
-  formatTokensPerSecond,
-  shortSha
-} from '../core/formatNumbers.js';
-import {
-  alertBlock,
-  codeSpan,
-  detailsBlock,
-  escapeHtml,
-  escapeText,
-  markdownTable,
-  sliceToUtf8Bytes,
-  sliceWhole,
-  truncateText
-} from './markdownText.js';
+import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, formatTokensPerSecond, shortSha } from '../core/formatNumbers.js';
+import { alertBlock, codeSpan, detailsBlock, escapeHtml, escapeText, markdownTable, sliceToUtf8Bytes, sliceWhole, truncateText } from './markdownText.js';
 
 /** Hidden first line of our PR comment; how a later run finds the comment to update instead of adding another. */
 export const STICKY_COMMENT_MARKER = '<!-- aqe/local-inference:report -->';
@@ -107,9 +90,7 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   const rejected = rejectedCandidates(report);
   if (level.perFileSections) {
     parts.push(`### Files (${formatCount(report.candidates.length)})`);
-    parts.push(
-      report.candidates.length > 0 ? filesTable(report, level, 'summary', options) : '_No test candidates were generated._'
-    );
+    parts.push(report.candidates.length > 0 ? filesTable(report, level, 'summary', options) : '_No test candidates were generated._');
     if (rejected.length > 0) {
       parts.push(`### ❌ Rejected candidates (${formatCount(rejected.length)})`);
       parts.push(`By stage: ${escapeText(stageCounts(rejected))}`);
@@ -226,7 +207,8 @@ function baselineLine(report: RunReport): string {
     const names = b.brokenTestFiles.slice(0, 3).map((f) => codeSpan(f.file));
     problems.push(`${formatCount(b.brokenTestFiles.length)} test file(s) did not load (${names.join(', ')}${b.brokenTestFiles.length > 3 ? ', …' : ''})`);
   }
-  for (const f of b.runFailures) problems.push(`the suite${f.packageDir ? ` in ${codeSpan(f.packageDir)}` : ''} ${f.kind === 'timed-out' ? 'did not finish in time' : 'did not start'}`);
+  for (const f of b.runFailures)
+    problems.push(`the suite${f.packageDir ? ` in ${codeSpan(f.packageDir)}` : ''} ${f.kind === 'timed-out' ? 'did not finish in time' : 'did not start'}`);
   if (problems.length === 0) return b.suiteFailed ? `${suite} · ⚠️ **the baseline suite failed**` : suite;
   return `${suite} · ⚠️ **broken baseline**: ${problems.join('; ')} · coverage before is measured without them`;
 }
@@ -262,7 +244,7 @@ function filesTable(report: RunReport, level: DetailLevel, view: 'summary' | 'co
     view === 'comment'
       ? ['Target file', 'Test file', 'Status', 'Tests kept / failed', 'Coverage before → after']
       : ['Target file', 'Test file', 'Status', 'Reason', 'Tests kept / failed', 'Coverage before → after'];
-  const align = view === 'comment' ? ['left', 'left', 'left', 'right', 'left'] as const : ['left', 'left', 'left', 'left', 'right', 'left'] as const;
+  const align = view === 'comment' ? (['left', 'left', 'left', 'right', 'left'] as const) : (['left', 'left', 'left', 'left', 'right', 'left'] as const);
   return markdownTable(headers, rows, [...align]) + omitted(all.length - shown.length, 'files', options);
 }
 
@@ -291,10 +273,7 @@ function rejectionList(rejected: CandidateRecord[], level: DetailLevel, options:
   const shown = rejected.slice(0, level.maxItems);
   const items = shown.map((c) => {
     const { stage, reason } = rejectionOf(c);
-    return (
-      `- ${codeSpan(c.targetFile)} → ${codeSpan(c.testFile)} — **${escapeText(stage)}**: ` +
-      escapeText(truncateText(reason, level.maxReasonChars))
-    );
+    return `- ${codeSpan(c.targetFile)} → ${codeSpan(c.testFile)} — **${escapeText(stage)}**: ` + escapeText(truncateText(reason, level.maxReasonChars));
   });
   return items.join('\n') + omitted(rejected.length - shown.length, 'rejections', options);
 }

@@ -14,9 +14,7 @@ export interface CommentApi {
   updateComment(id: number, body: string): Promise<{ id: number; url?: string }>;
 }
 
-export type StickyCommentResult =
-  | { action: 'created' | 'updated'; id: number; url?: string }
-  | { action: 'skipped'; warning: string };
+export type StickyCommentResult = { action: 'created' | 'updated'; id: number; url?: string } | { action: 'skipped'; warning: string };
 
 /** Which call failed, for a message a reader can act on; the client's error is the `cause`. */
 export type StickyCommentStep = 'listing the comments' | 'creating the comment' | 'updating the comment';
@@ -35,11 +33,7 @@ export class StickyCommentError extends Error {
   }
 }
 
-export async function upsertStickyComment(
-  api: CommentApi,
-  body: string,
-  marker: string = STICKY_COMMENT_MARKER
-): Promise<StickyCommentResult> {
+export async function upsertStickyComment(api: CommentApi, body: string, marker: string = STICKY_COMMENT_MARKER): Promise<StickyCommentResult> {
   if (marker === '') throw new Error('upsertStickyComment needs a non-empty marker');
   // Without the marker in the body, the next run could not find this comment and would add another.
   const bodyWithMarker = body.includes(marker) ? body : `${marker}\n${body}`;
@@ -82,10 +76,7 @@ async function findStickyComment(api: CommentApi, marker: string): Promise<{ id:
   return newest;
 }
 
-function withUrl(
-  result: { action: 'created' | 'updated'; id: number },
-  url: string | undefined
-): StickyCommentResult {
+function withUrl(result: { action: 'created' | 'updated'; id: number }, url: string | undefined): StickyCommentResult {
   return url === undefined ? result : { ...result, url };
 }
 

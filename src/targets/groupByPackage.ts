@@ -24,7 +24,12 @@ export interface PackageWork {
  * when that leaves no package at all, the run fails with the runner's error: nothing could be
  * measured, and installing the runner is what to do, not reading a warning on a green run.
  */
-export function groupByPackage(repoDir: string, targets: readonly string[], changed: readonly ChangedFile[], logger: Logger): { packages: PackageWork[]; skipped: TargetSelection['skipped'] } {
+export function groupByPackage(
+  repoDir: string,
+  targets: readonly string[],
+  changed: readonly ChangedFile[],
+  logger: Logger
+): { packages: PackageWork[]; skipped: TargetSelection['skipped'] } {
   const groups = new Map<string, PackageWork>();
   const lines = new Map(changed.map((c) => [c.filename, c.changedLines]));
   const skipped: TargetSelection['skipped'] = [];

@@ -73,7 +73,12 @@ async function removeRejected(candidates: readonly CandidateTest[], ctx: Accepta
 }
 
 /** Any accepted file that fails next to the suite is rejected, and the suite is run again without it. */
-async function confirmWithSuite(candidates: CandidateTest[], before: CoverageData, runSuite: (attempt: number) => Promise<TestRunResult>, ctx: AcceptanceContext): Promise<CoverageData> {
+async function confirmWithSuite(
+  candidates: CandidateTest[],
+  before: CoverageData,
+  runSuite: (attempt: number) => Promise<TestRunResult>,
+  ctx: AcceptanceContext
+): Promise<CoverageData> {
   for (let attempt = 1; ; attempt++) {
     const result = await runSuite(attempt);
     const accepted = candidates.filter((c) => c.state === 'accepted');
@@ -99,7 +104,9 @@ async function confirmWithSuite(candidates: CandidateTest[], before: CoverageDat
     if (attempt >= MAX_CONFIRMATION_RUNS) {
       // Each run rejected files and others then failed in turn: stop, and count what the rest reach alone,
       // since the last run's figures include the files just rejected.
-      ctx.warn(`Accepted tests kept failing alongside the suite for ${attempt} runs; the last ones rejected: ${conflicts.map((c) => c.testFile).join(', ')}. Coverage after counts what the remaining tests reach on their own.`);
+      ctx.warn(
+        `Accepted tests kept failing alongside the suite for ${attempt} runs; the last ones rejected: ${conflicts.map((c) => c.testFile).join(', ')}. Coverage after counts what the remaining tests reach on their own.`
+      );
       return candidates.filter((c) => c.state === 'accepted').reduce((k, c) => k.merge(c.coverage ?? CoverageData.empty()), before);
     }
   }

@@ -18,9 +18,13 @@ const ERROR_HEAD_CHARS = 1200;
  * that does not start cannot judge a candidate either.
  */
 export function baselineHealth(result: TestRunResult, packageDir: string, inRepo: (file: string) => string): BaselineHealth {
-  const brokenTestFiles = result.suites.filter((s) => s.status === 'error').map((s) => ({ file: inRepo(s.file), error: errorHead(s.message || 'the file could not be compiled or loaded') }));
-  if (result.timedOut) return { brokenTestFiles, runFailure: { kind: 'timed-out', packageDir, error: result.runnerError ?? 'the suite did not finish within its time limit' } };
-  if (result.runnerError !== undefined && result.suites.length === 0) return { brokenTestFiles, runFailure: { kind: 'did-not-start', packageDir, error: errorHead(result.runnerError) } };
+  const brokenTestFiles = result.suites
+    .filter((s) => s.status === 'error')
+    .map((s) => ({ file: inRepo(s.file), error: errorHead(s.message || 'the file could not be compiled or loaded') }));
+  if (result.timedOut)
+    return { brokenTestFiles, runFailure: { kind: 'timed-out', packageDir, error: result.runnerError ?? 'the suite did not finish within its time limit' } };
+  if (result.runnerError !== undefined && result.suites.length === 0)
+    return { brokenTestFiles, runFailure: { kind: 'did-not-start', packageDir, error: errorHead(result.runnerError) } };
   return { brokenTestFiles };
 }
 
@@ -33,6 +37,9 @@ export function errorHead(message: string): string {
   const shown = lines.slice(0, ERROR_HEAD_LINES);
   // Runners indent their messages; the head is read on its own.
   const indent = Math.min(...shown.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length));
-  const head = shown.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n').trimEnd();
+  const head = shown
+    .map((l) => l.slice(Number.isFinite(indent) ? indent : 0))
+    .join('\n')
+    .trimEnd();
   return head.length <= ERROR_HEAD_CHARS ? head : `${head.slice(0, ERROR_HEAD_CHARS - 1)}…`;
 }

@@ -22,7 +22,13 @@ export interface JudgedTestFile {
  * not read, the target excluded from coverage), and that is reported as such, never as a test
  * without value.
  */
-export function judgeCoverageGain(own: CoverageData, targetFile: string, known: CoverageData, changedLines?: readonly number[], candidate?: JudgedTestFile): Verdict {
+export function judgeCoverageGain(
+  own: CoverageData,
+  targetFile: string,
+  known: CoverageData,
+  changedLines?: readonly number[],
+  candidate?: JudgedTestFile
+): Verdict {
   if (!own.counts(targetFile)) {
     if (candidate && importsModule(candidate.code, candidate.testFile, targetFile)) {
       return {

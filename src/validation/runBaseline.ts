@@ -40,7 +40,9 @@ export async function runBaseline(request: BaselineRequest): Promise<Baseline> {
     );
   }
   if (health.runFailure?.kind === 'did-not-start') {
-    warn(`The existing ${runner} suite${label} did not start: ${health.runFailure.error}\nFix the test setup (run ${runner} locally in that directory) and run again; no test was generated for it.`);
+    warn(
+      `The existing ${runner} suite${label} did not start: ${health.runFailure.error}\nFix the test setup (run ${runner} locally in that directory) and run again; no test was generated for it.`
+    );
   } else if (health.runFailure?.kind === 'timed-out') {
     warn(
       `The existing ${runner} suite${label} did not finish within ${Math.round(request.timeoutMs / 1000)} s (5 × test-timeout); coverage before is measured from the files that finished. Raise test-timeout, or fix the test that hangs.`

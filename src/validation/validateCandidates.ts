@@ -140,8 +140,12 @@ class Executor {
       const half = Math.ceil(this.settings.repeatRuns / 2);
       const firstCopies = [...copies.values()].flatMap((names) => names.slice(0, half));
       const secondCopies = allCopies.filter((f) => !firstCopies.includes(f));
-      const first = await this.runFiles(perFile ? [...originals, ...firstCopies] : firstCopies, `${label}-a`, { coverage: perFile, shuffleSeed: this.settings.seed });
-      const second = secondCopies.length > 0 ? await this.runFiles(secondCopies, `${label}-b`, { coverage: false, shuffleSeed: this.settings.seed + 1 }) : undefined;
+      const first = await this.runFiles(perFile ? [...originals, ...firstCopies] : firstCopies, `${label}-a`, {
+        coverage: perFile,
+        shuffleSeed: this.settings.seed
+      });
+      const second =
+        secondCopies.length > 0 ? await this.runFiles(secondCopies, `${label}-b`, { coverage: false, shuffleSeed: this.settings.seed + 1 }) : undefined;
       const own = perFile ? first : await this.runFiles(originals, `${label}-coverage`, { coverage: true });
       // Coverage a batch could not attribute to its files (no per-file hand-over: the runner has
       // none, or it failed in this run) is measured one file at a time, never taken as none.
@@ -169,7 +173,11 @@ class Executor {
     files: string[],
     label: string,
     options: { coverage: boolean; shuffleSeed?: number }
-  ): Promise<{ outcomes: Map<string, SuiteOutcome | 'timeout' | undefined>; coverageByTestFile: Map<string, TestRunResult['coverage']>; unattributed: Set<string> }> {
+  ): Promise<{
+    outcomes: Map<string, SuiteOutcome | 'timeout' | undefined>;
+    coverageByTestFile: Map<string, TestRunResult['coverage']>;
+    unattributed: Set<string>;
+  }> {
     const outcomes = new Map<string, SuiteOutcome | 'timeout' | undefined>();
     const coverageByTestFile = new Map<string, TestRunResult['coverage']>();
     /** Files that ran with coverage in a batch that gave no coverage per file. */
@@ -226,7 +234,12 @@ function caseTimeout(fileLimitMs: number): number {
 
 /** A run that produced nothing for the file: its runner error stands in for the suite's message. */
 function runnerFailure(file: string, result: TestRunResult): SuiteOutcome {
-  return { file, status: 'error', message: result.runnerError ?? 'the test runner did not pick the file up (check testMatch/roots in the jest config, or include in the vitest config)', tests: [] };
+  return {
+    file,
+    status: 'error',
+    message: result.runnerError ?? 'the test runner did not pick the file up (check testMatch/roots in the jest config, or include in the vitest config)',
+    tests: []
+  };
 }
 
 /**
@@ -234,7 +247,12 @@ function runnerFailure(file: string, result: TestRunResult): SuiteOutcome {
  * pruned; a file left with nothing is a failure, which goes back to the model when repairs
  * remain. Returns the failure text to repair from, or undefined when settled.
  */
-function judgeFirstRun(c: CandidateTest, outcome: SuiteOutcome | 'timeout' | undefined, ctx: ValidationContext, settings: ValidationSettings): string | undefined {
+function judgeFirstRun(
+  c: CandidateTest,
+  outcome: SuiteOutcome | 'timeout' | undefined,
+  ctx: ValidationContext,
+  settings: ValidationSettings
+): string | undefined {
   if (outcome === 'timeout' || outcome === undefined) {
     reject(c, 'timeout', `did not finish within ${Math.round(settings.testTimeoutMs / 1000)} s (test-timeout); a test may wait forever or loop`);
     return undefined;
@@ -266,7 +284,11 @@ function judgeFirstRun(c: CandidateTest, outcome: SuiteOutcome | 'timeout' | und
   if (drop.length > 0) {
     const pruned = prune(c, outcome, parsed, ctx.editor);
     if (pruned === undefined) {
-      reject(c, drop[0]!.verdict === 'no-assertion' || drop[0]!.verdict === 'duplicate' ? drop[0]!.verdict : 'fails', `${describeRejection(c, outcome)}; the failing cases could not be removed on their own`);
+      reject(
+        c,
+        drop[0]!.verdict === 'no-assertion' || drop[0]!.verdict === 'duplicate' ? drop[0]!.verdict : 'fails',
+        `${describeRejection(c, outcome)}; the failing cases could not be removed on their own`
+      );
       return failureText(outcome, c);
     }
     c.code = pruned;
@@ -432,7 +454,8 @@ function describeFlaky(c: CandidateTest): string {
 function failureText(outcome: SuiteOutcome, c: CandidateTest): string {
   const lines: string[] = [];
   for (const t of outcome.tests.filter((x) => x.status === 'failed')) lines.push(`Test "${t.name}" failed:\n${t.failureMessage}`);
-  for (const k of c.cases.filter((x) => x.verdict === 'no-assertion')) lines.push(`Test "${k.name}" asserts nothing: every test must check a result with expect.`);
+  for (const k of c.cases.filter((x) => x.verdict === 'no-assertion'))
+    lines.push(`Test "${k.name}" asserts nothing: every test must check a result with expect.`);
   if (outcome.message && lines.length === 0) lines.push(outcome.message);
   return cap(lines.join('\n\n'));
 }

@@ -144,7 +144,13 @@ async function hashTree(root: string, rel = ''): Promise<Map<string, string>> {
     if (entry.name === 'node_modules') continue;
     const child = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory()) for (const [k, v] of await hashTree(root, child)) hashes.set(k, v);
-    else if (entry.isFile()) hashes.set(child, createHash('sha256').update(await readFile(path.join(root, child))).digest('hex'));
+    else if (entry.isFile())
+      hashes.set(
+        child,
+        createHash('sha256')
+          .update(await readFile(path.join(root, child)))
+          .digest('hex')
+      );
   }
   return hashes;
 }

@@ -53,7 +53,12 @@ async function scenario(files: Record<string, string>, pullFiles: string[] = ['s
     pr.headSha = (await git(pr.repoDir, ['rev-parse', 'HEAD'])).trim();
   }
   const number = nextPr++;
-  api.setPullFiles(OWNER, REPO, number, pullFiles.map((filename) => ({ filename, status: 'added' as const })));
+  api.setPullFiles(
+    OWNER,
+    REPO,
+    number,
+    pullFiles.map((filename) => ({ filename, status: 'added' as const }))
+  );
   return { dirs, pr, number, event: pullRequestPayload({ owner: OWNER, repo: REPO, number, baseSha: pr.baseSha, headSha: pr.headSha }) };
 }
 
@@ -75,7 +80,9 @@ const warningLines = (run: ActionRun): string[] => run.stdout.split('\n').filter
 
 describe('the existing suite, as the baseline', () => {
   it('names an existing test file that does not compile, with the error, and marks coverage before as incomplete', async () => {
-    const s = await scenario({ 'test/broken.test.ts': "import { slugify } from '../src/strings';\n\nit('slugs', () => {\n  expect(slugify('A B')).toBe('a-b';\n});\n" });
+    const s = await scenario({
+      'test/broken.test.ts': "import { slugify } from '../src/strings';\n\nit('slugs', () => {\n  expect(slugify('A B')).toBe('a-b';\n});\n"
+    });
     const run = await runAction(s.dirs, { inputs: inputs(s), event: s.event, apiUrl: api.url, timeoutMs: 300_000 });
     expect({ exitCode: run.exitCode, errors: errorLines(run) }).toEqual({ exitCode: 0, errors: [] });
     const r = await report(run);
@@ -92,7 +99,9 @@ describe('the existing suite, as the baseline', () => {
     const s = await scenario({ 'jest.config.js': "throw new Error('config needs SECRET_SAUCE');\n" });
     const run = await runAction(s.dirs, { inputs: inputs(s), event: s.event, apiUrl: api.url, timeoutMs: 300_000 });
     expect(run.exitCode).toBe(1);
-    expect(errorLines(run)).toEqual([expect.stringMatching(/did not start, so no generated test could be judged: .*config needs SECRET_SAUCE.*Fix the repository's test setup/)]);
+    expect(errorLines(run)).toEqual([
+      expect.stringMatching(/did not start, so no generated test could be judged: .*config needs SECRET_SAUCE.*Fix the repository's test setup/)
+    ]);
     expect(run.stdout).not.toContain('Generating');
     const r = JSON.parse(await readFile(path.join(s.dirs.root, 'report.json'), 'utf8')) as RunReport;
     expect(r.candidates).toEqual([]);
@@ -101,7 +110,10 @@ describe('the existing suite, as the baseline', () => {
   }, 400_000);
 
   it('keeps a good test when the suite itself never finishes, and says it is not confirmed next to the suite', async () => {
-    const s = await scenario({ 'test/spin.test.ts': "import { it } from '@jest/globals';\n\nit('spins forever', () => {\n  for (;;) {\n    // never yields, so no per-test timeout can end it\n  }\n});\n" });
+    const s = await scenario({
+      'test/spin.test.ts':
+        "import { it } from '@jest/globals';\n\nit('spins forever', () => {\n  for (;;) {\n    // never yields, so no per-test timeout can end it\n  }\n});\n"
+    });
     const run = await runAction(s.dirs, { inputs: inputs(s, { 'test-timeout': '15' }), event: s.event, apiUrl: api.url, timeoutMs: 400_000 });
     expect({ exitCode: run.exitCode, errors: errorLines(run) }).toEqual({ exitCode: 0, errors: [] });
     const r = await report(run);

@@ -44,9 +44,19 @@ describe('action preflight', () => {
 
   const base = (): Record<string, string> => ({ 'github-token': 't', 'working-directory': 'ts-lib', model: 'demo' });
 
-  async function run(inputs: Record<string, string>, opts: { eventName?: string; extraEnv?: NodeJS.ProcessEnv; runner?: RunnerDirs } = {}): Promise<ActionRun & { apiCalls: number }> {
+  async function run(
+    inputs: Record<string, string>,
+    opts: { eventName?: string; extraEnv?: NodeJS.ProcessEnv; runner?: RunnerDirs } = {}
+  ): Promise<ActionRun & { apiCalls: number }> {
     const before = api.requests.length;
-    const result = await runAction(opts.runner ?? dirs, { inputs, event, eventName: opts.eventName, apiUrl: api.url, timeoutMs: 300_000, ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {}) });
+    const result = await runAction(opts.runner ?? dirs, {
+      inputs,
+      event,
+      eventName: opts.eventName,
+      apiUrl: api.url,
+      timeoutMs: 300_000,
+      ...(opts.extraEnv ? { extraEnv: opts.extraEnv } : {})
+    });
     return { ...result, apiCalls: api.requests.length - before };
   }
 
@@ -81,27 +91,45 @@ describe('action preflight', () => {
 
   onMounts('refuses a read-only RUNNER_TEMP, naming it and the fix', async () => {
     const temp = await mounts.readOnly('ro-runner-temp');
-    await expectRefused(base(), new RegExp(`^::error::Input "RUNNER_TEMP": the temp directory ${temp} cannot be written: it is on a read-only file system\\. Point RUNNER_TEMP at a writable directory`), {
-      extraEnv: { RUNNER_TEMP: temp }
-    });
+    await expectRefused(
+      base(),
+      new RegExp(
+        `^::error::Input "RUNNER_TEMP": the temp directory ${temp} cannot be written: it is on a read-only file system\\. Point RUNNER_TEMP at a writable directory`
+      ),
+      {
+        extraEnv: { RUNNER_TEMP: temp }
+      }
+    );
   });
 
   onMounts('refuses a full RUNNER_TEMP, naming it and the fix', async () => {
     const temp = await mounts.full('full-runner-temp');
-    await expectRefused(base(), new RegExp(`^::error::Input "RUNNER_TEMP": the temp directory ${temp} cannot be written: no space is left on its disk`), { extraEnv: { RUNNER_TEMP: temp } });
+    await expectRefused(base(), new RegExp(`^::error::Input "RUNNER_TEMP": the temp directory ${temp} cannot be written: no space is left on its disk`), {
+      extraEnv: { RUNNER_TEMP: temp }
+    });
   });
 
   it('refuses a missing replay file before the suite runs', async () => {
-    await expectRefused({ ...base(), model: '', 'replay-file': 'answers/missing.jsonl' }, /^::error::Input "replay-file": .*answers\/missing\.jsonl does not exist\. Record one first/);
+    await expectRefused(
+      { ...base(), model: '', 'replay-file': 'answers/missing.jsonl' },
+      /^::error::Input "replay-file": .*answers\/missing\.jsonl does not exist\. Record one first/
+    );
   });
 
   it('refuses a local model whose sha256 differs, with both hashes, before the suite runs', async () => {
-    await expectRefused({ ...base(), model: 'tiny.gguf', 'model-sha256': '0'.repeat(64) }, /^::error::Input "model-sha256": .*tiny\.gguf has the sha256 [0-9a-f]{64}, not 0{64}\./);
+    await expectRefused(
+      { ...base(), model: 'tiny.gguf', 'model-sha256': '0'.repeat(64) },
+      /^::error::Input "model-sha256": .*tiny\.gguf has the sha256 [0-9a-f]{64}, not 0{64}\./
+    );
   });
 
   it('refuses pull_request_target and explains why and what to do', async () => {
     const r = await run(base(), { eventName: 'pull_request_target' });
-    expect({ exitCode: r.exitCode, errors: errorsOf(r), apiCalls: r.apiCalls }).toEqual({ exitCode: 1, errors: [`::error::${PULL_REQUEST_TARGET_REFUSAL}`], apiCalls: 0 });
+    expect({ exitCode: r.exitCode, errors: errorsOf(r), apiCalls: r.apiCalls }).toEqual({
+      exitCode: 1,
+      errors: [`::error::${PULL_REQUEST_TARGET_REFUSAL}`],
+      apiCalls: 0
+    });
     expect(PULL_REQUEST_TARGET_REFUSAL).toMatch(/write to the repository.*secrets.*`on: pull_request`.*`allow-pull-request-target: true`/);
   });
 
@@ -128,11 +156,18 @@ describe('action preflight', () => {
 
     beforeAll(async () => {
       tmpdir = await mkdtemp(path.join(dirs.root, 'tmpdir-'));
-      accepted = await run({ ...base(), 'allow-pull-request-target': 'true', comment: 'false' }, { eventName: 'pull_request_target', extraEnv: { TMPDIR: tmpdir } });
+      accepted = await run(
+        { ...base(), 'allow-pull-request-target': 'true', comment: 'false' },
+        { eventName: 'pull_request_target', extraEnv: { TMPDIR: tmpdir } }
+      );
     }, 300_000);
 
     it('runs on pull_request_target when allow-pull-request-target is true', () => {
-      expect({ exitCode: accepted.exitCode, errors: errorsOf(accepted), log: accepted.stdout.slice(-3000) }).toEqual({ exitCode: 0, errors: [], log: expect.stringContaining('Baseline') });
+      expect({ exitCode: accepted.exitCode, errors: errorsOf(accepted), log: accepted.stdout.slice(-3000) }).toEqual({
+        exitCode: 0,
+        errors: [],
+        log: expect.stringContaining('Baseline')
+      });
       expect(accepted.outputs['tests-generated']).toBe('1');
     });
 
@@ -158,9 +193,15 @@ describe('action preflight', () => {
     );
     const reportPath = path.join(dirs.root, 'replay-report.json');
     const r = await run({ ...base(), model: '', 'replay-file': replay, 'report-path': reportPath, comment: 'false', 'max-repairs': '0', 'repeat-runs': '0' });
-    expect({ exitCode: r.exitCode, errors: errorsOf(r), log: r.stdout.slice(-3000) }).toEqual({ exitCode: 0, errors: [], log: expect.stringContaining('Baseline') });
+    expect({ exitCode: r.exitCode, errors: errorsOf(r), log: r.stdout.slice(-3000) }).toEqual({
+      exitCode: 0,
+      errors: [],
+      log: expect.stringContaining('Baseline')
+    });
     const warnings = r.stdout.split('\n').filter((l) => l.startsWith('::warning::replay-file:'));
-    expect(warnings).toEqual([expect.stringContaining(`1 line of ${replay} answer for files that are not targets of this run and are ignored: "src/strng.ts" (line 2)`)]);
+    expect(warnings).toEqual([
+      expect.stringContaining(`1 line of ${replay} answer for files that are not targets of this run and are ignored: "src/strng.ts" (line 2)`)
+    ]);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as RunReport;
     expect(report.warnings.filter((w) => w.startsWith('replay-file:'))).toHaveLength(1);
   });

@@ -33,7 +33,12 @@ describe('aqe demo', () => {
   }, 320_000);
 
   it('rejects an unknown command with the usage and exit code 2', async () => {
-    const run = await runProcess({ command: process.execPath, args: [path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'generate'], cwd: PACKAGE_ROOT, timeoutMs: 30_000 });
+    const run = await runProcess({
+      command: process.execPath,
+      args: [path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'generate'],
+      cwd: PACKAGE_ROOT,
+      timeoutMs: 30_000
+    });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('aqe demo');
   });

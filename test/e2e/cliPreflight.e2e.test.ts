@@ -24,7 +24,10 @@ describe('aqe run preflight', () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'aqe-cli-preflight-'));
     pr = await prepareExamplePullRequest(path.join(root, 'checkout'));
     answers = path.join(root, 'answers.jsonl');
-    await writeFile(answers, `${JSON.stringify({ target: 'src/strings.ts', response: { text: await readFile(path.join(examplesDir(), DEMO_ANSWER_FILE), 'utf8') } })}\n`);
+    await writeFile(
+      answers,
+      `${JSON.stringify({ target: 'src/strings.ts', response: { text: await readFile(path.join(examplesDir(), DEMO_ANSWER_FILE), 'utf8') } })}\n`
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -55,7 +58,10 @@ describe('aqe run preflight', () => {
 
   it('refuses a missing replay file with exit code 2, before any test runs', async () => {
     const run = await aqe(['--repo', 'ts-lib', '--replay-file', path.join(root, 'none.jsonl')], await freshTmpdir());
-    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(/^aqe: Input "replay-file": .*none\.jsonl does not exist\./) });
+    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({
+      exitCode: 2,
+      stderr: expect.stringMatching(/^aqe: Input "replay-file": .*none\.jsonl does not exist\./)
+    });
   });
 
   onMounts('refuses a read-only TMPDIR, naming it', async () => {
@@ -73,7 +79,7 @@ describe('aqe run preflight', () => {
     await mkdir(path.dirname(report));
     const elsewhere = await aqe(['--repo', 'ts-lib', '--replay-file', answers, '--report', report, '--repeat-runs', '0'], tmpdir);
     expect({ exitCode: elsewhere.exitCode, stderr: elsewhere.stderr.slice(-2000) }).toEqual({ exitCode: 0, stderr: expect.stringContaining('Baseline') });
-    expect(((JSON.parse(await readFile(report, 'utf8')) as RunReport).testsGenerated)).toBe(1);
+    expect((JSON.parse(await readFile(report, 'utf8')) as RunReport).testsGenerated).toBe(1);
     expect((await readdir(tmpdir)).filter((name) => name.startsWith('aqe-'))).toEqual([]);
 
     await rm(path.join(pr.repoDir, 'test', 'strings.test.ts'), { force: true });

@@ -33,7 +33,8 @@ const INSTALLS = [
   {
     major: 5,
     nodeModules: path.join(PACKAGE_ROOT, 'test', 'fixtures', 'vitest5', 'node_modules'),
-    cannotRun: NODE_MAJOR < 22 ? `vitest 5 needs Node 22 or later and this is Node ${process.versions.node}; run the suite under Node 24 as .ci/run does` : undefined
+    cannotRun:
+      NODE_MAJOR < 22 ? `vitest 5 needs Node 22 or later and this is Node ${process.versions.node}; run the suite under Node 24 as .ci/run does` : undefined
   }
 ];
 
@@ -51,36 +52,64 @@ describe.each(INSTALLS)('aqe run on the vitest example with vitest $major', ({ m
   if (cannotRun) console.warn(`Skipped: ${cannotRun}`);
   const itWithInstall = cannotRun ? it.skip : it;
 
-  itWithInstall('accepts the correct test of each changed file', async () => {
-    expect(existsSync(path.join(nodeModules, 'vitest', 'package.json'))).toBe(true);
-    const pr = await prepareExamplePullRequest(path.join(root, `v${major}`), 'vitest-lib');
-    await rm(path.join(pr.repoDir, 'node_modules'));
-    await symlink(nodeModules, path.join(pr.repoDir, 'node_modules'), 'dir');
-    const replayFile = path.join(root, `answers-${major}.jsonl`);
-    await writeFile(replayFile, Object.entries(ANSWERS).map(([target, text]) => JSON.stringify({ target, response: { text } })).join('\n') + '\n');
-    const reportFile = path.join(root, `report-${major}.json`);
-    const run = await runProcess({
-      command: process.execPath,
-      args: [path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'run', '--base', pr.baseSha, '--head', pr.headSha, '--repo', pr.repoDir, '--replay-file', replayFile, '--report', reportFile, '--repeat-runs', '2'],
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir() },
-      timeoutMs: 300_000
-    });
-    expect({ exitCode: run.exitCode, stderr: run.exitCode === 0 ? '' : run.stderr.slice(-3000) }).toEqual({ exitCode: 0, stderr: '' });
-    const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
-    reports.set(major, report);
-    expect(report.candidates.map((c) => ({ target: c.targetFile, status: c.status, rejection: c.rejection }))).toEqual([
-      { target: 'src/duration.ts', status: 'accepted', rejection: undefined },
-      { target: 'src/lruCache.ts', status: 'accepted', rejection: undefined }
-    ]);
-    expect(report.changedLinesAfter!.coveredLines).toBeGreaterThan(report.changedLinesBefore!.coveredLines);
-  }, 400_000);
+  itWithInstall(
+    'accepts the correct test of each changed file',
+    async () => {
+      expect(existsSync(path.join(nodeModules, 'vitest', 'package.json'))).toBe(true);
+      const pr = await prepareExamplePullRequest(path.join(root, `v${major}`), 'vitest-lib');
+      await rm(path.join(pr.repoDir, 'node_modules'));
+      await symlink(nodeModules, path.join(pr.repoDir, 'node_modules'), 'dir');
+      const replayFile = path.join(root, `answers-${major}.jsonl`);
+      await writeFile(
+        replayFile,
+        Object.entries(ANSWERS)
+          .map(([target, text]) => JSON.stringify({ target, response: { text } }))
+          .join('\n') + '\n'
+      );
+      const reportFile = path.join(root, `report-${major}.json`);
+      const run = await runProcess({
+        command: process.execPath,
+        args: [
+          path.join(PACKAGE_ROOT, 'bin', 'aqe.js'),
+          'run',
+          '--base',
+          pr.baseSha,
+          '--head',
+          pr.headSha,
+          '--repo',
+          pr.repoDir,
+          '--replay-file',
+          replayFile,
+          '--report',
+          reportFile,
+          '--repeat-runs',
+          '2'
+        ],
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir() },
+        timeoutMs: 300_000
+      });
+      expect({ exitCode: run.exitCode, stderr: run.exitCode === 0 ? '' : run.stderr.slice(-3000) }).toEqual({ exitCode: 0, stderr: '' });
+      const report = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
+      reports.set(major, report);
+      expect(report.candidates.map((c) => ({ target: c.targetFile, status: c.status, rejection: c.rejection }))).toEqual([
+        { target: 'src/duration.ts', status: 'accepted', rejection: undefined },
+        { target: 'src/lruCache.ts', status: 'accepted', rejection: undefined }
+      ]);
+      expect(report.changedLinesAfter!.coveredLines).toBeGreaterThan(report.changedLinesBefore!.coveredLines);
+    },
+    400_000
+  );
 });
 
 describe('vitest 4 and 5', () => {
   const itWithBothInstalls = INSTALLS.some((i) => i.cannotRun) ? it.skip : it;
   itWithBothInstalls('measure the same coverage before and after', () => {
     const [four, five] = [reports.get(4)!, reports.get(5)!];
-    expect({ before: five.coverageBefore, after: five.coverageAfter, changed: five.changedLinesAfter }).toEqual({ before: four.coverageBefore, after: four.coverageAfter, changed: four.changedLinesAfter });
+    expect({ before: five.coverageBefore, after: five.coverageAfter, changed: five.changedLinesAfter }).toEqual({
+      before: four.coverageBefore,
+      after: four.coverageAfter,
+      changed: four.changedLinesAfter
+    });
   });
 });

@@ -58,7 +58,12 @@ describe('action against a faulty GitHub API', () => {
       errors: [],
       log: expect.any(String)
     });
-    expect(r.outputs).toMatchObject({ 'tests-generated': '0', 'tests-accepted': '0', backend: expect.any(String), 'report-path': expect.stringMatching(/\.json$/) });
+    expect(r.outputs).toMatchObject({
+      'tests-generated': '0',
+      'tests-accepted': '0',
+      backend: expect.any(String),
+      'report-path': expect.stringMatching(/\.json$/)
+    });
     expect(r.summary).toContain('Generated unit tests');
   }
 

@@ -132,12 +132,12 @@ describe('GgufWriter + readGgufHeader', () => {
 
   it('rejects inconsistent tensors and leaves no partial file behind', async () => {
     const target = join(dir, 'bad.gguf');
-    await expect(
-      writeGgufFile(target, { metadata: {}, tensors: [{ name: 'x', shape: [30], type: 'Q8_0', data: new Float32Array(30) }] })
-    ).rejects.toThrow(/multiple of 32/);
-    await expect(
-      writeGgufFile(target, { metadata: {}, tensors: [{ name: 'x', shape: [4, 2], type: 'F32', data: new Float32Array(7) }] })
-    ).rejects.toThrow(/7 values/);
+    await expect(writeGgufFile(target, { metadata: {}, tensors: [{ name: 'x', shape: [30], type: 'Q8_0', data: new Float32Array(30) }] })).rejects.toThrow(
+      /multiple of 32/
+    );
+    await expect(writeGgufFile(target, { metadata: {}, tensors: [{ name: 'x', shape: [4, 2], type: 'F32', data: new Float32Array(7) }] })).rejects.toThrow(
+      /7 values/
+    );
     await expect(
       writeGgufFile(target, {
         metadata: {},

@@ -5,12 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaChatSession, type Llama } from 'node-llama-cpp';
 import { readGgufHeader } from '../../src/gguf/readGgufHeader.js';
-import {
-  buildRandomLlamaModel,
-  estimateRandomLlamaModelBytes,
-  writeRandomLlamaModel,
-  type RandomLlamaModelOptions
-} from '../../src/gguf/randomModel.js';
+import { buildRandomLlamaModel, estimateRandomLlamaModelBytes, writeRandomLlamaModel, type RandomLlamaModelOptions } from '../../src/gguf/randomModel.js';
 
 let dir: string;
 let llama: Llama;
@@ -37,7 +32,9 @@ const small = (type: RandomLlamaModelOptions['type'], seed = 1): RandomLlamaMode
 });
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 describe('writeRandomLlamaModel', () => {

@@ -40,7 +40,16 @@ describe('ScratchCopy', () => {
   it('copies tracked and untracked files, not ignored ones, and links node_modules', () => {
     expect(path.dirname(scratch.dir)).toBe(path.join(root, 'scratch'));
     expect(path.basename(scratch.dir)).toMatch(/^aqe-scratch-/);
-    for (const file of ['package.json', 'jest.config.js', 'tsconfig.json', '.gitignore', 'src/math.ts', 'src/strings.ts', 'src/index.ts', 'test/math.test.ts']) {
+    for (const file of [
+      'package.json',
+      'jest.config.js',
+      'tsconfig.json',
+      '.gitignore',
+      'src/math.ts',
+      'src/strings.ts',
+      'src/index.ts',
+      'test/math.test.ts'
+    ]) {
       expect(readFileSync(path.join(scratch.dir, file), 'utf8')).toBe(readFileSync(path.join(repoDir, file), 'utf8'));
     }
     // The PR's version of the files, not the base commit's.
@@ -101,15 +110,19 @@ describe('JestRunner.locate', () => {
 });
 
 describe('JestRunner with an ESM repository', () => {
-  const DOUBLE = 'export function double(n) {\n  if (n < 0) {\n    throw new RangeError(\'negative\');\n  }\n  return n * 2;\n}\n';
-  const TEST = "import { expect, it } from '@jest/globals';\nimport { double } from '../src/double.js';\n\nit('doubles', () => {\n  expect(double(2)).toBe(4);\n  expect(import.meta.url).toMatch(/^file:/);\n});\n";
+  const DOUBLE = "export function double(n) {\n  if (n < 0) {\n    throw new RangeError('negative');\n  }\n  return n * 2;\n}\n";
+  const TEST =
+    "import { expect, it } from '@jest/globals';\nimport { double } from '../src/double.js';\n\nit('doubles', () => {\n  expect(double(2)).toBe(4);\n  expect(import.meta.url).toMatch(/^file:/);\n});\n";
 
   /** A package whose tests are ESM, with the given test script; node_modules is this package's (it has jest). */
   async function esmRepo(name: string, testScript: string): Promise<string> {
     const dir = path.join(root, name);
     await mkdir(path.join(dir, 'src'), { recursive: true });
     await mkdir(path.join(dir, 'test'), { recursive: true });
-    await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module', scripts: { test: testScript }, jest: { testEnvironment: 'node', transform: {} } }));
+    await writeFile(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ name, private: true, type: 'module', scripts: { test: testScript }, jest: { testEnvironment: 'node', transform: {} } })
+    );
     await writeFile(path.join(dir, 'src', 'double.js'), DOUBLE);
     await writeFile(path.join(dir, 'test', 'double.test.js'), TEST);
     await symlink(path.join(packageRoot(), 'node_modules'), path.join(dir, 'node_modules'), 'dir');

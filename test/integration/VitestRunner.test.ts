@@ -248,7 +248,10 @@ describe('the monorepo example: each workspace package with its own runner, hois
 });
 
 function lineIn(repo: string, file: string, needle: string): number {
-  const line = readFileSync(path.join(repo, file), 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const line =
+    readFileSync(path.join(repo, file), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(needle)) + 1;
   expect(line).toBeGreaterThan(0);
   return line;
 }

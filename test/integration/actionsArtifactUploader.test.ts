@@ -40,10 +40,22 @@ describe('actionsArtifactUploader', () => {
         if (twirp) {
           recorded.twirp.push({ method: twirp[1]!, body: JSON.parse(body.toString('utf8')) as Record<string, unknown> });
           res.writeHead(200, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify(twirp[1] === 'CreateArtifact' ? { ok: true, signedUploadUrl: `${url}/devstoreaccount1/artifacts/upload.zip?sig=secret` } : { ok: true, artifactId: '4242' }));
+          res.end(
+            JSON.stringify(
+              twirp[1] === 'CreateArtifact'
+                ? { ok: true, signedUploadUrl: `${url}/devstoreaccount1/artifacts/upload.zip?sig=secret` }
+                : { ok: true, artifactId: '4242' }
+            )
+          );
           return;
         }
-        const headers = { 'x-ms-request-id': '1', 'x-ms-version': '2021-12-02', date: new Date().toUTCString(), etag: '"0x1"', 'last-modified': new Date().toUTCString() };
+        const headers = {
+          'x-ms-request-id': '1',
+          'x-ms-version': '2021-12-02',
+          date: new Date().toUTCString(),
+          etag: '"0x1"',
+          'last-modified': new Date().toUTCString()
+        };
         if (req.method === 'PUT' && u.searchParams.get('comp') === 'block') {
           recorded.blocks.push(body);
           res.writeHead(201, headers);
@@ -90,7 +102,11 @@ describe('actionsArtifactUploader', () => {
     const files = { 'test/a.test.ts': "test('a', () => expect(1).toBe(1));\n", 'test/deep/b.test.ts': "test('b', () => expect(2).toBe(2));\n" };
     for (const [f, content] of Object.entries(files)) await writeFile(path.join(staging, f), content);
 
-    const result = await actionsArtifactUploader.upload('aqe-accepted-tests-pr7', Object.keys(files).map((f) => path.join(staging, f)), staging);
+    const result = await actionsArtifactUploader.upload(
+      'aqe-accepted-tests-pr7',
+      Object.keys(files).map((f) => path.join(staging, f)),
+      staging
+    );
 
     expect(result.id).toBe(4242);
     expect(result.size).toBeGreaterThan(0);

@@ -30,7 +30,15 @@ afterEach(async () => {
 });
 
 const client = (options: Partial<GitHubClientOptions> = {}) =>
-  createGitHubClient({ token: 'gh-token', baseUrl: api.url, requestTimeoutMs: 300, retries: 2, retryBaseDelayMs: 10, warn: (m) => warnings.push(m), ...options });
+  createGitHubClient({
+    token: 'gh-token',
+    baseUrl: api.url,
+    requestTimeoutMs: 300,
+    retries: 2,
+    retryBaseDelayMs: 10,
+    warn: (m) => warnings.push(m),
+    ...options
+  });
 
 const listFiles = async (options?: Partial<GitHubClientOptions>) => {
   const octokit = await client(options);

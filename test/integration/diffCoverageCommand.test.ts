@@ -22,7 +22,16 @@ beforeAll(async () => {
   coverageDir = path.join(root, 'coverage');
   const run = await runProcess({
     command: process.execPath,
-    args: [path.join(repoDir, 'node_modules/jest/bin/jest.js'), '--ci', '--coverage', `--coverageDirectory=${coverageDir}`, '--coverageReporters=json', '--coverageReporters=lcovonly', '--coverageReporters=cobertura', '--collectCoverageFrom=src/**/*.ts'],
+    args: [
+      path.join(repoDir, 'node_modules/jest/bin/jest.js'),
+      '--ci',
+      '--coverage',
+      `--coverageDirectory=${coverageDir}`,
+      '--coverageReporters=json',
+      '--coverageReporters=lcovonly',
+      '--coverageReporters=cobertura',
+      '--collectCoverageFrom=src/**/*.ts'
+    ],
     cwd: repoDir,
     env: { ...process.env, NODE_OPTIONS: '' },
     timeoutMs: 120_000
@@ -37,7 +46,9 @@ afterAll(async () => {
 describe('aqe diff-coverage', () => {
   it('gives the same changed-line coverage from istanbul JSON, lcov and Cobertura', async () => {
     const outcomes = await Promise.all(
-      ['coverage-final.json', 'lcov.info', 'cobertura-coverage.xml'].map((f) => runDiffCoverage({ repoDir, base: baseSha, head: 'HEAD', coverageFile: path.join(coverageDir, f) }))
+      ['coverage-final.json', 'lcov.info', 'cobertura-coverage.xml'].map((f) =>
+        runDiffCoverage({ repoDir, base: baseSha, head: 'HEAD', coverageFile: path.join(coverageDir, f) })
+      )
     );
     expect(outcomes.map((o) => o.format)).toEqual(['istanbul-json', 'lcov', 'cobertura']);
     const [json] = outcomes;

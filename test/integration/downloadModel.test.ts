@@ -28,7 +28,10 @@ let warnings: string[];
 /** A small but complete GGUF (header, metadata and 256 KiB of tensor data), so a cut copy is detectably truncated. */
 async function writeSmallModel(file: string): Promise<Buffer> {
   const data = Float32Array.from({ length: 64 * 1024 }, (_, i) => Math.sin(i));
-  await writeGgufFile(file, { metadata: { 'general.architecture': 'llama', 'general.name': 'download test' }, tensors: [{ name: 'weights', shape: [256, 256], type: 'F32', data }] });
+  await writeGgufFile(file, {
+    metadata: { 'general.architecture': 'llama', 'general.name': 'download test' },
+    tensors: [{ name: 'weights', shape: [256, 256], type: 'F32', data }]
+  });
   return readFile(file);
 }
 
@@ -150,13 +153,17 @@ describe('downloadModel', () => {
     const destination = path.join(dir, 'short.gguf');
     const attempt = downloadModel({ url: `${server.url}/m/short.gguf`, destination, ...fast });
     await expect(attempt).rejects.toThrow(ModelDownloadError);
-    await expect(downloadModel({ url: `${server.url}/m/short.gguf`, destination, ...fast })).rejects.toThrow(/did not deliver a usable GGUF model.*truncated GGUF file/);
+    await expect(downloadModel({ url: `${server.url}/m/short.gguf`, destination, ...fast })).rejects.toThrow(
+      /did not deliver a usable GGUF model.*truncated GGUF file/
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('refuses a page that is not GGUF at all', async () => {
     server.route('/m/page.gguf', { kind: 'file', body: Buffer.from('<!DOCTYPE html><html><body>Sign in</body></html>') });
-    await expect(downloadModel({ url: `${server.url}/m/page.gguf`, destination: path.join(dir, 'page.gguf'), ...fast })).rejects.toThrow(/not a GGUF model \(it is an HTML/);
+    await expect(downloadModel({ url: `${server.url}/m/page.gguf`, destination: path.join(dir, 'page.gguf'), ...fast })).rejects.toThrow(
+      /not a GGUF model \(it is an HTML/
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -164,9 +171,9 @@ describe('downloadModel', () => {
     server.route('/m/big.gguf', { kind: 'file', body: model });
     const attempt = downloadModel({ url: `${server.url}/m/big.gguf`, destination: path.join(dir, 'big.gguf'), freeBytes: async () => 1000, ...fast });
     await expect(attempt).rejects.toThrow(NotEnoughDiskSpaceError);
-    await expect(downloadModel({ url: `${server.url}/m/big.gguf`, destination: path.join(dir, 'big.gguf'), freeBytes: async () => 1000, ...fast })).rejects.toThrow(
-      new RegExp(`needs 0\\.00 GiB, but only 0\\.00 GiB are free in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*RUNNER_TEMP`)
-    );
+    await expect(
+      downloadModel({ url: `${server.url}/m/big.gguf`, destination: path.join(dir, 'big.gguf'), freeBytes: async () => 1000, ...fast })
+    ).rejects.toThrow(new RegExp(`needs 0\\.00 GiB, but only 0\\.00 GiB are free in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*RUNNER_TEMP`));
   });
 
   it('writes progress lines with size, percent, speed and time left', async () => {
@@ -244,7 +251,12 @@ describe('resolveModel', () => {
     server.requests.length = 0;
     const second = await resolveModel(request({ cache, model: `HF:${repo}:Q4_K_M`, downloadDir: path.join(dir, 'other') }));
     expect(server.requests).toEqual([]);
-    expect(second).toMatchObject({ path: path.join(entryDirectory(path.join(dir, 'tool-cache'), key), file), cacheHit: true, cacheKey: key, sha256: sha256(model) });
+    expect(second).toMatchObject({
+      path: path.join(entryDirectory(path.join(dir, 'tool-cache'), key), file),
+      cacheHit: true,
+      cacheKey: key,
+      sha256: sha256(model)
+    });
     expect(second.toSave).toBeUndefined();
     expect(lines.some((l) => l.includes(`sha256 ${sha256(model)} verified`))).toBe(true);
   });
@@ -313,7 +325,12 @@ describe('resolveModel', () => {
   it('checks a local file in place, and its sha256 when one is expected', async () => {
     const local = path.join(dir, 'local.gguf');
     await writeFile(local, model);
-    expect(await resolveModel(request({ model: local }))).toEqual({ path: local, bytes: model.length, source: { kind: 'local', path: local }, cacheHit: false });
+    expect(await resolveModel(request({ model: local }))).toEqual({
+      path: local,
+      bytes: model.length,
+      source: { kind: 'local', path: local },
+      cacheHit: false
+    });
     await expect(resolveModel(request({ model: local, expectedSha256: 'd'.repeat(64) }))).rejects.toThrow(/Input "model-sha256": .*local\.gguf has the sha256/);
     expect(server.requests).toEqual([]);
   });
@@ -342,7 +359,14 @@ describe('post step', () => {
     server.route('/files/post.gguf', { kind: 'file', body: model });
     // Where the action downloads: <RUNNER_TEMP>/aqe-models, the one place the post step saves from.
     const runnerTemp = path.join(dir, 'runner-temp');
-    const downloaded = await resolveModel({ model: `${server.url}/files/post.gguf`, downloadDir: path.join(runnerTemp, 'aqe-models'), log, warn: log, cache: new DirectoryModelCache(path.join(dir, 'unused')), transfer: fast });
+    const downloaded = await resolveModel({
+      model: `${server.url}/files/post.gguf`,
+      downloadDir: path.join(runnerTemp, 'aqe-models'),
+      log,
+      warn: log,
+      cache: new DirectoryModelCache(path.join(dir, 'unused')),
+      transfer: fast
+    });
     const toolCache = path.join(dir, 'tool-cache');
     await mkdir(toolCache);
     const state = { [State.ModelCacheKind]: 'tool-cache', [State.ModelCacheKey]: downloaded.toSave!.key, [State.ModelPath]: downloaded.toSave!.path };

@@ -31,7 +31,12 @@ async function runExample(example: string, answers: Record<string, string>): Pro
   roots.push(root);
   const pr = await prepareExamplePullRequest(path.join(root, 'repos'), example);
   const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(replayFile, Object.entries(answers).map(([target, text]) => JSON.stringify({ target, response: { text } })).join('\n'));
+  await writeFile(
+    replayFile,
+    Object.entries(answers)
+      .map(([target, text]) => JSON.stringify({ target, response: { text } }))
+      .join('\n')
+  );
   const options = parseRunOptions(
     { 'replay-file': replayFile, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '2', 'max-repairs': '0' },
     { cwd: root, tempDir: root }
@@ -88,7 +93,9 @@ describe('vitest example (ESM TypeScript, vitest with istanbul coverage)', () =>
       'src/duration.ts': fence(
         "import { describe, expect, it } from 'vitest';\nimport { formatDuration } from '../src/duration.js';\n\ndescribe('formatDuration', () => {\n  it('writes hours and minutes', () => {\n    expect(formatDuration(3_900_000)).toBe('1h 5m');\n  });\n\n  it('writes days', () => {\n    expect(formatDuration(90_000_000)).toBe('25h');\n  });\n\n  it('rejects negative durations', () => {\n    expect(() => formatDuration(-1)).toThrow(RangeError);\n  });\n});\n"
       ),
-      'src/lruCache.ts': fence("import { expect, it } from 'vitest';\nimport { LruCache } from '../src/lru-cache.js';\n\nit('evicts the oldest entry', () => {\n  expect(new LruCache(1).set('a', 1)).toBeUndefined();\n});\n")
+      'src/lruCache.ts': fence(
+        "import { expect, it } from 'vitest';\nimport { LruCache } from '../src/lru-cache.js';\n\nit('evicts the oldest entry', () => {\n  expect(new LruCache(1).set('a', 1)).toBeUndefined();\n});\n"
+      )
     });
     expect(report.candidates.map((c) => [c.targetFile, c.status, c.rejection?.stage])).toEqual([
       ['src/duration.ts', 'accepted', undefined],

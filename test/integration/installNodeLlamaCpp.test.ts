@@ -78,7 +78,14 @@ describe('installNodeLlamaCpp', () => {
     expect(await readdir(path.join(installDir, 'node_modules', '@node-llama-cpp'))).toEqual([binary.split('/')[1]]);
 
     const runtime = await importNodeLlamaCpp(location);
-    const llama = await runtime.getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: runtime.LlamaLogLevel.error, maxThreads: 1 });
+    const llama = await runtime.getLlama({
+      gpu: false,
+      build: 'never',
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: runtime.LlamaLogLevel.error,
+      maxThreads: 1
+    });
     try {
       expect(llama.gpu).toBe(false);
       expect(llama.cpuMathCores).toBeGreaterThan(0);
@@ -105,7 +112,11 @@ describe('installNodeLlamaCpp', () => {
       }
     };
     const lines: string[] = [];
-    const logger: Logger = { info: (m) => void lines.push(m), warn: (m) => void lines.push(`warning: ${m}`), group: async (n, task) => (lines.push(`== ${n}`), task()) };
+    const logger: Logger = {
+      info: (m) => void lines.push(m),
+      warn: (m) => void lines.push(`warning: ${m}`),
+      group: async (n, task) => (lines.push(`== ${n}`), task())
+    };
     const search = { searchFrom: [] as string[], installRoot: path.join(root, 'toolcache'), runtimeCache: cache };
 
     const first = await findRuntime({ llamaRuntime: '' }, search, 'cpu', logger);

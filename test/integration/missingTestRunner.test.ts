@@ -39,7 +39,12 @@ async function exampleWithout(example: string, omit: string): Promise<{ root: st
 
 async function run(root: string, pr: ExamplePullRequest, answers: Record<string, string>, logger: Logger): Promise<RunReport> {
   const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(replayFile, Object.entries(answers).map(([target, text]) => JSON.stringify({ target, response: { text } })).join('\n'));
+  await writeFile(
+    replayFile,
+    Object.entries(answers)
+      .map(([target, text]) => JSON.stringify({ target, response: { text } }))
+      .join('\n')
+  );
   const options = parseRunOptions(
     { 'replay-file': replayFile, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '0', 'max-repairs': '0' },
     { cwd: root, tempDir: root }
@@ -71,14 +76,17 @@ describe('a repository without its test runner', () => {
       (error: unknown) => error
     );
     expect(failure).toBeInstanceOf(TestRunnerNotFoundError);
-    expect((failure as Error).message).toMatch(/^jest is not installed in .*ts-lib \(no node_modules\/jest there\)\. Install the repository's dependencies before this step/);
+    expect((failure as Error).message).toMatch(
+      /^jest is not installed in .*ts-lib \(no node_modules\/jest there\)\. Install the repository's dependencies before this step/
+    );
     expect(lines.filter((l) => /Baseline|^warning:/.test(l))).toEqual([]);
   });
 
   it('skips, with a warning, only the packages that lack theirs', async () => {
     const { root, pr } = await exampleWithout('monorepo', 'jest');
     const { lines, logger } = recordingLogger();
-    const fence = "```ts\nimport { describe, expect, it } from 'vitest';\nimport { partition } from './arrays.js';\n\ndescribe('partition', () => {\n  it('splits by the test', () => {\n    expect(partition([1, 2, 3], (n) => n > 1)).toEqual([[2, 3], [1]]);\n  });\n});\n```\n";
+    const fence =
+      "```ts\nimport { describe, expect, it } from 'vitest';\nimport { partition } from './arrays.js';\n\ndescribe('partition', () => {\n  it('splits by the test', () => {\n    expect(partition([1, 2, 3], (n) => n > 1)).toEqual([[2, 3], [1]]);\n  });\n});\n```\n";
     const report = await run(root, pr, { 'packages/utils/src/arrays.ts': fence }, logger);
     const core = report.skipped.filter((s) => s.file.startsWith('packages/core/'));
     expect(core.length).toBeGreaterThan(0);

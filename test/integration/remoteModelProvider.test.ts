@@ -30,7 +30,10 @@ afterAll(async () => {
 /** The wiring the action and the CLI use: a URL model through loadProvider into real llama.cpp, cached for the next run. */
 describe('a remote model through loadProvider', () => {
   it('downloads, loads and caches the model, and the next run loads it from the cache without a request', async () => {
-    const options = parseRunOptions({ model: `${server.url}/models/demo.gguf`, gpu: 'cpu', 'context-size': '2048', 'max-parallel': '1' }, { cwd: root, tempDir: root });
+    const options = parseRunOptions(
+      { model: `${server.url}/models/demo.gguf`, gpu: 'cpu', 'context-size': '2048', 'max-parallel': '1' },
+      { cwd: root, tempDir: root }
+    );
     const cache = new DirectoryModelCache(path.join(root, 'cache'));
     const resolved: ResolvedModel[] = [];
     const search = {
@@ -40,7 +43,13 @@ describe('a remote model through loadProvider', () => {
       downloadDir: path.join(root, 'downloads'),
       onModelResolved: async (model: ResolvedModel) => {
         resolved.push(model);
-        if (model.toSave) await saveModelToCache(cache, model.toSave, (m) => logger.info(m), (m) => logger.warn(m));
+        if (model.toSave)
+          await saveModelToCache(
+            cache,
+            model.toSave,
+            (m) => logger.info(m),
+            (m) => logger.warn(m)
+          );
       }
     };
 

@@ -22,8 +22,10 @@ import { PACKAGE_ROOT } from '../support/actionHarness.js';
 const quiet: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
 const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
 
-const BROKEN = "const { add } = require('../src/add');\n\ndescribe('add', () => {\n  it('adds', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n\n  it('adds negatives' () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n";
-const FIXED = "const { add } = require('../src/add');\n\ndescribe('add', () => {\n  it('adds', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n\n  it('adds negatives', () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n";
+const BROKEN =
+  "const { add } = require('../src/add');\n\ndescribe('add', () => {\n  it('adds', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n\n  it('adds negatives' () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n";
+const FIXED =
+  "const { add } = require('../src/add');\n\ndescribe('add', () => {\n  it('adds', () => {\n    expect(add(1, 2)).toBe(3);\n  });\n\n  it('adds negatives', () => {\n    expect(add(-1, -2)).toBe(-3);\n  });\n});\n";
 const fence = (code: string): string => `Here is the test file:\n\n\`\`\`js\n${code}\`\`\`\n`;
 
 let root: string;
@@ -34,12 +36,18 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'aqe-repair-prompt-'));
   const repo = path.join(root, 'js-lib');
   await mkdir(path.join(repo, 'src'), { recursive: true });
-  await writeFile(path.join(repo, 'package.json'), JSON.stringify({ name: 'js-lib', private: true, scripts: { test: 'jest' }, devDependencies: { jest: '*' } }, null, 2));
+  await writeFile(
+    path.join(repo, 'package.json'),
+    JSON.stringify({ name: 'js-lib', private: true, scripts: { test: 'jest' }, devDependencies: { jest: '*' } }, null, 2)
+  );
   await writeFile(path.join(repo, 'src', 'add.js'), 'exports.add = (a, b) => a + b;\n');
   await git(repo, ['init', '-q', '-b', 'main']);
   await git(repo, ['add', '-A']);
   await git(repo, [...AUTHOR, 'commit', '-q', '-m', 'base']);
-  await writeFile(path.join(repo, 'src', 'add.js'), 'exports.add = (a, b) => {\n  if (a < 0 && b < 0) return -(Math.abs(a) + Math.abs(b));\n  return a + b;\n};\n');
+  await writeFile(
+    path.join(repo, 'src', 'add.js'),
+    'exports.add = (a, b) => {\n  if (a < 0 && b < 0) return -(Math.abs(a) + Math.abs(b));\n  return a + b;\n};\n'
+  );
   await git(repo, [...AUTHOR, 'commit', '-q', '-am', 'negatives']);
   await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
 
@@ -51,7 +59,10 @@ beforeAll(async () => {
 /** The pipeline on the repository's last commit, answering from `replayFile`; `onAsk` sees every request the model gets. */
 async function runOnRepo(replayFile: string, raw: RawInputs, name: string, onAsk?: (request: ChatRequest) => void): Promise<RunReport> {
   const repo = path.join(root, 'js-lib');
-  const options = parseRunOptions({ ...raw, 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, `${name}.json`) }, { cwd: root, tempDir: root });
+  const options = parseRunOptions(
+    { ...raw, 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, `${name}.json`) },
+    { cwd: root, tempDir: root }
+  );
   return runPipeline({
     options,
     host: new GitPullRequestHost(repo, (await git(repo, ['rev-parse', 'HEAD~1'])).trim(), 'HEAD'),

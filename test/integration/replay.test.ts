@@ -50,8 +50,17 @@ describe('record and replay of model answers', () => {
     roots.push(dir);
     const file = path.join(dir, 'answers.jsonl');
     const strings = await readFile(path.join(examplesDir(), 'ts-lib.demo-answer.md'), 'utf8');
-    const wrongLerp = "```ts\nimport { describe, expect, it } from '@jest/globals';\nimport { lerp } from '../src/math';\n\ndescribe('lerp', () => {\n  it('finds the midpoint', () => {\n    expect(lerp(0, 10, 0.5)).toBe(6);\n  });\n});\n```\n";
-    await writeFile(file, [{ target: 'src/strings.ts', response: { text: strings } }, { target: 'src/math.ts', response: { text: wrongLerp } }].map((e) => JSON.stringify(e)).join('\n'));
+    const wrongLerp =
+      "```ts\nimport { describe, expect, it } from '@jest/globals';\nimport { lerp } from '../src/math';\n\ndescribe('lerp', () => {\n  it('finds the midpoint', () => {\n    expect(lerp(0, 10, 0.5)).toBe(6);\n  });\n});\n```\n";
+    await writeFile(
+      file,
+      [
+        { target: 'src/strings.ts', response: { text: strings } },
+        { target: 'src/math.ts', response: { text: wrongLerp } }
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n')
+    );
     const report = await runOnExample({ 'replay-file': file });
     expect(report.inference.provider).toBe('replay');
     expect(outcome(report).candidates).toEqual([
@@ -66,7 +75,10 @@ describe('record and replay of model answers', () => {
     roots.push(dir);
     const file = path.join(dir, 'recorded.jsonl');
     const recorded = await runOnExample({ model: 'demo', 'replay-file': file, 'replay-mode': 'record', 'context-size': '4096' });
-    const all = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key?: string; target?: string; promptKey?: string; promptTokens?: number });
+    const all = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key?: string; target?: string; promptKey?: string; promptTokens?: number });
     // Answers, and the exact token counts of the prompts the run measured (so a replay fits prompts the same way).
     const lines = all.filter((l) => l.key !== undefined);
     expect(lines.map((l) => l.target).sort()).toEqual(['src/math.ts', 'src/strings.ts']);
@@ -89,7 +101,9 @@ describe('record and replay of model answers', () => {
     const provider = await ReplayProvider.open(file);
     await expect(provider.chat({ user: 'hi', maxTokens: 10, target: 'src/a.ts' })).resolves.toMatchObject({ text: 'x', provider: 'replay' });
     await expect(provider.chat({ user: 'hi', maxTokens: 10, target: 'src/a.ts' })).rejects.toThrow(ReplayMissError);
-    await expect(provider.chat({ user: 'hi', maxTokens: 10, target: 'src/b.ts' })).rejects.toThrow(/no answer for this request \(target src\/b\.ts\).*replay-mode: record/);
+    await expect(provider.chat({ user: 'hi', maxTokens: 10, target: 'src/b.ts' })).rejects.toThrow(
+      /no answer for this request \(target src\/b\.ts\).*replay-mode: record/
+    );
     await writeFile(file, '{"target":"src/a.ts"}\n');
     await expect(ReplayProvider.open(file)).rejects.toThrow(/one\.jsonl:1 needs "response"/);
     await writeFile(file, 'not json\n');

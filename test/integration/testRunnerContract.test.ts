@@ -126,10 +126,15 @@ const FIXTURES: RunnerFixture[] = [
     a: {
       source: 'src/lruCache.ts',
       imports: "import { LruCache } from '../src/lruCache.js';",
-      passes: 'const cache = new LruCache<string, number>(3);\n    cache.set(\'a\', 1);\n    expect(cache.size).toBe(1);',
-      passesOther: "const cache = new LruCache<string, number>(1);\n    cache.set('a', 1);\n    expect(cache.set('b', 2)).toBe('a');\n    expect(cache.get('b')).toBe(2);"
+      passes: "const cache = new LruCache<string, number>(3);\n    cache.set('a', 1);\n    expect(cache.size).toBe(1);",
+      passesOther:
+        "const cache = new LruCache<string, number>(1);\n    cache.set('a', 1);\n    expect(cache.set('b', 2)).toBe('a');\n    expect(cache.get('b')).toBe(2);"
     },
-    b: { source: 'src/duration.ts', imports: "import { formatDuration } from '../src/duration.js';", passes: "expect(formatDuration(3_900_000)).toBe('1h 5m');" },
+    b: {
+      source: 'src/duration.ts',
+      imports: "import { formatDuration } from '../src/duration.js';",
+      passes: "expect(formatDuration(3_900_000)).toBe('1h 5m');"
+    },
     failing: { statements: "expect(new LruCache<string, number>(2).keys()).toEqual(['a']);", message: /expected \[\] to deeply equal \[ 'a' \]/ },
     cannotRun: [
       { file: 'test/syntax.candidate.test.ts', code: cutShort('vitest'), message: /PARSE_ERROR|Expected|Unexpected/ },
@@ -139,7 +144,11 @@ const FIXTURES: RunnerFixture[] = [
         code: "import { expect, it } from 'vitest';\nimport { nope } from '../src/nope.js';\n\nit('uses nope', () => {\n  expect(nope).toBe(1);\n});\n",
         message: /Cannot find module '\.\.\/src\/nope\.js'/
       },
-      { file: 'test/empty.candidate.test.ts', code: "import { describe } from 'vitest';\n\ndescribe('nothing', () => {});\n", message: /No test found in suite/ }
+      {
+        file: 'test/empty.candidate.test.ts',
+        code: "import { describe } from 'vitest';\n\ndescribe('nothing', () => {});\n",
+        message: /No test found in suite/
+      }
     ],
     caseTimeout: /^Error: Test timed out in 500ms/,
     config: { file: 'vitest.config.ts', error: /vitest\.config\.ts/ },
@@ -180,7 +189,9 @@ async function hangingRun(f: RunnerFixture): Promise<HangingRun> {
     const outputDir = path.join(root, 'out');
     await mkdir(outputDir);
     const started = Date.now();
-    const result = await f.locate(repoDir).run({ rootDir: copy.dir, testFiles: [HANG_FILES.hangs, HANG_FILES.meets], coverageFiles: [], timeoutMs: limit, outputDir, workers: 2 });
+    const result = await f
+      .locate(repoDir)
+      .run({ rootDir: copy.dir, testFiles: [HANG_FILES.hangs, HANG_FILES.meets], coverageFiles: [], timeoutMs: limit, outputDir, workers: 2 });
     const elapsed = Date.now() - started;
     const pids = JSON.parse(await readFile(pidFile, 'utf8')) as number[];
     await copy.dispose();
@@ -211,7 +222,8 @@ function lineOf(text: string, needle: string): number {
 
 function suiteOf(run: TestRunResult, file: string): SuiteOutcome {
   const suite = run.suites.find((s) => s.file === file);
-  if (!suite) throw new Error(`No suite for ${file} in a run that reported ${JSON.stringify(run.suites.map((s) => s.file))} (runnerError: ${run.runnerError ?? 'none'})`);
+  if (!suite)
+    throw new Error(`No suite for ${file} in a run that reported ${JSON.stringify(run.suites.map((s) => s.file))} (runnerError: ${run.runnerError ?? 'none'})`);
   return suite;
 }
 
@@ -278,7 +290,14 @@ describe.each(FIXTURES)('the $name driver', (f) => {
       expect(tests.map((t) => t.name).sort()).toEqual(f.suite.names);
       const suiteText = readFileSync(path.join(repoDir, f.suite.file), 'utf8');
       for (const t of tests) {
-        expect(t).toEqual({ name: [...t.ancestors, t.title].join(' '), title: t.title, ancestors: [t.name.split(' ')[0]], status: 'passed', failureMessage: '', line: lineOf(suiteText, `it('${t.title}'`) });
+        expect(t).toEqual({
+          name: [...t.ancestors, t.title].join(' '),
+          title: t.title,
+          ancestors: [t.name.split(' ')[0]],
+          status: 'passed',
+          failureMessage: '',
+          line: lineOf(suiteText, `it('${t.title}'`)
+        });
       }
       expect(result.durationMs).toBeGreaterThan(0);
 
@@ -336,7 +355,11 @@ describe.each(FIXTURES)('the $name driver', (f) => {
 
     it('passes a passing file, with coverage of the requested file only, although it loads another', async () => {
       const result = await batch();
-      expect(suiteOf(result, files.passing)).toMatchObject({ status: 'passed', message: '', tests: [expect.objectContaining({ title: 'uses both targets', status: 'passed', ancestors: [] })] });
+      expect(suiteOf(result, files.passing)).toMatchObject({
+        status: 'passed',
+        message: '',
+        tests: [expect.objectContaining({ title: 'uses both targets', status: 'passed', ancestors: [] })]
+      });
       expect(result.coverage.files()).toEqual([f.a.source]);
       expect(result.coverage.counts(f.a.source)!.coveredLines).toBeGreaterThan(0);
     });
@@ -408,7 +431,13 @@ describe.each(FIXTURES)('the $name driver', (f) => {
           [plain]: orderFile('order-3.log')
         },
         async () => {
-          const batch = await run({ testFiles: [own, other, seeded], coverageFiles: [f.a.source, f.b.source], perFileCoverage: true, shuffleSeed: 7, workers: 1 });
+          const batch = await run({
+            testFiles: [own, other, seeded],
+            coverageFiles: [f.a.source, f.b.source],
+            perFileCoverage: true,
+            shuffleSeed: 7,
+            workers: 1
+          });
           // The same copy reached through a link: results are still keyed by repo-relative paths.
           const linked = path.join(root, 'linked-scratch');
           await symlink(scratch.dir, linked, 'dir');

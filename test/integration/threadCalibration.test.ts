@@ -76,7 +76,9 @@ describe('LocalLlamaProvider with threads calibrated on the loaded model', () =>
     const second = await LocalLlamaProvider.load({ runtime, modelPath, gpu: 'cpu', threads: autoThreads(again), maxParallel: 1, contextSize: 256 });
     try {
       // A busy moment may make the check disagree with the cached figure; then it calibrates again and says why.
-      expect(second.info().hardware).toMatch(/\((cached calibration of \d{4}-\d\d-\d\d: .*checked now: [\d.]+ tok\/s|calibrated in .*the cached choice of \d ran at)/);
+      expect(second.info().hardware).toMatch(
+        /\((cached calibration of \d{4}-\d\d-\d\d: .*checked now: [\d.]+ tok\/s|calibrated in .*the cached choice of \d ran at)/
+      );
     } finally {
       await second.dispose();
     }
@@ -98,7 +100,15 @@ describe('LocalLlamaProvider with threads calibrated on the loaded model', () =>
     const text = "import { slugify } from '../src/strings';\ndescribe('slugify', () => {});\n";
     await writeTextChainModel(chainPath, text);
     const warnings: string[] = [];
-    const provider = await LocalLlamaProvider.load({ runtime, modelPath: chainPath, gpu: 'cpu', threads: { auto: true, usableCpus: usable }, maxParallel: 1, contextSize: 512, warn: (w) => warnings.push(w) });
+    const provider = await LocalLlamaProvider.load({
+      runtime,
+      modelPath: chainPath,
+      gpu: 'cpu',
+      threads: { auto: true, usableCpus: usable },
+      maxParallel: 1,
+      contextSize: 512,
+      warn: (w) => warnings.push(w)
+    });
     try {
       expect(warnings).toEqual([]);
       expect(provider.threadChoice()?.threads).toBeGreaterThanOrEqual(1);
@@ -122,7 +132,14 @@ describe('LocalLlamaProvider with threads calibrated on the loaded model', () =>
 
 describe('SequenceDecodeProbe', () => {
   it('decodes the asked number of tokens at the asked thread count, and leaves the sequence empty when finished', async () => {
-    const llama = await runtime.getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: runtime.LlamaLogLevel.error, maxThreads: 2 });
+    const llama = await runtime.getLlama({
+      gpu: false,
+      build: 'never',
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: runtime.LlamaLogLevel.error,
+      maxThreads: 2
+    });
     const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
     const context = await model.createContext({ sequences: 1, contextSize: 64, threads: 2 });
     try {

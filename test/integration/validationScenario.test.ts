@@ -60,10 +60,14 @@ function answers(counterFile: string): Record<string, string[]> {
       )
     ],
     'src/vat.ts': [
-      fence("import { it } from '@jest/globals';\nimport { withVat } from '../src/vat';\n\nit('adds VAT', () => {\n  withVat(100);\n});\n\nit('handles a custom rate', () => {\n  withVat(100, 0.07);\n});\n")
+      fence(
+        "import { it } from '@jest/globals';\nimport { withVat } from '../src/vat';\n\nit('adds VAT', () => {\n  withVat(100);\n});\n\nit('handles a custom rate', () => {\n  withVat(100, 0.07);\n});\n"
+      )
     ],
     'src/port.ts': [
-      fence("import { expect, it } from '@jest/globals';\nimport { parsePort } from '../src/port';\n\nit('accepts a port number', () => {\n  expect(parsePort(8080)).toBe(8080);\n});\n")
+      fence(
+        "import { expect, it } from '@jest/globals';\nimport { parsePort } from '../src/port';\n\nit('accepts a port number', () => {\n  expect(parsePort(8080)).toBe(8080);\n});\n"
+      )
     ],
     'src/range.ts': [
       fence(
@@ -72,7 +76,6 @@ function answers(counterFile: string): Record<string, string[]> {
     ]
   };
 }
-
 
 const roots: string[] = [];
 afterAll(async () => {
@@ -154,7 +157,9 @@ describe('validation of generated tests', () => {
     expect(byTarget(report, 'src/vat.ts').cases.map((c) => c.verdict)).toEqual(['no-assertion', 'no-assertion']);
     // Its first case repeats an existing test word for word and is pruned; the rest passes but adds nothing.
     expect(byTarget(report, 'src/math.ts').cases.map((c) => c.verdict)).toEqual(['duplicate', 'kept']);
-    expect(byTarget(report, 'src/math.ts').rejection!.reason).toBe('covers no changed line or branch of src/math.ts that the existing tests do not already cover');
+    expect(byTarget(report, 'src/math.ts').rejection!.reason).toBe(
+      'covers no changed line or branch of src/math.ts that the existing tests do not already cover'
+    );
     const ids = byTarget(report, 'src/ids.ts');
     expect(ids.rejection!.reason).toMatch(/passed once and then failed in repeated, shuffled runs: "numbers ids after the last one" \(failed \d of 7 runs/);
     expect(ids.cases).toEqual([expect.objectContaining({ name: 'numbers ids after the last one', verdict: 'flaky' })]);
@@ -175,7 +180,13 @@ describe('validation of generated tests', () => {
     expect(written).toContain("it('rejects a step that is not positive'");
     expect(written).not.toContain('steps by the given step');
     // The delivered file passes on its own under the repository's jest.
-    const run = await runProcess({ command: process.execPath, args: [path.join(repoDir, 'node_modules/jest/bin/jest.js'), '--ci', range.testFile], cwd: repoDir, timeoutMs: 120_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    const run = await runProcess({
+      command: process.execPath,
+      args: [path.join(repoDir, 'node_modules/jest/bin/jest.js'), '--ci', range.testFile],
+      cwd: repoDir,
+      timeoutMs: 120_000,
+      env: { ...process.env, NODE_OPTIONS: '' }
+    });
     expect(run.exitCode).toBe(0);
     expect(run.stderr).toMatch(/Tests:\s+2 passed, 2 total/);
   });
@@ -183,7 +194,12 @@ describe('validation of generated tests', () => {
   it('changes nothing the user wrote and adds only the accepted files', () => {
     const { before, after, report } = scenario;
     const added = [...after.keys()].filter((f) => !before.has(f)).sort();
-    expect(added).toEqual(report.candidates.filter((c) => c.status === 'accepted').map((c) => c.testFile).sort());
+    expect(added).toEqual(
+      report.candidates
+        .filter((c) => c.status === 'accepted')
+        .map((c) => c.testFile)
+        .sort()
+    );
     for (const [file, hash] of before) expect([file, after.get(file)]).toEqual([file, hash]);
   });
 });
@@ -193,7 +209,9 @@ describe('repair and time limits', () => {
     const fixed = fence(
       "import { expect, it } from '@jest/globals';\nimport { celsiusToFahrenheit } from '../src/temperature';\n\nit('converts boiling water', () => {\n  expect(celsiusToFahrenheit(100)).toBe(212);\n});\n\nit('converts freezing water', () => {\n  expect(celsiusToFahrenheit(0)).toBe(32);\n});\n"
     );
-    const hangs = fence("import { expect, it } from '@jest/globals';\nimport { withVat } from '../src/vat';\n\nit('adds VAT', () => {\n  while (withVat(100) > 0) {\n    // never ends, and blocks the event loop so no per-test timer can fire\n  }\n  expect(true).toBe(true);\n});\n");
+    const hangs = fence(
+      "import { expect, it } from '@jest/globals';\nimport { withVat } from '../src/vat';\n\nit('adds VAT', () => {\n  while (withVat(100) > 0) {\n    // never ends, and blocks the event loop so no per-test timer can fire\n  }\n  expect(true).toBe(true);\n});\n"
+    );
     const all = answers(path.join(os.tmpdir(), 'unused'));
     const started = Date.now();
     const { report } = await runScenario(

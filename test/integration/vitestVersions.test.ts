@@ -44,7 +44,9 @@ const INSTALLS: Install[] = [
   {
     major: 5,
     nodeModules: path.join(packageRoot(), 'test', 'fixtures', 'vitest5', 'node_modules'),
-    ...(NODE_MAJOR < 22 ? { cannotRun: `vitest 5 needs Node 22 or later and this is Node ${process.versions.node}; run the suite under Node 24 as .ci/run does` } : {})
+    ...(NODE_MAJOR < 22
+      ? { cannotRun: `vitest 5 needs Node 22 or later and this is Node ${process.versions.node}; run the suite under Node 24 as .ci/run does` }
+      : {})
   }
 ];
 
@@ -126,7 +128,9 @@ afterAll(async () => {
 /** The example laid out as a pull request, with the install's node_modules linked in. */
 async function exampleWith(install: Install, root: string): Promise<Awaited<ReturnType<typeof prepareExamplePullRequest>>> {
   if (!existsSync(path.join(install.nodeModules, 'vitest', 'package.json'))) {
-    throw new Error(`vitest ${install.major} is not installed in ${install.nodeModules}: run \`npm ci --prefix test/fixtures/vitest5 --no-audit --no-fund\` (as .ci/run does) first.`);
+    throw new Error(
+      `vitest ${install.major} is not installed in ${install.nodeModules}: run \`npm ci --prefix test/fixtures/vitest5 --no-audit --no-fund\` (as .ci/run does) first.`
+    );
   }
   const pr = await prepareExamplePullRequest(path.join(root, 'repos'), 'vitest-lib');
   await rm(path.join(pr.repoDir, 'node_modules'));
@@ -148,7 +152,12 @@ async function runExample(install: Install, answers: Record<string, string>, pre
   const pr = await exampleWith(install, root);
   await prepare?.(pr.repoDir);
   const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(replayFile, Object.entries(answers).map(([target, text]) => JSON.stringify({ target, response: { text } })).join('\n'));
+  await writeFile(
+    replayFile,
+    Object.entries(answers)
+      .map(([target, text]) => JSON.stringify({ target, response: { text } }))
+      .join('\n')
+  );
   const options = parseRunOptions(
     { 'replay-file': replayFile, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '2', 'max-repairs': '0' },
     { cwd: root, tempDir: root }
@@ -196,7 +205,15 @@ for (const install of INSTALLS) {
       const runVitest = async (testFiles: string[], perFileCoverage: boolean): Promise<TestRunResult> => {
         const outputDir = path.join(root, 'out', String(outputs++));
         await mkdir(outputDir, { recursive: true });
-        return runner.run({ rootDir: scratch.dir, testFiles, coverageFiles: ['src/duration.ts', 'src/lruCache.ts'], timeoutMs: TIMEOUT_MS, outputDir, perFileCoverage, workers: 2 });
+        return runner.run({
+          rootDir: scratch.dir,
+          testFiles,
+          coverageFiles: ['src/duration.ts', 'src/lruCache.ts'],
+          timeoutMs: TIMEOUT_MS,
+          outputDir,
+          perFileCoverage,
+          workers: 2
+        });
       };
       try {
         await scratch.write('test/cache.candidate.test.ts', extractCode(CORRECT['src/lruCache.ts']));
@@ -253,13 +270,28 @@ for (const install of INSTALLS) {
       const { repoDir } = await exampleWith(install, root);
       const runner = VitestRunner.locate(repoDir);
       const scratch = await ScratchCopy.create(repoDir, path.join(root, 'scratch'));
-      const candidate = (target: string, testFile: string, code: string): CandidateTest => ({ target, testFile, code, attempts: 1, runs: 0, cases: [], state: 'pending' });
+      const candidate = (target: string, testFile: string, code: string): CandidateTest => ({
+        target,
+        testFile,
+        code,
+        attempts: 1,
+        runs: 0,
+        cases: [],
+        state: 'pending'
+      });
       const correct = candidate('src/duration.ts', 'test/duration.aqe.test.ts', extractCode(CORRECT['src/duration.ts']));
       const garbling = candidate('src/lruCache.ts', 'test/lruCache.aqe.test.ts', GARBLES_HAND_OVER);
       try {
         const stats = await validateCandidates(
           [correct, garbling],
-          { runner, scratch, workRoot: path.join(root, 'work'), coverageFiles: ['src/duration.ts', 'src/lruCache.ts'], existingTests: [], log: () => undefined },
+          {
+            runner,
+            scratch,
+            workRoot: path.join(root, 'work'),
+            coverageFiles: ['src/duration.ts', 'src/lruCache.ts'],
+            existingTests: [],
+            log: () => undefined
+          },
           { repeatRuns: 2, maxRepairs: 0, testTimeoutMs: TIMEOUT_MS, workers: 2, strategy: 'batched', seed: 1 }
         );
         expect([correct.state, garbling.state]).toEqual(['stable', 'stable']);
@@ -268,7 +300,13 @@ for (const install of INSTALLS) {
         const outputDir = path.join(root, 'alone');
         await mkdir(outputDir, { recursive: true });
         await scratch.write(correct.testFile, correct.code);
-        const alone = await runner.run({ rootDir: scratch.dir, testFiles: [correct.testFile], coverageFiles: ['src/duration.ts', 'src/lruCache.ts'], timeoutMs: TIMEOUT_MS, outputDir });
+        const alone = await runner.run({
+          rootDir: scratch.dir,
+          testFiles: [correct.testFile],
+          coverageFiles: ['src/duration.ts', 'src/lruCache.ts'],
+          timeoutMs: TIMEOUT_MS,
+          outputDir
+        });
         expect(correct.coverage!.counts('src/duration.ts')).toEqual(alone.coverage.counts('src/duration.ts'));
         expect(correct.coverage!.counts('src/duration.ts')!.coveredLines).toBeGreaterThan(0);
       } finally {
@@ -298,7 +336,10 @@ for (const install of INSTALLS) {
       // The repository's own coverage settings leave the target out: no run can measure it, whatever the test does.
       const report = await runExample(install, CORRECT, async (repoDir) => {
         const config = path.join(repoDir, 'vitest.config.ts');
-        await writeFile(config, (await readFile(config, 'utf8')).replace("include: ['src/**/*.ts'],", "include: ['src/**/*.ts'],\n      exclude: ['src/lruCache.ts'],"));
+        await writeFile(
+          config,
+          (await readFile(config, 'utf8')).replace("include: ['src/**/*.ts'],", "include: ['src/**/*.ts'],\n      exclude: ['src/lruCache.ts'],")
+        );
       });
       const [duration, cache] = report.candidates;
       expect([duration!.status, cache!.status, cache!.rejection?.stage]).toEqual(['accepted', 'rejected', 'coverage-unmeasured']);
@@ -310,8 +351,14 @@ for (const install of INSTALLS) {
         const vitest4 = INSTALLS.find((i) => i.major === 4)!;
         for (const answers of [CORRECT, WITHOUT_GAIN]) {
           const [mine, theirs] = await Promise.all([pipeline(install, answers), pipeline(vitest4, answers)]);
-          expect(mine.candidates.map((c) => [c.targetFile, c.coverageBefore, c.coverageAfter])).toEqual(theirs.candidates.map((c) => [c.targetFile, c.coverageBefore, c.coverageAfter]));
-          expect([mine.coverageBefore, mine.coverageAfter, mine.changedLinesAfter]).toEqual([theirs.coverageBefore, theirs.coverageAfter, theirs.changedLinesAfter]);
+          expect(mine.candidates.map((c) => [c.targetFile, c.coverageBefore, c.coverageAfter])).toEqual(
+            theirs.candidates.map((c) => [c.targetFile, c.coverageBefore, c.coverageAfter])
+          );
+          expect([mine.coverageBefore, mine.coverageAfter, mine.changedLinesAfter]).toEqual([
+            theirs.coverageBefore,
+            theirs.coverageAfter,
+            theirs.changedLinesAfter
+          ]);
           expect(mine.validation!.processes).toBe(theirs.validation!.processes);
         }
       });

@@ -1,12 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import {
-  MAX_COMMENT_CHARS,
-  MAX_SUMMARY_BYTES,
-  STICKY_COMMENT_MARKER,
-  renderComment,
-  renderSummary
-} from '../../src/reporting/renderMarkdown.js';
+import { MAX_COMMENT_CHARS, MAX_SUMMARY_BYTES, STICKY_COMMENT_MARKER, renderComment, renderSummary } from '../../src/reporting/renderMarkdown.js';
 import { makeCandidate, makeHugeReport, makeReport } from './reportFixture.js';
 
 /** Cells of a markdown table row, splitting only on pipes that are not backslash-escaped. */
@@ -187,9 +181,7 @@ describe('renderComment', () => {
     const md = renderComment(makeReport());
     expect(md).toContain('<details>\n<summary>❌ Rejected candidates (1): fails 1</summary>\n\n- `src/price.ts`');
     expect(md).toContain('<summary>Skipped files (1)</summary>');
-    expect(md).toContain(
-      '<summary>⚙️ Inference: qwen2.5-coder-1.5b-instruct-q4_k_m.gguf on CPU, 4 threads · 23.5 tokens/s</summary>'
-    );
+    expect(md).toContain('<summary>⚙️ Inference: qwen2.5-coder-1.5b-instruct-q4_k_m.gguf on CPU, 4 threads · 23.5 tokens/s</summary>');
     expect(md.match(/<details>/g)).toHaveLength(md.match(/<\/details>/g)?.length ?? -1);
   });
 

@@ -61,7 +61,10 @@ export function makeCandidate(overrides: Partial<CandidateRecord> = {}): Candida
     status: 'accepted',
     testsPassed: 5,
     testsFailed: 0,
-    cases: ['adds items', 'removes items', 'totals prices', 'applies discounts', 'rejects negative quantities'].map((name) => ({ name: `Cart ${name}`, verdict: 'kept' as const })),
+    cases: ['adds items', 'removes items', 'totals prices', 'applies discounts', 'rejects negative quantities'].map((name) => ({
+      name: `Cart ${name}`,
+      verdict: 'kept' as const
+    })),
     attempts: 1,
     runs: 6,
     coverageBefore: { linesPct: 20, coveredLines: 20, totalLines: 100 },

@@ -145,7 +145,12 @@ describe('upsertStickyComment', () => {
     api.comments = [{ id: 9, body: body('old') }];
     const failure = await upsertStickyComment(api, body('x')).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(StickyCommentError);
-    expect(failure).toMatchObject({ step: 'updating the comment', status: 500, cause: serverError, message: 'updating the comment failed (HTTP 500: Server Error)' });
+    expect(failure).toMatchObject({
+      step: 'updating the comment',
+      status: 500,
+      cause: serverError,
+      message: 'updating the comment failed (HTTP 500: Server Error)'
+    });
     expect(api.calls).toEqual(['list', 'update 9']);
 
     const network = new MemoryCommentApi();

@@ -26,7 +26,15 @@ export async function makeRunnerDirs(prefix: string): Promise<RunnerDirs> {
 }
 
 /** A pull_request webhook payload with the fields GitHub sends that the action reads. */
-export function pullRequestPayload(o: { owner: string; repo: string; number: number; baseSha: string; headSha: string; title?: string; headRepo?: string }): unknown {
+export function pullRequestPayload(o: {
+  owner: string;
+  repo: string;
+  number: number;
+  baseSha: string;
+  headSha: string;
+  title?: string;
+  headRepo?: string;
+}): unknown {
   const full = `${o.owner}/${o.repo}`;
   return {
     action: 'synchronize',
@@ -48,7 +56,15 @@ export function pullRequestPayload(o: { owner: string; repo: string; number: num
  */
 export async function runAction(
   dirs: RunnerDirs,
-  options: { inputs: Record<string, string>; event?: unknown; eventName?: string; apiUrl?: string; entry?: string; timeoutMs?: number; extraEnv?: NodeJS.ProcessEnv }
+  options: {
+    inputs: Record<string, string>;
+    event?: unknown;
+    eventName?: string;
+    apiUrl?: string;
+    entry?: string;
+    timeoutMs?: number;
+    extraEnv?: NodeJS.ProcessEnv;
+  }
 ): Promise<ActionRun> {
   const run = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const files = {

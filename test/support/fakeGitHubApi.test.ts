@@ -191,8 +191,6 @@ describe('fake GitHub API', () => {
     expect(created.body).toBe('hi');
 
     api.failWith({ method: 'PATCH' }, 403, 'Resource not accessible by integration');
-    await expect(
-      octokit.rest.issues.updateComment({ owner: 'acme', repo: 'shop', comment_id: created.id, body: 'x' })
-    ).rejects.toMatchObject({ status: 403 });
+    await expect(octokit.rest.issues.updateComment({ owner: 'acme', repo: 'shop', comment_id: created.id, body: 'x' })).rejects.toMatchObject({ status: 403 });
   });
 });

@@ -87,9 +87,7 @@ export interface RecordedRequest {
   status: number;
 }
 
-export type RequestMatcher =
-  | { method?: string; path?: string | RegExp }
-  | ((request: RecordedRequest) => boolean);
+export type RequestMatcher = { method?: string; path?: string | RegExp } | ((request: RecordedRequest) => boolean);
 
 export interface FakeGitHubApiOptions {
   /** When set, requests must send `Authorization: token <token>` (or Bearer); others get 401, like GitHub. */

@@ -12,7 +12,13 @@ export function hashTree(dir: string, skip: readonly string[] = [], rel = '', ou
     if (entry.name === 'node_modules' || skip.includes(entry.name)) continue;
     if (entry.isDirectory()) hashTree(dir, skip, child, out);
     else if (entry.isSymbolicLink()) out.set(child, `link:${readlinkSync(path.join(dir, child))}`);
-    else out.set(child, createHash('sha256').update(readFileSync(path.join(dir, child))).digest('hex'));
+    else
+      out.set(
+        child,
+        createHash('sha256')
+          .update(readFileSync(path.join(dir, child)))
+          .digest('hex')
+      );
   }
   return out;
 }

@@ -15,7 +15,17 @@ import { compareVersions, startLocalNpmRegistry, type LocalNpmRegistry } from '.
 interface Packument {
   name: string;
   'dist-tags': { latest: string };
-  versions: Record<string, { name: string; version: string; dependencies?: Record<string, string>; bin?: Record<string, string>; _resolved?: string; dist: { tarball: string; integrity: string; shasum: string } }>;
+  versions: Record<
+    string,
+    {
+      name: string;
+      version: string;
+      dependencies?: Record<string, string>;
+      bin?: Record<string, string>;
+      _resolved?: string;
+      dist: { tarball: string; integrity: string; shasum: string };
+    }
+  >;
 }
 
 const execFileAsync = promisify(execFile);
@@ -36,7 +46,10 @@ async function writePackage(dir: string, manifest: Record<string, unknown>, file
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function getPackument(name: string): Promise<Packument> {
@@ -48,18 +61,40 @@ async function getPackument(name: string): Promise<Packument> {
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'aqe-local-registry-'));
   const modules = path.join(root, 'node_modules');
-  await writePackage(path.join(modules, 'alpha'), { name: 'alpha', version: '1.0.0', bin: { alpha: 'bin/cli.js' }, dependencies: { beta: '^2.0.0' }, _resolved: 'https://registry.npmjs.org/alpha/-/alpha-1.0.0.tgz' }, {
-    'bin/cli.js': '#!/usr/bin/env node\nconsole.log("alpha");\n',
-    [LONG_NAME]: 'long\n',
-    [DEEP_PATH.join('/')]: 'module.exports = 1;\n'
-  });
+  await writePackage(
+    path.join(modules, 'alpha'),
+    {
+      name: 'alpha',
+      version: '1.0.0',
+      bin: { alpha: 'bin/cli.js' },
+      dependencies: { beta: '^2.0.0' },
+      _resolved: 'https://registry.npmjs.org/alpha/-/alpha-1.0.0.tgz'
+    },
+    {
+      'bin/cli.js': '#!/usr/bin/env node\nconsole.log("alpha");\n',
+      [LONG_NAME]: 'long\n',
+      [DEEP_PATH.join('/')]: 'module.exports = 1;\n'
+    }
+  );
   await chmod(path.join(modules, 'alpha', 'bin', 'cli.js'), 0o755);
   await writePackage(path.join(modules, 'alpha', 'node_modules', 'beta'), { name: 'beta', version: '2.0.0' }, { 'index.js': 'module.exports = 2;\n' });
   await writePackage(path.join(modules, 'beta'), { name: 'beta', version: '1.5.0' }, { 'index.js': 'module.exports = 1.5;\n' });
   await writePackage(path.join(modules, 'beta-pre'), { name: 'beta', version: '3.0.0-rc.1' }, { 'index.js': 'module.exports = 3;\n' });
-  await writePackage(path.join(modules, '@scope', 'gamma'), { name: '@scope/gamma', version: '0.1.0', dependencies: { delta: '1.0.0', beta: '^1.0.0' }, bundleDependencies: ['delta'] }, { 'index.js': '' });
-  await writePackage(path.join(modules, '@scope', 'gamma', 'node_modules', 'delta'), { name: 'delta', version: '1.0.0' }, { 'index.js': 'module.exports = "bundled";\n' });
-  await writePackage(path.join(modules, '@scope', 'gamma', 'node_modules', 'beta'), { name: 'beta', version: '1.5.0' }, { 'index.js': 'module.exports = 1.5;\n' });
+  await writePackage(
+    path.join(modules, '@scope', 'gamma'),
+    { name: '@scope/gamma', version: '0.1.0', dependencies: { delta: '1.0.0', beta: '^1.0.0' }, bundleDependencies: ['delta'] },
+    { 'index.js': '' }
+  );
+  await writePackage(
+    path.join(modules, '@scope', 'gamma', 'node_modules', 'delta'),
+    { name: 'delta', version: '1.0.0' },
+    { 'index.js': 'module.exports = "bundled";\n' }
+  );
+  await writePackage(
+    path.join(modules, '@scope', 'gamma', 'node_modules', 'beta'),
+    { name: 'beta', version: '1.5.0' },
+    { 'index.js': 'module.exports = 1.5;\n' }
+  );
   await mkdir(path.join(modules, '.bin'));
   registry = await startLocalNpmRegistry({ nodeModules: modules });
 });
@@ -105,7 +140,12 @@ describe('startLocalNpmRegistry', () => {
     await mkdir(out);
     await writeFile(path.join(out, 'gamma.tgz'), Buffer.from(await (await fetch(gamma.dist.tarball)).arrayBuffer()));
     execFileSync('tar', ['-xzf', 'gamma.tgz'], { cwd: out });
-    expect(await filesUnder(path.join(out, 'package'))).toEqual(['index.js', path.join('node_modules', 'delta', 'index.js'), path.join('node_modules', 'delta', 'package.json'), 'package.json']);
+    expect(await filesUnder(path.join(out, 'package'))).toEqual([
+      'index.js',
+      path.join('node_modules', 'delta', 'index.js'),
+      path.join('node_modules', 'delta', 'package.json'),
+      'package.json'
+    ]);
   });
 
   it('answers unknown packages and tarballs with 404 JSON and records every request', async () => {
@@ -128,11 +168,16 @@ describe('startLocalNpmRegistry', () => {
     delete env.npm_config_offline;
     delete env.npm_config_prefer_offline;
     // Asynchronously: the registry answers from this process's event loop.
-    await execFileAsync('npm', ['install', '--prefix', project, '--no-save', '--no-audit', '--no-fund', 'alpha', '@scope/gamma'], { cwd: project, env, timeout: 50_000 });
+    await execFileAsync('npm', ['install', '--prefix', project, '--no-save', '--no-audit', '--no-fund', 'alpha', '@scope/gamma'], {
+      cwd: project,
+      env,
+      timeout: 50_000
+    });
     const modules = path.join(project, 'node_modules');
     expect(await readFile(path.join(modules, 'alpha', LONG_NAME), 'utf8')).toBe('long\n');
     // Each dependent gets the highest release its range allows, wherever npm chose to place it.
-    const betaSeenFrom = (dependent: string): unknown => (createRequire(path.join(modules, dependent, 'package.json'))('beta/package.json') as { version: string }).version;
+    const betaSeenFrom = (dependent: string): unknown =>
+      (createRequire(path.join(modules, dependent, 'package.json'))('beta/package.json') as { version: string }).version;
     expect(betaSeenFrom('alpha')).toBe('2.0.0');
     expect(betaSeenFrom(path.join('@scope', 'gamma'))).toBe('1.5.0');
     expect(await readFile(path.join(modules, '@scope', 'gamma', 'node_modules', 'delta', 'index.js'), 'utf8')).toBe('module.exports = "bundled";\n');
@@ -142,7 +187,19 @@ describe('startLocalNpmRegistry', () => {
 
 describe('compareVersions', () => {
   it('orders by semver precedence', () => {
-    const ordered = ['0.9.9', '1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0', '2.0.0+build.5'];
+    const ordered = [
+      '0.9.9',
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.10.0',
+      '2.0.0+build.5'
+    ];
     expect([...ordered].reverse().sort(compareVersions)).toEqual(ordered);
     expect(compareVersions('1.0.0+a', '1.0.0+b')).toBe(0);
   });

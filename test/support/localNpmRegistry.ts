@@ -132,12 +132,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown): number {
   return status;
 }
 
-function packument(versions: readonly InstalledPackage[], digests: readonly TarballDigest[], tarballUrl: (name: string, version: string) => string): Record<string, unknown> {
+function packument(
+  versions: readonly InstalledPackage[],
+  digests: readonly TarballDigest[],
+  tarballUrl: (name: string, version: string) => string
+): Record<string, unknown> {
   const releases = versions.filter((v) => !v.version.includes('-'));
   const latest = (releases[0] ?? versions[0])!.version;
   const entries = versions.map((pkg, i) => {
     const { integrity, shasum } = digests[i]!;
-    const manifest: Record<string, unknown> = { ...pkg.manifest, _id: `${pkg.name}@${pkg.version}`, dist: { tarball: tarballUrl(pkg.name, pkg.version), integrity, shasum } };
+    const manifest: Record<string, unknown> = {
+      ...pkg.manifest,
+      _id: `${pkg.name}@${pkg.version}`,
+      dist: { tarball: tarballUrl(pkg.name, pkg.version), integrity, shasum }
+    };
     return [pkg.version, manifest] as const;
   });
   return { _id: versions[0]!.name, name: versions[0]!.name, 'dist-tags': { latest }, versions: Object.fromEntries(entries) };
@@ -152,7 +160,8 @@ export function findInstalledPackages(nodeModules: string): Map<string, Installe
       if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       const dir = path.join(modulesDir, entry.name);
       if (entry.name.startsWith('@')) {
-        for (const scoped of sortedEntries(dir)) if (scoped.isDirectory() && !bundled.has(`${entry.name}/${scoped.name}`)) visitPackage(path.join(dir, scoped.name));
+        for (const scoped of sortedEntries(dir))
+          if (scoped.isDirectory() && !bundled.has(`${entry.name}/${scoped.name}`)) visitPackage(path.join(dir, scoped.name));
       } else if (!bundled.has(entry.name)) {
         visitPackage(dir);
       }
@@ -266,7 +275,8 @@ async function* tarEntries(dir: string, bundled: readonly string[]): AsyncGenera
       if (written > stat.size) break;
       yield chunk as Buffer;
     }
-    if (written !== stat.size) throw new RegistryPackError(`${absolute} changed size while it was being packed (${stat.size} bytes, read ${written}): pack it again.`);
+    if (written !== stat.size)
+      throw new RegistryPackError(`${absolute} changed size while it was being packed (${stat.size} bytes, read ${written}): pack it again.`);
     if (stat.size % 512) yield Buffer.alloc(512 - (stat.size % 512));
   }
   yield Buffer.alloc(1024);
@@ -278,7 +288,9 @@ function listFiles(root: string, relative: string, bundled: readonly string[]): 
     const rel = relative ? `${relative}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
       if (rel === 'node_modules') {
-        for (const name of bundled) if (statSync(path.join(root, 'node_modules', name), { throwIfNoEntry: false })?.isDirectory()) files.push(...listFiles(root, `node_modules/${name}`, []));
+        for (const name of bundled)
+          if (statSync(path.join(root, 'node_modules', name), { throwIfNoEntry: false })?.isDirectory())
+            files.push(...listFiles(root, `node_modules/${name}`, []));
         continue;
       }
       files.push(...listFiles(root, rel, bundled));

@@ -15,19 +15,12 @@ const loc = (line: number): Loc => ({ start: { line, column: 0 }, end: { line, c
  * Istanbul data for one file: `statements` as [line, hits] pairs (one statement each),
  * `functions` as [line, hits], `branches` as [line, [hitsPerArm...]].
  */
-function fileCoverage(
-  file: string,
-  statements: Array<[number, number]>,
-  functions: Array<[number, number]> = [],
-  branches: Array<[number, number[]]> = []
-) {
+function fileCoverage(file: string, statements: Array<[number, number]>, functions: Array<[number, number]> = [], branches: Array<[number, number[]]> = []) {
   return {
     path: file,
     statementMap: Object.fromEntries(statements.map(([line], i) => [String(i), loc(line)])),
     fnMap: Object.fromEntries(functions.map(([line], i) => [String(i), { name: `fn${i}`, decl: loc(line), loc: loc(line), line }])),
-    branchMap: Object.fromEntries(
-      branches.map(([line, arms], i) => [String(i), { loc: loc(line), type: 'if', locations: arms.map(() => loc(line)), line }])
-    ),
+    branchMap: Object.fromEntries(branches.map(([line, arms], i) => [String(i), { loc: loc(line), type: 'if', locations: arms.map(() => loc(line)), line }])),
     s: Object.fromEntries(statements.map(([, hits], i) => [String(i), hits])),
     f: Object.fromEntries(functions.map(([, hits], i) => [String(i), hits])),
     b: Object.fromEntries(branches.map(([, arms], i) => [String(i), arms]))
@@ -52,9 +45,42 @@ afterAll(() => {
 });
 
 // math.ts: 4 statements on lines 1, 2, 3, 5; line 3 and 5 not run by the baseline.
-const mathBaseline = fileCoverage('x', [[1, 1], [2, 4], [3, 0], [5, 0]], [[1, 1], [4, 0]], [[2, [3, 0]]]);
-const mathNewTest = fileCoverage('x', [[1, 1], [2, 0], [3, 2], [5, 0]], [[1, 0], [4, 0]], [[2, [0, 2]]]);
-const utilCov = fileCoverage('x', [[1, 1], [2, 1]], [[1, 1]]);
+const mathBaseline = fileCoverage(
+  'x',
+  [
+    [1, 1],
+    [2, 4],
+    [3, 0],
+    [5, 0]
+  ],
+  [
+    [1, 1],
+    [4, 0]
+  ],
+  [[2, [3, 0]]]
+);
+const mathNewTest = fileCoverage(
+  'x',
+  [
+    [1, 1],
+    [2, 0],
+    [3, 2],
+    [5, 0]
+  ],
+  [
+    [1, 0],
+    [4, 0]
+  ],
+  [[2, [0, 2]]]
+);
+const utilCov = fileCoverage(
+  'x',
+  [
+    [1, 1],
+    [2, 1]
+  ],
+  [[1, 1]]
+);
 
 describe('CoverageData.readIstanbulJson', () => {
   it('rekeys absolute paths to repo-relative ones with forward slashes', async () => {
@@ -125,13 +151,21 @@ describe('CoverageData figures', () => {
   });
 
   it('rounds percentages to two decimals', async () => {
-    const thirds = fileCoverage('x', [[1, 1], [2, 0], [3, 0]]);
+    const thirds = fileCoverage('x', [
+      [1, 1],
+      [2, 0],
+      [3, 0]
+    ]);
     const data = await CoverageData.readIstanbulJson(writeCoverage('/r', { 'a.ts': thirds }), '/r');
     expect(data.lineFigures(['a.ts']).linesPct).toBe(33.33);
   });
 
   it('takes the highest hit count when several statements share a line', async () => {
-    const shared = fileCoverage('x', [[1, 0], [1, 2], [2, 0]]);
+    const shared = fileCoverage('x', [
+      [1, 0],
+      [1, 2],
+      [2, 0]
+    ]);
     const data = await CoverageData.readIstanbulJson(writeCoverage('/r', { 'a.ts': shared }), '/r');
     expect(data.counts('a.ts')).toMatchObject({ coveredLines: 1, totalLines: 2 });
     expect(data.uncoveredLines('a.ts')).toEqual([2]);
@@ -154,8 +188,24 @@ describe('CoverageData.merge', () => {
   });
 
   it('merging twice does not double count into the original', async () => {
-    const a = await CoverageData.readIstanbulJson(writeCoverage('/r', { 'm.ts': fileCoverage('x', [[1, 0], [2, 0]]) }), '/r');
-    const b = await CoverageData.readIstanbulJson(writeCoverage('/r', { 'm.ts': fileCoverage('x', [[1, 1], [2, 0]]) }), '/r');
+    const a = await CoverageData.readIstanbulJson(
+      writeCoverage('/r', {
+        'm.ts': fileCoverage('x', [
+          [1, 0],
+          [2, 0]
+        ])
+      }),
+      '/r'
+    );
+    const b = await CoverageData.readIstanbulJson(
+      writeCoverage('/r', {
+        'm.ts': fileCoverage('x', [
+          [1, 1],
+          [2, 0]
+        ])
+      }),
+      '/r'
+    );
     a.merge(b);
     const again = a.merge(b);
     expect(again.uncoveredLines('m.ts')).toEqual([2]);
@@ -173,7 +223,20 @@ describe('CoverageData.merge', () => {
 describe('CoverageData.withUnloadedFiles', () => {
   it('adds a zero-hit copy of files only the other run measured', async () => {
     const baseline = await CoverageData.readIstanbulJson(writeCoverage('/r', { 'src/util.ts': utilCov }), '/r');
-    const run = await CoverageData.readIstanbulJson(writeCoverage('/s', { 'src/math.ts': mathNewTest, 'src/util.ts': fileCoverage('x', [[1, 0], [2, 0]], [[1, 0]]) }), '/s');
+    const run = await CoverageData.readIstanbulJson(
+      writeCoverage('/s', {
+        'src/math.ts': mathNewTest,
+        'src/util.ts': fileCoverage(
+          'x',
+          [
+            [1, 0],
+            [2, 0]
+          ],
+          [[1, 0]]
+        )
+      }),
+      '/s'
+    );
     const filled = baseline.withUnloadedFiles(run);
     expect(filled.files().sort()).toEqual(['src/math.ts', 'src/util.ts']);
     expect(filled.counts('src/math.ts')).toEqual({ coveredLines: 0, totalLines: 4, coveredBranches: 0, totalBranches: 2 });

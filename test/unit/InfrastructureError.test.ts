@@ -39,7 +39,9 @@ describe('InfrastructureError', () => {
   it("takes the runner's own words for the fault, but not the bare code a test may contain", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'aqe-infra-'));
     roots.push(dir);
-    await expect(assertNoMachineFault([dir], "Error: ENOSPC: no space left on device, write '/x/jest-result.json'")).rejects.toThrow(/The disk is full in .*\(ENOSPC\): the test runner reported/);
+    await expect(assertNoMachineFault([dir], "Error: ENOSPC: no space left on device, write '/x/jest-result.json'")).rejects.toThrow(
+      /The disk is full in .*\(ENOSPC\): the test runner reported/
+    );
     await expect(assertNoMachineFault([dir], "expect(classify('ENOSPC')).toBe('disk full')")).resolves.toBeUndefined();
   });
 
@@ -54,7 +56,9 @@ describe('throwOnMachineFault', () => {
     await expect(throwOnMachineFault(failedRun({ passed: 3 }), ['/sys'])).resolves.toBeUndefined();
     await expect(throwOnMachineFault(failedRun({ runnerError: 'jest produced no results' }), ['/sys'])).rejects.toBeInstanceOf(InfrastructureError);
     await expect(
-      throwOnMachineFault(failedRun({ suites: [{ file: 'a.test.ts', status: 'error', message: 'EROFS: read-only file system, mkdir', tests: [] }] }), [os.tmpdir()])
+      throwOnMachineFault(failedRun({ suites: [{ file: 'a.test.ts', status: 'error', message: 'EROFS: read-only file system, mkdir', tests: [] }] }), [
+        os.tmpdir()
+      ])
     ).rejects.toThrow(/The file system is read-only in .* \(EROFS\)/);
   });
 });

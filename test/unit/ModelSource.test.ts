@@ -56,7 +56,9 @@ describe('parseModelSource', () => {
   });
 
   it('refuses a URL that does not name a .gguf file', () => {
-    expect(inputError('https://huggingface.co/bartowski/Qwen2.5-Coder-7B-Instruct-GGUF').message).toMatch(/does not name a \.gguf file\. Give the address of the \.gguf file itself/);
+    expect(inputError('https://huggingface.co/bartowski/Qwen2.5-Coder-7B-Instruct-GGUF').message).toMatch(
+      /does not name a \.gguf file\. Give the address of the \.gguf file itself/
+    );
   });
 
   it.each(['hf:owner', 'hf:owner/', 'hf:/repo', 'hf:', 'hf:own er/repo'])('refuses %s as not naming <owner>/<repo>', (model) => {

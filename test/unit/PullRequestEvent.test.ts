@@ -192,15 +192,40 @@ describe('parsePullRequestPayload', () => {
     ['base.sha', (p: DamagedPayload) => delete p.pull_request.base.sha],
     ['head.sha', (p: DamagedPayload) => delete p.pull_request.head.sha],
     ['an empty head.sha', (p: DamagedPayload) => (p.pull_request.head.sha = '')],
-    ['number', (p: DamagedPayload) => { delete p.pull_request.number; delete p.number; }],
-    ['a string number', (p: DamagedPayload) => { p.pull_request.number = '42'; delete p.number; }],
-    ['full_name', (p: DamagedPayload) => { delete p.pull_request.base.repo; delete p.repository; }],
-    ['a full_name without owner', (p: DamagedPayload) => { p.pull_request.base.repo!.full_name = 'shop'; }]
+    [
+      'number',
+      (p: DamagedPayload) => {
+        delete p.pull_request.number;
+        delete p.number;
+      }
+    ],
+    [
+      'a string number',
+      (p: DamagedPayload) => {
+        p.pull_request.number = '42';
+        delete p.number;
+      }
+    ],
+    [
+      'full_name',
+      (p: DamagedPayload) => {
+        delete p.pull_request.base.repo;
+        delete p.repository;
+      }
+    ],
+    [
+      'a full_name without owner',
+      (p: DamagedPayload) => {
+        p.pull_request.base.repo!.full_name = 'shop';
+      }
+    ]
   ])('rejects a payload lacking %s', (_what, mutate) => {
     const payload = prPayload();
     mutate(payload);
     expect(() => parsePullRequestPayload(payload, 'src.json')).toThrow(
-      new EventError('The pull_request event in src.json lacks repository full_name, number, base.sha or head.sha. Use the payload GitHub sends for pull_request events.')
+      new EventError(
+        'The pull_request event in src.json lacks repository full_name, number, base.sha or head.sha. Use the payload GitHub sends for pull_request events.'
+      )
     );
   });
 

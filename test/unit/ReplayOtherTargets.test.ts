@@ -15,7 +15,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function open(name: string, lines: Array<ReplayEntry | { promptKey: string; promptTokens: number }>): Promise<{ file: string; provider: ReplayProvider }> {
+async function open(
+  name: string,
+  lines: Array<ReplayEntry | { promptKey: string; promptTokens: number }>
+): Promise<{ file: string; provider: ReplayProvider }> {
   const file = path.join(dir, name);
   await writeFile(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   return { file, provider: await ReplayProvider.open(file) };
@@ -32,7 +35,7 @@ describe('ReplayProvider.otherTargetsWarning', () => {
     expect(provider.otherTargetsWarning(['src/a.ts', 'pkg/src/b.ts'])).toBeUndefined();
   });
 
-  it('lists, once, the lines for files that are not targets, with their line numbers and the run\'s targets', async () => {
+  it("lists, once, the lines for files that are not targets, with their line numbers and the run's targets", async () => {
     const { file, provider } = await open('typo.jsonl', [
       { target: 'src/strings.ts', response: { text: 'ok' } },
       { promptKey: 'p', promptTokens: 3 },

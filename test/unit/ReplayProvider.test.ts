@@ -26,7 +26,9 @@ async function replayOf(name: string, entries: ReplayEntry[]): Promise<ReplayPro
 describe('requestKey', () => {
   it('keeps the key of a chat request as older recordings computed it', () => {
     const request = { system: 'sys', user: 'Write tests', maxTokens: 256, temperature: 0, seed: 3 };
-    const old = createHash('sha256').update(JSON.stringify(['model.gguf', 'sys', 'Write tests', 256, 0, 3])).digest('hex');
+    const old = createHash('sha256')
+      .update(JSON.stringify(['model.gguf', 'sys', 'Write tests', 256, 0, 3]))
+      .digest('hex');
     expect(requestKey('model.gguf', request)).toBe(old);
     expect(requestKey('model.gguf', { ...request, stopSequences: [] })).toBe(old);
   });
@@ -46,7 +48,11 @@ describe('ReplayProvider', () => {
       { target: 'src/a.ts', response: { text: 'first answer' } },
       { target: 'src/a.ts', response: { text: 'second answer', finishReason: 'length' } }
     ]);
-    await expect(provider.complete({ prompt: 'p', maxTokens: 5, target: 'src/a.ts' })).resolves.toMatchObject({ text: 'first answer', finishReason: 'stop', provider: 'replay' });
+    await expect(provider.complete({ prompt: 'p', maxTokens: 5, target: 'src/a.ts' })).resolves.toMatchObject({
+      text: 'first answer',
+      finishReason: 'stop',
+      provider: 'replay'
+    });
     const stream = provider.stream({ prompt: 'p', maxTokens: 5, target: 'src/a.ts' });
     const chunks: string[] = [];
     for await (const chunk of stream) chunks.push(chunk);
@@ -95,7 +101,10 @@ describe('RecordingProvider', () => {
     for await (const _ of stream) void _;
     await stream.result;
 
-    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ReplayEntry);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ReplayEntry);
     expect(lines.map((l) => l.request)).toEqual([
       { system: 's', user: 'u', maxTokens: 9, temperature: 0 },
       { prompt: 'continue this', maxTokens: 9, temperature: 0, stopSequences: ['\n'] },

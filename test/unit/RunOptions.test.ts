@@ -261,7 +261,14 @@ describe('parseRunOptions numbers', () => {
     ['max-repairs', '10', 10]
   ] as const)('accepts the boundary %s=%s', (input, text, expected) => {
     const o = parse({ model: 'demo', [input]: text });
-    const key = { 'max-parallel': 'maxParallel', 'context-size': 'contextSize', 'max-tokens': 'maxTokens', threads: 'threads', 'repeat-runs': 'repeatRuns', 'max-repairs': 'maxRepairs' }[input];
+    const key = {
+      'max-parallel': 'maxParallel',
+      'context-size': 'contextSize',
+      'max-tokens': 'maxTokens',
+      threads: 'threads',
+      'repeat-runs': 'repeatRuns',
+      'max-repairs': 'maxRepairs'
+    }[input];
     expect(o[key as 'maxParallel']).toBe(expected);
   });
 

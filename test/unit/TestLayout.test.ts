@@ -151,9 +151,7 @@ describe('placeTest', () => {
     const repo = makeRepo({ 'src/math.test.ts': T });
     const layout = detectTestLayout(repo);
     expect(placeTest(repo, layout, 'src/math.ts', new Set(['src/math.aqe.test.ts'])).testFile).toBe('src/math.aqe-2.test.ts');
-    expect(placeTest(repo, layout, 'src/math.ts', new Set(['src/math.aqe.test.ts', 'src/math.aqe-2.test.ts'])).testFile).toBe(
-      'src/math.aqe-3.test.ts'
-    );
+    expect(placeTest(repo, layout, 'src/math.ts', new Set(['src/math.aqe.test.ts', 'src/math.aqe-2.test.ts'])).testFile).toBe('src/math.aqe-3.test.ts');
   });
 
   it('avoids a taken name even without a sibling test', () => {
@@ -171,7 +169,11 @@ describe('placeTest', () => {
 
   it("does not take another folder's test of the same name as the module's own", () => {
     const repo = makeRepo({ 'src/a/index.ts': 'x', 'src/a/index.test.ts': T, 'src/b/index.ts': 'x', 'src/c.test.ts': T });
-    expect(placeTest(repo, detectTestLayout(repo), 'src/b/index.ts')).toEqual({ testFile: 'src/b/index.test.ts', importSpecifier: './index', siblingTest: undefined });
+    expect(placeTest(repo, detectTestLayout(repo), 'src/b/index.ts')).toEqual({
+      testFile: 'src/b/index.test.ts',
+      importSpecifier: './index',
+      siblingTest: undefined
+    });
   });
 
   it('keeps tests in __tests__ folders beside their sources', () => {

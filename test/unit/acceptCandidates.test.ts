@@ -31,12 +31,29 @@ function coverageOf(files: Record<string, Record<number, number>>): CoverageData
 }
 
 function stable(target: string, testFile: string, hits: Record<number, number>): CandidateTest {
-  return { target, testFile, code: `import '../${target}';`, attempts: 1, runs: 6, cases: [{ name: 'works', verdict: 'kept' }], state: 'stable', coverage: coverageOf({ [target]: hits }) };
+  return {
+    target,
+    testFile,
+    code: `import '../${target}';`,
+    attempts: 1,
+    runs: 6,
+    cases: [{ name: 'works', verdict: 'kept' }],
+    state: 'stable',
+    coverage: coverageOf({ [target]: hits })
+  };
 }
 
 function suiteRun(statuses: Record<string, SuiteOutcome['status']>, over: Partial<TestRunResult> = {}): TestRunResult {
   const suites = Object.entries(statuses).map(([file, status]) => ({ file, status, message: '', tests: [] }));
-  return { timedOut: false, suites, passed: 1, failed: 0, coverage: coverageOf({ 'src/a.ts': { 1: 1, 2: 1, 3: 1 }, 'src/b.ts': { 1: 1, 2: 1 } }), durationMs: 1, ...over };
+  return {
+    timedOut: false,
+    suites,
+    passed: 1,
+    failed: 0,
+    coverage: coverageOf({ 'src/a.ts': { 1: 1, 2: 1, 3: 1 }, 'src/b.ts': { 1: 1, 2: 1 } }),
+    durationMs: 1,
+    ...over
+  };
 }
 
 const baseline = coverageOf({ 'src/a.ts': { 1: 1, 2: 0, 3: 0 }, 'src/b.ts': { 1: 0, 2: 0 } });
@@ -70,7 +87,10 @@ describe('acceptCandidates', () => {
   it('rejects a file that fails next to the suite, and runs the suite again without it', async () => {
     const a = stable('src/a.ts', 'test/a.test.ts', { 2: 1 });
     const b = stable('src/b.ts', 'test/b.test.ts', { 1: 1 });
-    const { ctx, removed, attempts } = context([suiteRun({ 'test/a.test.ts': 'passed', 'test/b.test.ts': 'failed' }), suiteRun({ 'test/a.test.ts': 'passed' })]);
+    const { ctx, removed, attempts } = context([
+      suiteRun({ 'test/a.test.ts': 'passed', 'test/b.test.ts': 'failed' }),
+      suiteRun({ 'test/a.test.ts': 'passed' })
+    ]);
     await acceptCandidates([a, b], ctx);
     expect([a.state, b.state, b.rejection?.stage]).toEqual(['accepted', 'rejected', 'suite-conflict']);
     expect(removed).toEqual(['test/b.test.ts']);
@@ -82,7 +102,9 @@ describe('acceptCandidates', () => {
     const { ctx, warnings } = context([suiteRun({}, { timedOut: true, runnerError: 'jest was stopped after 600 s (test-timeout)' })]);
     await acceptCandidates([a], ctx);
     expect(a).toMatchObject({ state: 'accepted', confirmedWithSuite: false });
-    expect(warnings).toEqual([expect.stringContaining('did not finish in time (jest was stopped after 600 s (test-timeout)) before it reached test/a.test.ts')]);
+    expect(warnings).toEqual([
+      expect.stringContaining('did not finish in time (jest was stopped after 600 s (test-timeout)) before it reached test/a.test.ts')
+    ]);
   });
 
   it('without a suite that finishes, accepts on coverage alone and says the files are not confirmed', async () => {

@@ -27,7 +27,10 @@ describe('chooseModelCacheKind', () => {
     expect(chooseModelCacheKind('none', hosted, true)).toEqual({ kind: 'none' });
     expect(chooseModelCacheKind('actions', selfHosted, true)).toEqual({ kind: 'actions' });
     expect(chooseModelCacheKind('tool-cache', hosted, true)).toEqual({ kind: 'tool-cache' });
-    expect(chooseModelCacheKind('actions', selfHosted, false)).toEqual({ kind: 'none', warning: expect.stringMatching(/^model-cache is actions, but the Actions cache service is not available/) });
+    expect(chooseModelCacheKind('actions', selfHosted, false)).toEqual({
+      kind: 'none',
+      warning: expect.stringMatching(/^model-cache is actions, but the Actions cache service is not available/)
+    });
     expect(chooseModelCacheKind('tool-cache', {}, true)).toEqual({ kind: 'none', warning: expect.stringMatching(/RUNNER_TOOL_CACHE is not set/) });
   });
 });

@@ -97,7 +97,7 @@ describe('buildPrompt', () => {
     const maxChars = 3000;
     const { system, user } = buildPrompt(input({ source, example, maxChars }));
     expect(user).not.toContain('An existing test');
-    expect(user).toContain('// … (truncated to fit the model\'s context)');
+    expect(user).toContain("// … (truncated to fit the model's context)");
     expect(user).toContain(lines[0]);
     expect(user).not.toContain(lines[399]);
     expect(user).toContain("import the module under test from '../src/math.js'");

@@ -129,10 +129,26 @@ describe('changed lines from a real git repository', () => {
   });
 
   it('reads the same lines from a diff with context as from -U0: context lines are not changed', () => {
-    const withContext = execFileSync('git', ['-c', 'core.quotePath=false', 'diff', '-U3', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative', '-M', `${base}...${head}`], {
-      cwd: repo,
-      encoding: 'utf8'
-    });
+    const withContext = execFileSync(
+      'git',
+      [
+        '-c',
+        'core.quotePath=false',
+        'diff',
+        '-U3',
+        '--no-color',
+        '--no-ext-diff',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        '--no-relative',
+        '-M',
+        `${base}...${head}`
+      ],
+      {
+        cwd: repo,
+        encoding: 'utf8'
+      }
+    );
     const parsed = parseGitDiff(withContext);
     const lines = Object.fromEntries(parsed.filter((f) => !f.binary).map((f) => [f.path, f.addedLines]));
     const expected = Object.fromEntries(EXPECTED.filter((f) => f.changedLines !== undefined).map((f) => [f.filename, f.changedLines]));
@@ -141,7 +157,11 @@ describe('changed lines from a real git repository', () => {
   });
 
   it("decodes git's octal-escaped names (core.quotePath on) and a whole binary patch", () => {
-    const raw = execFileSync('git', ['diff', '--binary', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative', `${base}...${head}`], { cwd: repo, encoding: 'utf8' });
+    const raw = execFileSync(
+      'git',
+      ['diff', '--binary', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative', `${base}...${head}`],
+      { cwd: repo, encoding: 'utf8' }
+    );
     expect(raw).toContain('"a/na\\303\\257ve.ts"');
     expect(raw).toContain('GIT binary patch');
     const parsed = parseGitDiff(raw);
@@ -153,7 +173,11 @@ describe('changed lines from a real git repository', () => {
   });
 
   it('parses each file of a real diff, as a GitHub patch (hunks only), to the same lines', () => {
-    const raw = execFileSync('git', ['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative', '-M', `${base}...${head}`], { cwd: repo, encoding: 'utf8' });
+    const raw = execFileSync(
+      'git',
+      ['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '--no-relative', '-M', `${base}...${head}`],
+      { cwd: repo, encoding: 'utf8' }
+    );
     const sections = raw.split(/^(?=diff --git )/m).filter((s) => s.startsWith('diff --git '));
     const fromPatches: Record<string, number[]> = {};
     for (const section of sections) {

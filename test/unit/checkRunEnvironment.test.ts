@@ -113,13 +113,17 @@ describe('checkTempDir', () => {
   onMounts('says so when the temp dir cannot be created on a read-only disk', async () => {
     const dir = await mounts.readOnly('ro-parent');
     const e = await inputError(checkTempDir(path.join(dir, 'temp'), 'TMPDIR'));
-    expect(e.message).toContain(`${dir}, where the temp directory ${path.join(dir, 'temp')} would be created, cannot be written: it is on a read-only file system`);
+    expect(e.message).toContain(
+      `${dir}, where the temp directory ${path.join(dir, 'temp')} would be created, cannot be written: it is on a read-only file system`
+    );
   });
 
   onMounts('turns ENOSPC into a message naming the directory and the fix', async () => {
     const dir = await mounts.full('full-temp');
     const e = await inputError(checkTempDir(dir, 'RUNNER_TEMP'));
-    expect(e.message).toMatch(new RegExp(`^Input "RUNNER_TEMP": the temp directory ${dir} cannot be written: no space is left on its disk\\. Point RUNNER_TEMP`));
+    expect(e.message).toMatch(
+      new RegExp(`^Input "RUNNER_TEMP": the temp directory ${dir} cannot be written: no space is left on its disk\\. Point RUNNER_TEMP`)
+    );
     expect((await readdir(dir)).filter((f) => f.startsWith('.aqe-probe'))).toEqual([]);
   });
 
@@ -150,7 +154,9 @@ describe('checkReportPath', () => {
 
   it('names the input and suggests a file when it is a directory', async () => {
     const e = await inputError(checkReportPath(workspace));
-    expect(e.message).toBe(`Input "report-path": ${workspace} is a directory. Give the path of a file, for example ${path.join(workspace, 'aqe-report.json')}.`);
+    expect(e.message).toBe(
+      `Input "report-path": ${workspace} is a directory. Give the path of a file, for example ${path.join(workspace, 'aqe-report.json')}.`
+    );
   });
 
   it('names the input when a folder on the way is a file', async () => {
@@ -161,7 +167,11 @@ describe('checkReportPath', () => {
   onMounts('names the input when its directory is read-only, and where it would be created', async () => {
     const dir = await mounts.readOnly('ro-report');
     const e = await inputError(checkReportPath(path.join(dir, 'report.json')));
-    expect(e.message).toMatch(new RegExp(`^Input "report-path": the report's directory ${dir} cannot be written: it is on a read-only file system\\. Give a path in a directory this job may write to`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^Input "report-path": the report's directory ${dir} cannot be written: it is on a read-only file system\\. Give a path in a directory this job may write to`
+      )
+    );
     const nested = await inputError(checkReportPath(path.join(dir, 'sub', 'report.json')));
     expect(nested.message).toContain(`${dir}, where the report's directory ${path.join(dir, 'sub')} would be created, cannot be written`);
   });
@@ -177,7 +187,9 @@ describe('checkReplayFile', () => {
   it('names the input when the file is missing in replay mode', async () => {
     const file = path.join(root, 'missing.jsonl');
     const e = await inputError(checkReplayFile({ mode: 'replay', file }));
-    expect(e.message).toBe(`Input "replay-file": ${file} does not exist. Record one first with replay-mode: record, or fix the path (relative paths start at the workspace).`);
+    expect(e.message).toBe(
+      `Input "replay-file": ${file} does not exist. Record one first with replay-mode: record, or fix the path (relative paths start at the workspace).`
+    );
   });
 
   it('names the input when it is a directory, in either mode', async () => {
@@ -233,13 +245,19 @@ describe('checkModelSha256', () => {
 describe('preflight', () => {
   let model: string;
   let sha: string;
-  const options = (raw: RawInputs) => parseRunOptions({ 'working-directory': 'pkg', 'report-path': path.join(root, 'preflight-report.json'), ...raw }, { cwd: workspace, tempDir: path.join(root, 'preflight-temp') });
+  const options = (raw: RawInputs) =>
+    parseRunOptions(
+      { 'working-directory': 'pkg', 'report-path': path.join(root, 'preflight-report.json'), ...raw },
+      { cwd: workspace, tempDir: path.join(root, 'preflight-temp') }
+    );
   const ctx = () => ({ workspace, tempDir: path.join(root, 'preflight-temp'), tempDirInput: 'RUNNER_TEMP' });
 
   beforeAll(async () => {
     model = path.join(workspace, 'tiny.gguf');
     await writeTextChainModel(model, 'export const x = 1;\n');
-    sha = createHash('sha256').update(await (await import('node:fs/promises')).readFile(model)).digest('hex');
+    sha = createHash('sha256')
+      .update(await (await import('node:fs/promises')).readFile(model))
+      .digest('hex');
   });
 
   it('passes a run whose inputs and machine are fine', async () => {

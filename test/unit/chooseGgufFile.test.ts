@@ -38,7 +38,9 @@ describe('chooseGgufFile', () => {
   });
 
   it('refuses an ambiguous quantization, listing the candidates', () => {
-    expect(() => chooseGgufFile(['a/m-Q4_K_M.gguf', 'b/m-Q4_K_M.gguf'], 'Q4_K_M', 'o/r')).toThrow(/"Q4_K_M" matches 2 files in o\/r: a\/m-Q4_K_M\.gguf, b\/m-Q4_K_M\.gguf\. Give the file itself/);
+    expect(() => chooseGgufFile(['a/m-Q4_K_M.gguf', 'b/m-Q4_K_M.gguf'], 'Q4_K_M', 'o/r')).toThrow(
+      /"Q4_K_M" matches 2 files in o\/r: a\/m-Q4_K_M\.gguf, b\/m-Q4_K_M\.gguf\. Give the file itself/
+    );
   });
 
   it('prefers a single file over a split set of the same quantization', () => {
@@ -48,7 +50,9 @@ describe('chooseGgufFile', () => {
   it('refuses a quantization published only as a split set', () => {
     const files = ['qwen-q5_k_m-00001-of-00002.gguf', 'qwen-q5_k_m-00002-of-00002.gguf', 'qwen-q4_k_m.gguf'];
     expect(() => chooseGgufFile(files, 'Q5_K_M', 'Qwen/Qwen2.5-Coder-7B-Instruct-GGUF')).toThrow(ModelNotFoundError);
-    expect(() => chooseGgufFile(files, 'Q5_K_M', 'Qwen/Qwen2.5-Coder-7B-Instruct-GGUF')).toThrow(/split into 2 files, and split models are not supported yet\. .*llama-gguf-split --merge/);
+    expect(() => chooseGgufFile(files, 'Q5_K_M', 'Qwen/Qwen2.5-Coder-7B-Instruct-GGUF')).toThrow(
+      /split into 2 files, and split models are not supported yet\. .*llama-gguf-split --merge/
+    );
   });
 
   it('ignores vision projector files', () => {
@@ -58,7 +62,9 @@ describe('chooseGgufFile', () => {
   it('takes the only model file when no quantization is given, else Q4_K_M', () => {
     expect(chooseGgufFile(['README.md', 'tiny.gguf'], undefined, 'o/r')).toBe('tiny.gguf');
     expect(chooseGgufFile(BARTOWSKI, undefined, REPO)).toBe('Qwen2.5-Coder-7B-Instruct-Q4_K_M.gguf');
-    expect(() => chooseGgufFile(['m-Q8_0.gguf', 'm-Q6_K.gguf'], undefined, 'o/r')).toThrow(/no \.gguf file for the quantization "Q4_K_M" \(used when the model input names none\)\. Its GGUF files: m-Q8_0\.gguf, m-Q6_K\.gguf/);
+    expect(() => chooseGgufFile(['m-Q8_0.gguf', 'm-Q6_K.gguf'], undefined, 'o/r')).toThrow(
+      /no \.gguf file for the quantization "Q4_K_M" \(used when the model input names none\)\. Its GGUF files: m-Q8_0\.gguf, m-Q6_K\.gguf/
+    );
   });
 
   it('says when a repository has no GGUF files at all', () => {
@@ -74,7 +80,10 @@ describe('huggingFaceSettings', () => {
   });
 
   it('takes HF_ENDPOINT (without a trailing slash) and HF_TOKEN', () => {
-    expect(huggingFaceSettings({ HF_ENDPOINT: 'https://hf-mirror.example.com/', HF_TOKEN: ' hf_abc ' })).toEqual({ endpoint: 'https://hf-mirror.example.com', token: 'hf_abc' });
+    expect(huggingFaceSettings({ HF_ENDPOINT: 'https://hf-mirror.example.com/', HF_TOKEN: ' hf_abc ' })).toEqual({
+      endpoint: 'https://hf-mirror.example.com',
+      token: 'hf_abc'
+    });
   });
 
   it('refuses a plain-http mirror that is not on this machine', () => {

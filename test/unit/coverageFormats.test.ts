@@ -173,7 +173,8 @@ describe('one run written by istanbul-reports in every format', () => {
     const xml = await read('cobertura-coverage.xml');
     const summary = await read('coverage-summary.json');
     expect([final.format, info.format, xml.format, summary.format]).toEqual(['istanbul-json', 'lcov', 'cobertura', 'json-summary']);
-    if (final.format === 'json-summary' || info.format === 'json-summary' || xml.format === 'json-summary' || summary.format !== 'json-summary') throw new Error('unreachable');
+    if (final.format === 'json-summary' || info.format === 'json-summary' || xml.format === 'json-summary' || summary.format !== 'json-summary')
+      throw new Error('unreachable');
     expect(info.data.lineHits('src/calc.js')).toEqual(final.data.lineHits('src/calc.js'));
     expect(xml.data.lineHits('src/lib/util.js')).toEqual(final.data.lineHits('src/lib/util.js'));
     expect(summary.summary.files().sort()).toEqual(FILES);
@@ -311,10 +312,15 @@ describe('parseCobertura', () => {
 
   it('rejects a report that is not Cobertura', () => {
     expect(() => parseCobertura('<report><x/></report>', root, 'c.xml')).toThrow(/no <coverage> root element/);
-    expect(() => parseCobertura('<coverage><packages><package><classes><class name="x"/></classes></package></packages></coverage>', root, 'c.xml')).toThrow(/has no filename/);
-    expect(() => parseCobertura('<coverage><packages><package><classes><class filename="a"><lines><line number="0" hits="1"/></lines></class></classes></package></packages></coverage>', root)).toThrow(
-      CoverageFormatError
+    expect(() => parseCobertura('<coverage><packages><package><classes><class name="x"/></classes></package></packages></coverage>', root, 'c.xml')).toThrow(
+      /has no filename/
     );
+    expect(() =>
+      parseCobertura(
+        '<coverage><packages><package><classes><class filename="a"><lines><line number="0" hits="1"/></lines></class></classes></package></packages></coverage>',
+        root
+      )
+    ).toThrow(CoverageFormatError);
   });
 });
 
@@ -326,7 +332,9 @@ describe('readCoverageFile errors', () => {
       return file;
     };
     await expect(readCoverageFile(path.join(root, 'missing.info'), root)).rejects.toThrow(/does not exist/);
-    await expect(readCoverageFile(write('clover.xml', '<?xml version="1.0"?><coverage generated="1" clover="3.2.0"><project/></coverage>'), root)).rejects.toThrow(/Clover/);
+    await expect(
+      readCoverageFile(write('clover.xml', '<?xml version="1.0"?><coverage generated="1" clover="3.2.0"><project/></coverage>'), root)
+    ).rejects.toThrow(/Clover/);
     await expect(readCoverageFile(write('odd.json', '{"a": {"b": 1}}'), root)).rejects.toThrow(/neither istanbul coverage/);
     await expect(readCoverageFile(write('notes.txt', 'hello'), root)).rejects.toThrow(/lcov\.info.*Cobertura/);
     await expect(readCoverageFile(write('empty.dat', ''), root)).rejects.toThrow(CoverageFormatError);

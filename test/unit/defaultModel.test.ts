@@ -3,7 +3,14 @@ import { chooseDefaultModel, CPU_DEFAULT_MODEL, GPU_DEFAULT_MODEL, type Hardware
 import { parseModelSource } from '../../src/inference/model/ModelSource.js';
 
 const GiB = 1024 ** 3;
-const linux = (over: Partial<HardwareFacts>): HardwareFacts => ({ gpu: 'auto', nvidiaGpus: [], platform: 'linux', arch: 'x64', totalMemoryBytes: 16 * GiB, ...over });
+const linux = (over: Partial<HardwareFacts>): HardwareFacts => ({
+  gpu: 'auto',
+  nvidiaGpus: [],
+  platform: 'linux',
+  arch: 'x64',
+  totalMemoryBytes: 16 * GiB,
+  ...over
+});
 const gpu = (name: string, vramMiB: number) => ({ name, driver: '550.54.15', vramMiB });
 
 describe('chooseDefaultModel', () => {

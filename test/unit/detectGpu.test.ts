@@ -23,7 +23,9 @@ describe('detectNvidiaGpus', () => {
   }
 
   it('reads name, driver and VRAM of every GPU', async () => {
-    fakeNvidiaSmi(`case "$*" in *--query-gpu=name,driver_version,memory.total*) printf 'NVIDIA H100 80GB HBM3, 550.54.15, 81559\\nNVIDIA L4, 550.54.15, 23034\\n';; *) exit 9;; esac`);
+    fakeNvidiaSmi(
+      `case "$*" in *--query-gpu=name,driver_version,memory.total*) printf 'NVIDIA H100 80GB HBM3, 550.54.15, 81559\\nNVIDIA L4, 550.54.15, 23034\\n';; *) exit 9;; esac`
+    );
     expect(await detectNvidiaGpus()).toEqual([
       { name: 'NVIDIA H100 80GB HBM3', driver: '550.54.15', vramMiB: 81559 },
       { name: 'NVIDIA L4', driver: '550.54.15', vramMiB: 23034 }

@@ -83,7 +83,9 @@ describe('detectProject: framework', () => {
     expect(detectProject(onlyVitest, 'a.ts')).toMatchObject({ framework: 'vitest', runnerBin: 'node_modules/vitest/vitest.mjs' });
     const nothing = makeRepo({ 'package.json': { name: 'x' }, 'src/a.ts': '' });
     expect(() => detectProject(nothing, 'src/a.ts')).toThrow(ProjectDetectionError);
-    expect(() => detectProject(nothing, 'src/a.ts')).toThrow(/No test framework found for src\/a\.ts: the repository root has no jest or vitest config.*Add a jest\.config\.js or vitest\.config\.ts/);
+    expect(() => detectProject(nothing, 'src/a.ts')).toThrow(
+      /No test framework found for src\/a\.ts: the repository root has no jest or vitest config.*Add a jest\.config\.js or vitest\.config\.ts/
+    );
   });
 
   it('refuses paths outside the repository', () => {
@@ -138,7 +140,10 @@ describe('findOwningPackage and workspaces', () => {
   it('reads workspaces from package.json (array or {packages}), pnpm-workspace.yaml and lerna.json', () => {
     expect(workspacePatterns(makeRepo({ 'package.json': { name: 'r', workspaces: ['packages/*', 'apps/*'] } }))).toEqual(['packages/*', 'apps/*']);
     expect(workspacePatterns(makeRepo({ 'package.json': { name: 'r', workspaces: { packages: ['libs/**'], nohoist: ['**/x'] } } }))).toEqual(['libs/**']);
-    expect(workspacePatterns(makeRepo({ 'package.json': { name: 'r' }, 'pnpm-workspace.yaml': "packages:\n  - 'apps/*'\n  - \"!apps/legacy\"\n" }))).toEqual(['apps/*', '!apps/legacy']);
+    expect(workspacePatterns(makeRepo({ 'package.json': { name: 'r' }, 'pnpm-workspace.yaml': 'packages:\n  - \'apps/*\'\n  - "!apps/legacy"\n' }))).toEqual([
+      'apps/*',
+      '!apps/legacy'
+    ]);
     expect(workspacePatterns(makeRepo({ 'lerna.json': { packages: ['modules/*'] } }))).toEqual(['modules/*']);
     expect(workspacePatterns(makeRepo({ 'package.json': { name: 'r' }, 'pnpm-workspace.yaml': 'packages: [unclosed' }))).toEqual([]);
   });
@@ -250,7 +255,11 @@ describe('detectProject in a monorepo', () => {
       'packages/core/package.json': { name: 'core' },
       'packages/core/src/c.ts': ''
     });
-    expect(detectProject(repo, 'packages/core/src/c.ts')).toMatchObject({ packageDir: 'packages/core', framework: 'vitest', frameworkSource: 'package.json dependencies' });
+    expect(detectProject(repo, 'packages/core/src/c.ts')).toMatchObject({
+      packageDir: 'packages/core',
+      framework: 'vitest',
+      frameworkSource: 'package.json dependencies'
+    });
   });
 
   it('reads the bundled monorepo example: a jest CommonJS package and a vitest ESM package', () => {
@@ -272,6 +281,10 @@ describe('detectProject in a monorepo', () => {
       moduleSystem: 'esm',
       tsconfigModule: 'nodenext'
     });
-    expect(detectProject(path.join(examplesDir(), 'vitest-lib'), 'src/duration.ts')).toMatchObject({ packageDir: '', framework: 'vitest', moduleSystem: 'esm' });
+    expect(detectProject(path.join(examplesDir(), 'vitest-lib'), 'src/duration.ts')).toMatchObject({
+      packageDir: '',
+      framework: 'vitest',
+      moduleSystem: 'esm'
+    });
   });
 });

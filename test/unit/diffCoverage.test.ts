@@ -11,7 +11,10 @@ import { CoverageData } from '../../src/coverage/CoverageData.js';
 import { diffCoverage } from '../../src/coverage/diffCoverage.js';
 import { changedFilesFromGit } from '../../src/repo/git.js';
 
-const span = (startLine: number, endLine = startLine, startColumn = 0): Range => ({ start: { line: startLine, column: startColumn }, end: { line: endLine, column: 40 } });
+const span = (startLine: number, endLine = startLine, startColumn = 0): Range => ({
+  start: { line: startLine, column: startColumn },
+  end: { line: endLine, column: 40 }
+});
 
 /** Istanbul data for one file from statements given as [range, hits]. */
 function statements(file: string, list: Array<[Range, number]>): FileCoverageData {

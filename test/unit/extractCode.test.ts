@@ -64,7 +64,7 @@ describe('extractCode', () => {
   it.each([
     ['prose only', 'I cannot write tests for this module because it has no exports.'],
     ['empty answer', ''],
-    ['a fenced block with no tests', "```ts\nexport const add = (a: number, b: number) => a + b;\n```"],
+    ['a fenced block with no tests', '```ts\nexport const add = (a: number, b: number) => a + b;\n```'],
     ['unfenced code with no tests', "Here:\nimport { add } from './math';\nconst x = add(1, 2);"],
     ['words like submit( and visit( are not tests', '```ts\nform.submit();\npage.visit("/");\n```']
   ])('returns undefined for %s', (_what, answer) => {

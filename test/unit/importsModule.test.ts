@@ -14,7 +14,9 @@ const g = jest.requireActual('./g');
 const h = await vi.importActual<typeof import('./h.js')>('./h.js');
 const i = await import(\`./i.js\`);
 `;
-    expect(moduleSpecifiers(code).sort()).toEqual(['../b', '../c/index.js', '../d.js', './a.js', './e.cjs', './f', './g', './h.js', './i.js', './setup'].sort());
+    expect(moduleSpecifiers(code).sort()).toEqual(
+      ['../b', '../c/index.js', '../d.js', './a.js', './e.cjs', './f', './g', './h.js', './i.js', './setup'].sort()
+    );
   });
 
   it('skips imports in comments but keeps strings that look like comments', () => {

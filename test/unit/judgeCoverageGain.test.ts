@@ -27,8 +27,14 @@ function coverageOf(file: string, hitsByLine: Record<number, number>): CoverageD
 }
 
 const TARGET = 'src/lruCache.ts';
-const importsTarget = { testFile: 'test/lruCache.aqe.test.ts', code: "import { LruCache } from '../src/lruCache.js';\n\nit('works', () => expect(new LruCache(1).size).toBe(0));\n" };
-const importsOther = { testFile: 'test/lruCache.aqe.test.ts', code: "import { toSeconds } from '../src/duration.js';\n\nit('works', () => expect(toSeconds(1500)).toBe(2));\n" };
+const importsTarget = {
+  testFile: 'test/lruCache.aqe.test.ts',
+  code: "import { LruCache } from '../src/lruCache.js';\n\nit('works', () => expect(new LruCache(1).size).toBe(0));\n"
+};
+const importsOther = {
+  testFile: 'test/lruCache.aqe.test.ts',
+  code: "import { toSeconds } from '../src/duration.js';\n\nit('works', () => expect(toSeconds(1500)).toBe(2));\n"
+};
 
 describe('judgeCoverageGain', () => {
   const baseline = coverageOf(TARGET, { 1: 1, 2: 0, 3: 0 });

@@ -28,7 +28,7 @@ describe('hasOwnCode', () => {
     ['export enum E { A, B }'],
     ['export default function () {}'],
     ["import './polyfill';\nconsole.log('side effect')"],
-    ["export type A = string;\nexport class B {}"]
+    ['export type A = string;\nexport class B {}']
   ])('has code: %j', (source) => {
     expect(hasOwnCode(source)).toBe(true);
   });

@@ -42,14 +42,18 @@ describe('testEnvironment', () => {
     });
     const env = testEnvironment();
     expect(env).toMatchObject({ AQE_KEEP: 'kept', PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
-    for (const key of ['JEST_WORKER_ID', 'VITEST', 'VITEST_POOL_ID', 'INPUT_MODEL', 'NODE_OPTIONS', 'NODE_ENV']) expect([key, env[key]]).toEqual([key, undefined]);
+    for (const key of ['JEST_WORKER_ID', 'VITEST', 'VITEST_POOL_ID', 'INPUT_MODEL', 'NODE_OPTIONS', 'NODE_ENV'])
+      expect([key, env[key]]).toEqual([key, undefined]);
     // The caller's process is left as it was.
     expect(process.env.NODE_OPTIONS).toBe('--require ./evil.cjs');
   });
 
   it('sets only the NODE_OPTIONS and reporter settings asked for', () => {
     process.env.NODE_OPTIONS = '--inspect';
-    expect(testEnvironment({ nodeOptions: '--experimental-vm-modules', set: { AQE_DIR: '/out' } })).toMatchObject({ NODE_OPTIONS: '--experimental-vm-modules', AQE_DIR: '/out' });
+    expect(testEnvironment({ nodeOptions: '--experimental-vm-modules', set: { AQE_DIR: '/out' } })).toMatchObject({
+      NODE_OPTIONS: '--experimental-vm-modules',
+      AQE_DIR: '/out'
+    });
     expect(testEnvironment({ nodeOptions: '' }).NODE_OPTIONS).toBeUndefined();
   });
 });
@@ -107,7 +111,15 @@ describe('readJsonRecords', () => {
 
 describe('coverageByTestFile', () => {
   const counters = (file: string): Record<string, unknown> => ({
-    [file]: { path: file, statementMap: { '0': { start: { line: 1, column: 0 }, end: { line: 1, column: 10 } } }, s: { '0': 1 }, fnMap: {}, f: {}, branchMap: {}, b: {} }
+    [file]: {
+      path: file,
+      statementMap: { '0': { start: { line: 1, column: 0 }, end: { line: 1, column: 10 } } },
+      s: { '0': 1 },
+      fnMap: {},
+      f: {},
+      branchMap: {},
+      b: {}
+    }
   });
 
   it('keys each file’s coverage by its repo-relative path and leaves out hand-overs for several files', async () => {
@@ -133,14 +145,25 @@ describe('coverageByTestFile', () => {
 });
 
 describe('noResultsError', () => {
-  const result = (over: Partial<ProcessResult>): ProcessResult => ({ exitCode: 1, signal: null, timedOut: false, stdout: '', stderr: '', truncated: false, durationMs: 5, ...over });
+  const result = (over: Partial<ProcessResult>): ProcessResult => ({
+    exitCode: 1,
+    signal: null,
+    timedOut: false,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    durationMs: 5,
+    ...over
+  });
 
   it('says a run stopped at its limit, in whole seconds', () => {
     expect(noResultsError('vitest', result({ timedOut: true, exitCode: null, signal: 'SIGTERM' }), 8400)).toBe('vitest was stopped after 8 s (test-timeout)');
   });
 
   it('gives the exit and what the runner printed, without colour', () => {
-    expect(noResultsError('jest', result({ stderr: '\u001b[31mSyntaxError: bad config\u001b[39m', stdout: 'more' }), 1000)).toBe('jest produced no results (exit 1): SyntaxError: bad config\nmore');
+    expect(noResultsError('jest', result({ stderr: '\u001b[31mSyntaxError: bad config\u001b[39m', stdout: 'more' }), 1000)).toBe(
+      'jest produced no results (exit 1): SyntaxError: bad config\nmore'
+    );
     expect(noResultsError('jest', result({ exitCode: null, signal: 'SIGSEGV' }), 1000)).toBe('jest produced no results (exit SIGSEGV): ');
   });
 });

@@ -75,23 +75,39 @@ describe('selectTargets', () => {
     expect(reasonFor(file)).toBe('type declarations only');
   });
 
-  it.each(['src/math.test.ts', 'src/ui.spec.tsx', 'src/__tests__/math.ts', 'test/helpers.ts', 'tests/a.js', 'e2e/login.ts', 'src/x.e2e.ts', '__mocks__/fs.js', 'src/a.test.mjs'])(
-    'skips the test file %s',
-    (file) => {
-      expect(reasonFor(file)).toBe('a test file itself');
-    }
-  );
-
-  it.each(['dist/index.js', 'vendor/lib.js', 'src/generated/api.ts', 'public/jquery.min.js', 'node_modules/x/index.js', 'packages/a/build/out.js', 'coverage/lcov-report/prettify.js', 'third_party/x.ts'])(
-    'skips vendored or built %s',
-    (file) => {
-      expect(reasonFor(file)).toBe('vendored, generated or build output');
-    }
-  );
-
-  it.each(['jest.config.js', 'vite.config.mts', '.eslintrc.cjs', 'packages/web/next.config.ts', '.prettierrc.js'])('skips the configuration file %s', (file) => {
-    expect(reasonFor(file)).toBe('a tool configuration file');
+  it.each([
+    'src/math.test.ts',
+    'src/ui.spec.tsx',
+    'src/__tests__/math.ts',
+    'test/helpers.ts',
+    'tests/a.js',
+    'e2e/login.ts',
+    'src/x.e2e.ts',
+    '__mocks__/fs.js',
+    'src/a.test.mjs'
+  ])('skips the test file %s', (file) => {
+    expect(reasonFor(file)).toBe('a test file itself');
   });
+
+  it.each([
+    'dist/index.js',
+    'vendor/lib.js',
+    'src/generated/api.ts',
+    'public/jquery.min.js',
+    'node_modules/x/index.js',
+    'packages/a/build/out.js',
+    'coverage/lcov-report/prettify.js',
+    'third_party/x.ts'
+  ])('skips vendored or built %s', (file) => {
+    expect(reasonFor(file)).toBe('vendored, generated or build output');
+  });
+
+  it.each(['jest.config.js', 'vite.config.mts', '.eslintrc.cjs', 'packages/web/next.config.ts', '.prettierrc.js'])(
+    'skips the configuration file %s',
+    (file) => {
+      expect(reasonFor(file)).toBe('a tool configuration file');
+    }
+  );
 
   it('skips a file missing from the checkout and says how to fix it', () => {
     expect(reasonFor('src/notThere.ts')).toBe('not present in the checkout (check out the pull request head before this step)');
@@ -127,7 +143,10 @@ describe('hasOwnCode', () => {
     ['an empty file', ''],
     ['only comments', '// one\n/* two\n three */\n/** doc */\n'],
     ['interfaces and types', 'export interface A {\n  x: number;\n  y?: string;\n}\ninterface B { z: boolean }\nexport type C = A | B;\ntype D = string;\n'],
-    ['imports and re-exports', "import { a } from './a';\nimport type { T } from './t';\nexport * from './b';\nexport { c, d as e } from './c';\nexport type { T };\n"],
+    [
+      'imports and re-exports',
+      "import { a } from './a';\nimport type { T } from './t';\nexport * from './b';\nexport { c, d as e } from './c';\nexport type { T };\n"
+    ],
     ['a use strict directive and types', "'use strict';\nexport type X = number;\n"],
     ['a commented-out function', '// export function f() { return 1; }\n/*\nexport const x = 1;\n*/\nexport type T = 1;\n']
   ])('is false for %s', (_what, source) => {

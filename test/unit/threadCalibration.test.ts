@@ -8,7 +8,14 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { calibrateThreads, formatMeasurements, pickThreadCount, SlowdownWatch, type DecodeProbe, type DecodeSample } from '../../src/inference/threadCalibration.js';
+import {
+  calibrateThreads,
+  formatMeasurements,
+  pickThreadCount,
+  SlowdownWatch,
+  type DecodeProbe,
+  type DecodeSample
+} from '../../src/inference/threadCalibration.js';
 import { CalibrationCache, modelIdentity, type CalibrationCacheKey } from '../../src/inference/threadCalibrationCache.js';
 import { ThreadTuner } from '../../src/inference/threadTuner.js';
 
@@ -189,8 +196,20 @@ describe('CalibrationCache', () => {
     dirs.push(d);
     return d;
   };
-  const key: CalibrationCacheKey = { cpu: 'Intel(R) Xeon(R) Processor', usableCpus: 2, model: 'm.gguf:653000000:abcd', nodeLlamaCpp: '3.22.1', backend: 'cpu:0' };
-  const calibration = { threads: 2, measurements: [{ threads: 1, tokensPerSecond: 18.6, tokens: 24, ms: 1290 }, { threads: 2, tokensPerSecond: 34.1, tokens: 24, ms: 704 }] };
+  const key: CalibrationCacheKey = {
+    cpu: 'Intel(R) Xeon(R) Processor',
+    usableCpus: 2,
+    model: 'm.gguf:653000000:abcd',
+    nodeLlamaCpp: '3.22.1',
+    backend: 'cpu:0'
+  };
+  const calibration = {
+    threads: 2,
+    measurements: [
+      { threads: 1, tokensPerSecond: 18.6, tokens: 24, ms: 1290 },
+      { threads: 2, tokensPerSecond: 34.1, tokens: 24, ms: 704 }
+    ]
+  };
 
   it('returns what was saved for the same machine, model and runtime, and nothing for another', async () => {
     const cache = new CalibrationCache(path.join(tempDir(), 'sub', 'calibration.json'));
@@ -224,14 +243,17 @@ describe('CalibrationCache', () => {
     expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> }).entries)).toHaveLength(2);
   });
 
-  it.each(['not json', '[]', '{"version":2,"entries":{}}', `{"version":1,"entries":{"x":{"threads":0}}}`])('treats unusable content %j as empty and overwrites it', async (content) => {
-    const file = path.join(tempDir(), 'c.json');
-    writeFileSync(file, content);
-    const cache = new CalibrationCache(file);
-    expect(await cache.get(key)).toBeUndefined();
-    await cache.set(key, calibration);
-    expect((await cache.get(key))?.threads).toBe(2);
-  });
+  it.each(['not json', '[]', '{"version":2,"entries":{}}', `{"version":1,"entries":{"x":{"threads":0}}}`])(
+    'treats unusable content %j as empty and overwrites it',
+    async (content) => {
+      const file = path.join(tempDir(), 'c.json');
+      writeFileSync(file, content);
+      const cache = new CalibrationCache(file);
+      expect(await cache.get(key)).toBeUndefined();
+      await cache.set(key, calibration);
+      expect((await cache.get(key))?.threads).toBe(2);
+    }
+  );
 
   it('identifies a model by name, size and its first MiB, not by its folder', async () => {
     const a = tempDir();
@@ -275,7 +297,13 @@ describe('ThreadTuner', () => {
 
   it('takes a cached choice after one check slice that agrees with it', async () => {
     const { store, applied, options } = setup();
-    await store.set(key, { threads: 2, measurements: [{ threads: 1, tokensPerSecond: 18.6, tokens: 24, ms: 1290 }, { threads: 2, tokensPerSecond: 34.1, tokens: 24, ms: 704 }] });
+    await store.set(key, {
+      threads: 2,
+      measurements: [
+        { threads: 1, tokensPerSecond: 18.6, tokens: 24, ms: 1290 },
+        { threads: 2, tokensPerSecond: 34.1, tokens: 24, ms: 704 }
+      ]
+    });
     const probe = new RecordedProbe({ 2: [31] });
     const tuner = await ThreadTuner.start(probe, (n) => applied.push(n), { ...options, clock: probe.clock });
     expect(tuner.threads).toBe(2);
@@ -286,7 +314,13 @@ describe('ThreadTuner', () => {
 
   it('keeps a cached 1-thread choice while the next count is no faster, and checks that count too', async () => {
     const { store, options } = setup();
-    await store.set(key, { threads: 1, measurements: [{ threads: 1, tokensPerSecond: 118, tokens: 24, ms: 203 }, { threads: 2, tokensPerSecond: 12, tokens: 24, ms: 2000 }] });
+    await store.set(key, {
+      threads: 1,
+      measurements: [
+        { threads: 1, tokensPerSecond: 118, tokens: 24, ms: 203 },
+        { threads: 2, tokensPerSecond: 12, tokens: 24, ms: 2000 }
+      ]
+    });
     const probe = new RecordedProbe(LOADED_XEON_106MB);
     const tuner = await ThreadTuner.start(probe, () => undefined, { ...options, clock: probe.clock });
     expect(tuner.threads).toBe(1);
@@ -296,7 +330,13 @@ describe('ThreadTuner', () => {
   it('calibrates again when a choice cached under load is beaten by the next count on a quiet machine', async () => {
     const { store, options } = setup();
     // Cached while the other core was busy; now the machine is quiet, and 1 thread still meets its cached speed.
-    await store.set(key, { threads: 1, measurements: [{ threads: 1, tokensPerSecond: 19, tokens: 24, ms: 1263 }, { threads: 2, tokensPerSecond: 3, tokens: 3, ms: 1000 }] });
+    await store.set(key, {
+      threads: 1,
+      measurements: [
+        { threads: 1, tokensPerSecond: 19, tokens: 24, ms: 1263 },
+        { threads: 2, tokensPerSecond: 3, tokens: 3, ms: 1000 }
+      ]
+    });
     const probe = new RecordedProbe(QUIET_XEON_653MB);
     const tuner = await ThreadTuner.start(probe, () => undefined, { ...options, clock: probe.clock });
     expect(tuner.threads).toBe(2);
@@ -306,7 +346,13 @@ describe('ThreadTuner', () => {
 
   it('calibrates again when the cached choice no longer decodes at its cached speed, and replaces the entry', async () => {
     const { store, options } = setup();
-    await store.set(key, { threads: 2, measurements: [{ threads: 1, tokensPerSecond: 18.6, tokens: 24, ms: 1290 }, { threads: 2, tokensPerSecond: 34.1, tokens: 24, ms: 704 }] });
+    await store.set(key, {
+      threads: 2,
+      measurements: [
+        { threads: 1, tokensPerSecond: 18.6, tokens: 24, ms: 1290 },
+        { threads: 2, tokensPerSecond: 34.1, tokens: 24, ms: 704 }
+      ]
+    });
     const probe = new RecordedProbe({ 1: LOADED_XEON_106MB[1], 2: [9, 9, ...LOADED_XEON_106MB[2]] });
     const tuner = await ThreadTuner.start(probe, () => undefined, { ...options, clock: probe.clock });
     expect(tuner.threads).toBe(1);

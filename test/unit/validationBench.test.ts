@@ -26,10 +26,12 @@ describe('benchCandidates', () => {
     expect(built.map((c) => c.expected.failingCase !== undefined)).toEqual([false, true, false, false, true, false, false, true, false, false, true, false]);
   });
 
-  it('writes cases that parse, assert and repeat neither each other nor the example\'s own tests', () => {
+  it("writes cases that parse, assert and repeat neither each other nor the example's own tests", () => {
     for (const c of built) {
       const cases = editor.parse(c.testFile, c.code)!;
-      expect(cases.map((k) => `${k.ancestors.join(' ')} ${k.title}`).sort()).toEqual([...c.expected.passingCases, ...(c.expected.failingCase ? [c.expected.failingCase] : [])].sort());
+      expect(cases.map((k) => `${k.ancestors.join(' ')} ${k.title}`).sort()).toEqual(
+        [...c.expected.passingCases, ...(c.expected.failingCase ? [c.expected.failingCase] : [])].sort()
+      );
       expect(cases.every((k) => k.hasAssertion)).toBe(true);
       expect([c.testFile, editor.duplicates(c.testFile, c.code, existing)]).toEqual([c.testFile, []]);
     }
@@ -46,7 +48,10 @@ describe('verdict checks', () => {
   const verdict = (c: typeof first, overrides: Partial<CandidateVerdict> = {}): CandidateVerdict => ({
     testFile: c!.testFile,
     state: 'stable',
-    cases: [...c!.expected.passingCases.map((name) => ({ name, verdict: 'kept' })), ...(c!.expected.failingCase ? [{ name: c!.expected.failingCase, verdict: 'fails' }] : [])],
+    cases: [
+      ...c!.expected.passingCases.map((name) => ({ name, verdict: 'kept' })),
+      ...(c!.expected.failingCase ? [{ name: c!.expected.failingCase, verdict: 'fails' }] : [])
+    ],
     keptCases: c!.expected.passingCases,
     runs: 7,
     finalCode: 'code',
@@ -56,13 +61,21 @@ describe('verdict checks', () => {
 
   it('finds nothing when both strategies agree with each other and with how the files were built', () => {
     const verdicts = [verdict(first), verdict(second)];
-    expect(compareVerdicts(verdicts, verdicts.map((v) => ({ ...v })))).toEqual([]);
+    expect(
+      compareVerdicts(
+        verdicts,
+        verdicts.map((v) => ({ ...v }))
+      )
+    ).toEqual([]);
     expect(compareWithExpected('batched', verdicts, [first!, second!])).toEqual([]);
   });
 
   it('reports each difference between the strategies, naming the file', () => {
     const batched = [verdict(first), verdict(second)];
-    const isolated = [verdict(first, { coverage: { 'src/math.ts': { coveredLines: 2, coveredBranches: 1 } } }), verdict(second, { state: 'rejected', rejectionStage: 'flaky', keptCases: [] })];
+    const isolated = [
+      verdict(first, { coverage: { 'src/math.ts': { coveredLines: 2, coveredBranches: 1 } } }),
+      verdict(second, { state: 'rejected', rejectionStage: 'flaky', keptCases: [] })
+    ];
     const problems = compareVerdicts(batched, isolated);
     expect(problems).toEqual([
       expect.stringMatching(new RegExp(`^${first!.testFile}: coverage differs`)),
@@ -74,7 +87,10 @@ describe('verdict checks', () => {
   });
 
   it('reports verdicts that both strategies share but that contradict the files', () => {
-    const keptTheWrongCase = verdict(second, { cases: [{ name: second!.expected.failingCase!, verdict: 'kept' }], keptCases: [...second!.expected.passingCases, second!.expected.failingCase!] });
+    const keptTheWrongCase = verdict(second, {
+      cases: [{ name: second!.expected.failingCase!, verdict: 'kept' }],
+      keptCases: [...second!.expected.passingCases, second!.expected.failingCase!]
+    });
     const problems = compareWithExpected('isolated', [verdict(first, { state: 'rejected', rejectionStage: 'compile' }), keptTheWrongCase], [first!, second!]);
     expect(problems).toEqual([
       `isolated: ${first!.testFile} ended rejected (compile), expected stable`,

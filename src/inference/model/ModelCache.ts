@@ -61,7 +61,8 @@ export async function readModelRecord(dir: string): Promise<ModelRecord | undefi
     return undefined;
   }
   const { source, url, file, bytes, sha256 } = parsed;
-  if (typeof source !== 'string' || typeof url !== 'string' || typeof file !== 'string' || typeof bytes !== 'number' || typeof sha256 !== 'string') return undefined;
+  if (typeof source !== 'string' || typeof url !== 'string' || typeof file !== 'string' || typeof bytes !== 'number' || typeof sha256 !== 'string')
+    return undefined;
   if (file !== path.basename(file) || file.startsWith('.') || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
   return { source, url, file, bytes, sha256 };
 }

@@ -4,9 +4,7 @@ import { InputError } from '../../core/InputError.js';
 
 /** Where a model comes from, as the `model` input names it. */
 export type ModelSource =
-  | { kind: 'local'; path: string }
-  | { kind: 'url'; url: string; fileName: string }
-  | { kind: 'hf'; repo: string; quant?: string; file?: string };
+  { kind: 'local'; path: string } | { kind: 'url'; url: string; fileName: string } | { kind: 'hf'; repo: string; quant?: string; file?: string };
 
 export type RemoteModelSource = Exclude<ModelSource, { kind: 'local' }>;
 
@@ -86,14 +84,20 @@ function parseHuggingFace(text: string, rest: string): ModelSource {
   const repo = `${owner}/${repoName}`;
   if (fileParts.length > 0) {
     const file = fileParts.join('/');
-    if (quant !== undefined) throw new InputError('model', `"${text}" gives both a file and a quantization`, 'Give either hf:<owner>/<repo>:<quant> or hf:<owner>/<repo>/<file>.gguf');
+    if (quant !== undefined)
+      throw new InputError('model', `"${text}" gives both a file and a quantization`, 'Give either hf:<owner>/<repo>:<quant> or hf:<owner>/<repo>/<file>.gguf');
     if (!/\.gguf$/i.test(file) || fileParts.some((p) => p === '' || p === '.' || p === '..')) {
       throw new InputError('model', `"${file}" in "${text}" is not the path of a .gguf file in the repository`, FORMS);
     }
     return { kind: 'hf', repo, file };
   }
   if (quant !== undefined) {
-    if (!QUANT.test(quant)) throw new InputError('model', `"${quant}" in "${text}" is not a quantization name`, `${FORMS}; the quantization is the part of the file name such as Q4_K_M or Q8_0`);
+    if (!QUANT.test(quant))
+      throw new InputError(
+        'model',
+        `"${quant}" in "${text}" is not a quantization name`,
+        `${FORMS}; the quantization is the part of the file name such as Q4_K_M or Q8_0`
+      );
     return { kind: 'hf', repo, quant };
   }
   return { kind: 'hf', repo };
@@ -111,6 +115,10 @@ function fileUrlPath(text: string): string {
   try {
     return fileURLToPath(text);
   } catch (error) {
-    throw new InputError('model', `"${text}" is not a usable file: URL (${(error as Error).message})`, 'Give the path of the .gguf file, for example models/model.gguf');
+    throw new InputError(
+      'model',
+      `"${text}" is not a usable file: URL (${(error as Error).message})`,
+      'Give the path of the .gguf file, for example models/model.gguf'
+    );
   }
 }

@@ -112,14 +112,16 @@ export async function downloadModel(request: DownloadRequest): Promise<Downloade
   const sha256 = state.hash.digest('hex');
   try {
     if (state.totalBytes !== undefined && bytes !== state.totalBytes) {
-      throw new ModelDownloadError(`${request.url} delivered ${bytes} bytes where ${state.totalBytes} were announced. Run again; if it repeats, the server is serving a broken file.`);
+      throw new ModelDownloadError(
+        `${request.url} delivered ${bytes} bytes where ${state.totalBytes} were announced. Run again; if it repeats, the server is serving a broken file.`
+      );
     }
     if (request.expectedSha256 !== undefined && sha256 !== request.expectedSha256) {
       throw new ModelChecksumError(
         `${label} (downloaded from ${request.url})`,
         request.expectedSha256,
         sha256,
-        'The file was deleted. Check model-sha256 against the publisher\'s checksum; if it is right, the server delivered a different file.'
+        "The file was deleted. Check model-sha256 against the publisher's checksum; if it is right, the server delivered a different file."
       );
     }
     await readGgufHeader(partPath);
@@ -223,7 +225,10 @@ async function acceptResponse(
     const range = response.headers.get('content-range')?.match(/^bytes (\d+)-(\d+)\/(\d+|\*)$/);
     if (!range || Number(range[1]) !== partBytes) {
       await truncate(partPath, 0);
-      throw new TransferInterrupted(`the server answered the resume request with another range (${response.headers.get('content-range') ?? 'none'}); starting over`, 0);
+      throw new TransferInterrupted(
+        `the server answered the resume request with another range (${response.headers.get('content-range') ?? 'none'}); starting over`,
+        0
+      );
     }
     if (range[3] !== '*') noteTotal(request, state, Number(range[3]));
   } else {
@@ -279,7 +284,9 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array, destination: stri
     while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-      throw new NotEnoughDiskSpaceError(`The disk filled up while downloading ${path.basename(destination)} into ${path.dirname(destination)}. Free disk space or use a smaller quantization.`);
+      throw new NotEnoughDiskSpaceError(
+        `The disk filled up while downloading ${path.basename(destination)} into ${path.dirname(destination)}. Free disk space or use a smaller quantization.`
+      );
     }
     throw error;
   }
@@ -386,7 +393,9 @@ class ProgressLines {
     const elapsed = this.startedAt === 0 ? 0 : performance.now() - this.startedAt;
     const rate = this.rate(bytes, performance.now());
     const resumed = resumedFromBytes > 0 ? `, resumed from ${formatBytes(resumedFromBytes)}` : '';
-    this.log(`${this.label}: downloaded ${formatBytes(bytes)} in ${formatDuration(elapsed)}${rate > 0 ? ` (${(rate / 1e6).toFixed(1)} MB/s)` : ''}${resumed}, verified.`);
+    this.log(
+      `${this.label}: downloaded ${formatBytes(bytes)} in ${formatDuration(elapsed)}${rate > 0 ? ` (${(rate / 1e6).toFixed(1)} MB/s)` : ''}${resumed}, verified.`
+    );
   }
 
   /** Bytes per second over this run's transfer only, not counting bytes resumed from disk. */

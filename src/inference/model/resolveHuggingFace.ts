@@ -39,7 +39,9 @@ export function huggingFaceSettings(env: NodeJS.ProcessEnv = process.env): Huggi
   try {
     url = new URL(endpoint);
   } catch {
-    throw new ModelDownloadError(`HF_ENDPOINT "${endpoint}" is not a URL. Set it to the Hub or mirror address, for example https://huggingface.co, or unset it.`);
+    throw new ModelDownloadError(
+      `HF_ENDPOINT "${endpoint}" is not a URL. Set it to the Hub or mirror address, for example https://huggingface.co, or unset it.`
+    );
   }
   if (!isAllowedUrl(url)) {
     throw new ModelDownloadError(`HF_ENDPOINT "${endpoint}" is plain http, which anyone on the network path can alter. Use the mirror's https:// address.`);
@@ -52,7 +54,11 @@ export function huggingFaceSettings(env: NodeJS.ProcessEnv = process.env): Huggi
  * Turns an `hf:` source into a download. The repository is listed (`GET /api/models/<repo>?blobs=true`);
  * a named file is looked up in it, a quantization picks the one .gguf of that quantization.
  */
-export async function resolveHuggingFace(source: HuggingFaceSource, settings: HuggingFaceSettings, retry: { retries?: number; retryDelayMs?: number } = {}): Promise<HuggingFaceFile> {
+export async function resolveHuggingFace(
+  source: HuggingFaceSource,
+  settings: HuggingFaceSettings,
+  retry: { retries?: number; retryDelayMs?: number } = {}
+): Promise<HuggingFaceFile> {
   const headers: Record<string, string> = settings.token ? { authorization: `Bearer ${settings.token}` } : {};
   const notFoundHint = accessHint(source.repo, settings);
   // Listed even when the file is named: a wrong name fails here with the repository's real
@@ -81,7 +87,9 @@ export async function resolveHuggingFace(source: HuggingFaceSource, settings: Hu
 export function chooseGgufFile(files: readonly string[], quant: string | undefined, repo: string): string {
   const models = files.filter((f) => /\.gguf$/i.test(f) && !/mmproj/i.test(path.posix.basename(f)));
   if (models.length === 0) {
-    throw new ModelNotFoundError(`The Hugging Face repository ${repo} has no .gguf files. Use a repository that publishes GGUF quantizations (their names usually end in -GGUF).`);
+    throw new ModelNotFoundError(
+      `The Hugging Face repository ${repo} has no .gguf files. Use a repository that publishes GGUF quantizations (their names usually end in -GGUF).`
+    );
   }
   let wanted = quant;
   if (wanted === undefined) {
@@ -152,7 +160,12 @@ interface Sibling {
   lfs?: { sha256?: string; size?: number };
 }
 
-async function listRepository(repo: string, settings: HuggingFaceSettings, headers: Record<string, string>, retry: { retries?: number; retryDelayMs?: number }): Promise<Sibling[]> {
+async function listRepository(
+  repo: string,
+  settings: HuggingFaceSettings,
+  headers: Record<string, string>,
+  retry: { retries?: number; retryDelayMs?: number }
+): Promise<Sibling[]> {
   const url = `${settings.endpoint}/api/models/${repo}?blobs=true`;
   const retries = retry.retries ?? 3;
   const delayMs = retry.retryDelayMs ?? 2000;
@@ -181,7 +194,9 @@ async function listRepository(repo: string, settings: HuggingFaceSettings, heade
       failure = `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
     }
     if (attempt >= retries) {
-      throw new ModelDownloadError(`Listing the files of ${repo} at ${url} failed ${attempt + 1} times; the last error: ${failure}. Check that the runner can reach ${settings.endpoint} (or set HF_ENDPOINT to a reachable mirror).`);
+      throw new ModelDownloadError(
+        `Listing the files of ${repo} at ${url} failed ${attempt + 1} times; the last error: ${failure}. Check that the runner can reach ${settings.endpoint} (or set HF_ENDPOINT to a reachable mirror).`
+      );
     }
     await sleep(Math.min(30_000, delayMs * 2 ** attempt));
   }

@@ -89,7 +89,12 @@ export async function resolveModel(request: ResolveModelRequest): Promise<Resolv
  * if the file still verifies. Never throws: a cache that cannot be written costs the next run a
  * download, not this run its result.
  */
-export async function saveModelToCache(cache: ModelCache, pending: PendingModelSave, log: (line: string) => void, warn: (line: string) => void): Promise<boolean> {
+export async function saveModelToCache(
+  cache: ModelCache,
+  pending: PendingModelSave,
+  log: (line: string) => void,
+  warn: (line: string) => void
+): Promise<boolean> {
   try {
     const record = await readModelRecord(path.dirname(pending.path));
     const problem = record ? await verifyAgainstRecord(pending.path, record) : 'its record is missing';
@@ -111,7 +116,11 @@ async function resolveLocal(modelPath: string, source: ModelSource, expectedSha2
   if (expectedSha256 === undefined) return { path: facts.path, bytes: facts.bytes, source, cacheHit: false };
   const sha256 = await sha256OfFile(facts.path);
   if (sha256 !== expectedSha256) {
-    throw new InputError('model-sha256', `${facts.path} has the sha256 ${sha256}, not ${expectedSha256}`, 'Check that the model input names the file the checksum belongs to, or correct model-sha256');
+    throw new InputError(
+      'model-sha256',
+      `${facts.path} has the sha256 ${sha256}, not ${expectedSha256}`,
+      'Check that the model input names the file the checksum belongs to, or correct model-sha256'
+    );
   }
   return { path: facts.path, bytes: facts.bytes, sha256, source, cacheHit: false };
 }
@@ -143,7 +152,8 @@ async function restoreFromCache(request: ResolveModelRequest, key: string): Prom
 
 /** Why the file is not the one its record describes, or undefined when it is. */
 async function verifyAgainstRecord(modelPath: string, record: ModelRecord, expectedSha256?: string): Promise<string | undefined> {
-  if (expectedSha256 !== undefined && record.sha256 !== expectedSha256) return `it was recorded with sha256 ${record.sha256}, not the expected ${expectedSha256}`;
+  if (expectedSha256 !== undefined && record.sha256 !== expectedSha256)
+    return `it was recorded with sha256 ${record.sha256}, not the expected ${expectedSha256}`;
   let bytes: number;
   try {
     bytes = (await stat(modelPath)).size;
@@ -192,4 +202,3 @@ async function locateRemote(source: RemoteModelSource, request: ResolveModelRequ
     ...(file.sha256 !== undefined ? { publishedSha256: file.sha256 } : {})
   };
 }
-

@@ -66,13 +66,19 @@ export class VitestRunner implements TestRunner {
     const realBin = realpathSync(bin);
     const version = packageVersion(path.dirname(realBin));
     if (!(majorVersion(version) >= 1)) {
-      throw new TestRunnerNotFoundError(`vitest ${version} in ${packageDir} is too old: aqe drives vitest 1.0 or later. Upgrade vitest (and its coverage provider) in the repository.`);
+      throw new TestRunnerNotFoundError(
+        `vitest ${version} in ${packageDir} is too old: aqe drives vitest 1.0 or later. Upgrade vitest (and its coverage provider) in the repository.`
+      );
     }
     // vitest checks for its coverage provider from the project root and from its own location.
     const installed = (name: string): boolean =>
       findInNodeModules(packageDir, path.join(name, 'package.json'), repoDir) !== undefined ||
       findInNodeModules(path.dirname(realBin), path.join(name, 'package.json')) !== undefined;
-    const provider: VitestCoverageProvider | undefined = installed('@vitest/coverage-istanbul') ? 'istanbul' : installed('@vitest/coverage-v8') ? 'v8' : undefined;
+    const provider: VitestCoverageProvider | undefined = installed('@vitest/coverage-istanbul')
+      ? 'istanbul'
+      : installed('@vitest/coverage-v8')
+        ? 'v8'
+        : undefined;
     if (!provider) {
       throw new TestRunnerNotFoundError(
         `vitest in ${packageDir} has no coverage provider installed, and aqe needs coverage to judge tests. Add @vitest/coverage-istanbul@${version} (or @vitest/coverage-v8@${version}) to the package's devDependencies and install them before this step.`
@@ -91,7 +97,13 @@ export class VitestRunner implements TestRunner {
     await writeFile(reporter, RECORDING_REPORTER);
     const perFileCoverage = request.perFileCoverage === true && request.coverageFiles.length > 0 && this.capabilities.perFileCoverage;
     const env = testEnvironment({ set: { AQE_VITEST_RECORDS_DIR: recordsDir, ...(perFileCoverage ? { AQE_VITEST_PER_FILE_COVERAGE: '1' } : {}) } });
-    const result = await runRunnerProcess({ bin: this.vitestBin, args: this.arguments(request, reporter, coverageDir, perFileCoverage), cwd: rootDir, env, timeoutMs: request.timeoutMs });
+    const result = await runRunnerProcess({
+      bin: this.vitestBin,
+      args: this.arguments(request, reporter, coverageDir, perFileCoverage),
+      cwd: rootDir,
+      env,
+      timeoutMs: request.timeoutMs
+    });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const records = await readRecords(recordsDir);
     // A hand-over that did not happen or held something else leaves the run without per-file
@@ -103,7 +115,9 @@ export class VitestRunner implements TestRunner {
     // one file left when the others did not finish.
     const files = records.files.map((f) => repoRelativePath(f.file, rootDir));
     const unhandled = placeUnhandledErrors(records.unhandled ?? [], files, rootDir);
-    const suites = records.files.flatMap((f, i) => (f.state !== undefined && FINISHED_STATES.has(f.state) ? [toSuiteOutcome(f, files[i]!, unhandled.get(files[i]!) ?? [])] : []));
+    const suites = records.files.flatMap((f, i) =>
+      f.state !== undefined && FINISHED_STATES.has(f.state) ? [toSuiteOutcome(f, files[i]!, unhandled.get(files[i]!) ?? [])] : []
+    );
     const outcome = { suites, ...countCases(suites), coverage, ...(byTestFile ? { coverageByTestFile: byTestFile } : {}), durationMs: result.durationMs };
     if (result.timedOut || records.unhandled === undefined) {
       return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs) };

@@ -43,8 +43,21 @@ export function testEnvironment(options: TestEnvironmentOptions = {}): NodeJS.Pr
 }
 
 /** Starts the runner's entry script with the Node running aqe, in its own process group (runProcess), capped in time and output. */
-export function runRunnerProcess(spec: { bin: string; args: readonly string[]; cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<ProcessResult> {
-  return runProcess({ command: process.execPath, args: [spec.bin, ...spec.args], cwd: spec.cwd, env: spec.env, timeoutMs: spec.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES });
+export function runRunnerProcess(spec: {
+  bin: string;
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+}): Promise<ProcessResult> {
+  return runProcess({
+    command: process.execPath,
+    args: [spec.bin, ...spec.args],
+    cwd: spec.cwd,
+    env: spec.env,
+    timeoutMs: spec.timeoutMs,
+    maxOutputBytes: MAX_OUTPUT_BYTES
+  });
 }
 
 /** TestRunResult.runnerError for a run that left no complete results: stopped at its time limit, or failed before reporting (bad config, crash). */
@@ -136,7 +149,10 @@ export async function coverageByTestFile(handOvers: readonly CoverageHandOver[],
   const byFile = new Map<string, CoverageData>();
   for (const { testFiles, coverage } of handOvers) {
     if (testFiles.length !== 1) continue;
-    byFile.set(repoRelativePath(path.resolve(rootDir, testFiles[0]!), rootDir), await CoverageData.fromTransformedIstanbulData(coverage as Record<string, unknown>, rootDir));
+    byFile.set(
+      repoRelativePath(path.resolve(rootDir, testFiles[0]!), rootDir),
+      await CoverageData.fromTransformedIstanbulData(coverage as Record<string, unknown>, rootDir)
+    );
   }
   return byFile;
 }

@@ -52,8 +52,16 @@ describe("Stack (generated)", () => {
 `
     );
     expect(findDuplicateCases(generated, [existing])).toEqual([
-      { caseTitle: 'Stack (generated) push then pop returns the value', line: 3, duplicateOf: { file: 'test/stack.test.ts', title: 'Stack pops what was pushed', line: 5 } },
-      { caseTitle: 'Stack (generated) push then pop, again', line: 13, duplicateOf: { file: 'test/stack.test.ts', title: 'Stack pops what was pushed', line: 5 } }
+      {
+        caseTitle: 'Stack (generated) push then pop returns the value',
+        line: 3,
+        duplicateOf: { file: 'test/stack.test.ts', title: 'Stack pops what was pushed', line: 5 }
+      },
+      {
+        caseTitle: 'Stack (generated) push then pop, again',
+        line: 13,
+        duplicateOf: { file: 'test/stack.test.ts', title: 'Stack pops what was pushed', line: 5 }
+      }
     ]);
   });
 

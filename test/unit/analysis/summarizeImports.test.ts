@@ -56,7 +56,10 @@ export default function main(): void {}
 `
 );
 write('src/index.ts', "export * from './math.js';\nexport { helper as help } from './util/index.js';\n");
-write('src/util/index.ts', 'export const helper = (s: string): string => s.trim();\nexport const config = { retries: 3, log(message: string): void { console.log(message); } };\n');
+write(
+  'src/util/index.ts',
+  'export const helper = (s: string): string => s.trim();\nexport const config = { retries: 3, log(message: string): void { console.log(message); } };\n'
+);
 write('src/cjs.cjs', "module.exports = {\n  add(a, b) {\n    return a + b;\n  },\n  VERSION: '1',\n};\n");
 
 describe('summarizeImports', () => {
@@ -88,7 +91,7 @@ export const run = (r: Range, m: Mode): unknown => [main, lerp, S, help, reveale
       'export interface Range { min: number; max: number }',
       [
         'export class Stack<T> {',
-        "  readonly name: string;",
+        '  readonly name: string;',
         '  constructor(initial?: T[]);',
         '  push(item: T): void;',
         '  get size(): number;',
@@ -111,9 +114,14 @@ export const run = (r: Range, m: Mode): unknown => [main, lerp, S, help, reveale
   });
 
   it('reads CommonJS requires and a CommonJS module, and a whole barrel for a namespace import', () => {
-    const target = write('src/use.js', "const { add } = require('./cjs.cjs');\nconst whole = require('./cjs.cjs');\nmodule.exports = () => add(1, 2) + whole.VERSION;\n");
+    const target = write(
+      'src/use.js',
+      "const { add } = require('./cjs.cjs');\nconst whole = require('./cjs.cjs');\nmodule.exports = () => add(1, 2) + whole.VERSION;\n"
+    );
     const summary = summarizeImports(ts, target, readText(target));
-    expect(summary.imports).toEqual([{ specifier: './cjs.cjs', resolvedFile: path.join(repo, 'src/cjs.cjs'), names: ['add', '*'], signatures: ['add(a, b)', "VERSION: '1'"] }]);
+    expect(summary.imports).toEqual([
+      { specifier: './cjs.cjs', resolvedFile: path.join(repo, 'src/cjs.cjs'), names: ['add', '*'], signatures: ['add(a, b)', "VERSION: '1'"] }
+    ]);
 
     const barrel = write('src/ns.ts', "import * as all from './index.js';\nexport const n = all.LIMIT;\n");
     const names = summarizeImports(ts, barrel, readText(barrel)).imports[0]!.signatures.map((s) => s.split(/[\n(<=:]/)[0]);
@@ -122,7 +130,7 @@ export const run = (r: Range, m: Mode): unknown => [main, lerp, S, help, reveale
       'export function lerp',
       'export function clamp',
       'export interface Range { min',
-      "export type Mode ",
+      'export type Mode ',
       'export const LIMIT ',
       'export class Stack',
       'function secret',

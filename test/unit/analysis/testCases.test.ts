@@ -81,7 +81,10 @@ function write(file: string, text: string): void {
   writeFileSync(path.join(project, file), text);
 }
 write('package.json', '{ "type": "module" }');
-write('src/stack.ts', 'export class Stack<T> {\n  private items: T[] = [];\n  get size(): number { return this.items.length; }\n  push(x: T): void { this.items.push(x); }\n  pop(): T | undefined { return this.items.pop(); }\n}\n');
+write(
+  'src/stack.ts',
+  'export class Stack<T> {\n  private items: T[] = [];\n  get size(): number { return this.items.length; }\n  push(x: T): void { this.items.push(x); }\n  pop(): T | undefined { return this.items.pop(); }\n}\n'
+);
 write('src/options.ts', 'export interface Options { sep: string }\n');
 write('src/format.ts', "import type { Options } from './options.js';\nexport function format(o: Options): string { return o.sep === ',' ? 'x' : o.sep; }\n");
 symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
@@ -247,15 +250,12 @@ describe('removeTestCases', () => {
     expect(result.removed).toHaveLength(1);
     expect(result.text).not.toContain('pushes then pops');
     expect(result.text).not.toContain("it('pushes and pops'");
-    expect(result.text).toContain("    check(stack);\n  });\n\n  it.each([");
+    expect(result.text).toContain('    check(stack);\n  });\n\n  it.each([');
     expect(compileErrors(result.text)).toEqual([]);
   });
 
   it('removes a whole it.each when one of its rows failed, matched by the formatted title', () => {
-    const result = removeTestCases(ts, 'test/stack.test.ts', STACK_TEST, [
-      { title: 'adds 2 + 2 = 4', ancestors: ['Stack'] },
-      { name: 'Stack adds 1 + 2 = 3' }
-    ]);
+    const result = removeTestCases(ts, 'test/stack.test.ts', STACK_TEST, [{ title: 'adds 2 + 2 = 4', ancestors: ['Stack'] }, { name: 'Stack adds 1 + 2 = 3' }]);
     expect(result.removed.map((r) => r.testCase.title)).toEqual(['adds %i + %i = %i', 'adds %i + %i = %i']);
     expect(result.text).not.toContain('it.each');
     expect(result.remainingCases).toBe(6);
@@ -297,7 +297,8 @@ test('top level', () => {
   });
 
   it('prefers the one exact title over pattern titles, and refuses an ambiguous title', () => {
-    const source = "it('same', () => expect(1).toBe(1));\nit('same', () => expect(2).toBe(2));\nit(name, () => expect(3).toBe(3));\nit('other', () => expect(4).toBe(4));\n";
+    const source =
+      "it('same', () => expect(1).toBe(1));\nit('same', () => expect(2).toBe(2));\nit(name, () => expect(3).toBe(3));\nit('other', () => expect(4).toBe(4));\n";
     const ambiguous = removeTestCases(ts, 'a.test.js', source, [{ title: 'same' }]);
     expect(ambiguous.notRemoved.map((n) => n.reason)).toEqual(['3 test cases could be "same"']);
     const exact = removeTestCases(ts, 'a.test.js', source, [{ title: 'other', ancestors: [] }]);
