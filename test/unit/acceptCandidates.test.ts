@@ -3,32 +3,10 @@
  * next to the suite, which rejects only the files it saw fail and never blames a file it did not reach.
  */
 import { describe, expect, it } from '@jest/globals';
-import { CoverageData } from '../../src/coverage/CoverageData.js';
 import { acceptCandidates, type AcceptanceContext } from '../../src/validation/acceptCandidates.js';
 import type { CandidateTest } from '../../src/validation/CandidateTest.js';
 import type { SuiteOutcome, TestRunResult } from '../../src/validation/runners/TestRunner.js';
-
-const loc = (line: number) => ({ start: { line, column: 0 }, end: { line, column: 20 } });
-
-function coverageOf(files: Record<string, Record<number, number>>): CoverageData {
-  return CoverageData.fromFileCoverage(
-    Object.fromEntries(
-      Object.entries(files).map(([file, hitsByLine]) => {
-        const lines = Object.keys(hitsByLine).map(Number);
-        const data = {
-          path: file,
-          statementMap: Object.fromEntries(lines.map((line, i) => [String(i), loc(line)])),
-          s: Object.fromEntries(lines.map((line, i) => [String(i), hitsByLine[line]!])),
-          fnMap: {},
-          f: {},
-          branchMap: {},
-          b: {}
-        };
-        return [file, data];
-      })
-    )
-  );
-}
+import { lineCoverage } from '../support/lineCoverage.js';
 
 function stable(target: string, testFile: string, hits: Record<number, number>): CandidateTest {
   return {
@@ -39,7 +17,7 @@ function stable(target: string, testFile: string, hits: Record<number, number>):
     runs: 6,
     cases: [{ name: 'works', verdict: 'kept' }],
     state: 'stable',
-    coverage: coverageOf({ [target]: hits })
+    coverage: lineCoverage({ [target]: hits })
   };
 }
 
@@ -50,13 +28,13 @@ function suiteRun(statuses: Record<string, SuiteOutcome['status']>, over: Partia
     suites,
     passed: 1,
     failed: 0,
-    coverage: coverageOf({ 'src/a.ts': { 1: 1, 2: 1, 3: 1 }, 'src/b.ts': { 1: 1, 2: 1 } }),
+    coverage: lineCoverage({ 'src/a.ts': { 1: 1, 2: 1, 3: 1 }, 'src/b.ts': { 1: 1, 2: 1 } }),
     durationMs: 1,
     ...over
   };
 }
 
-const baseline = coverageOf({ 'src/a.ts': { 1: 1, 2: 0, 3: 0 }, 'src/b.ts': { 1: 0, 2: 0 } });
+const baseline = lineCoverage({ 'src/a.ts': { 1: 1, 2: 0, 3: 0 }, 'src/b.ts': { 1: 0, 2: 0 } });
 
 function context(runs: TestRunResult[] | undefined): { ctx: AcceptanceContext; removed: string[]; warnings: string[]; attempts: number[] } {
   const removed: string[] = [];
@@ -120,7 +98,7 @@ describe('acceptCandidates', () => {
     const files = ['a', 'b', 'c', 'd'].map((n, i) => stable('src/a.ts', `test/${n}.test.ts`, { [i + 1]: 1 }));
     const run = (failing: string) => suiteRun({ ...Object.fromEntries(files.map((f) => [f.testFile, 'passed' as const])), [failing]: 'failed' });
     // c repeats nothing of a and b (line 3), d adds line 4: four distinct gains on one target.
-    const target = coverageOf({ 'src/a.ts': { 1: 0, 2: 0, 3: 0, 4: 0 } });
+    const target = lineCoverage({ 'src/a.ts': { 1: 0, 2: 0, 3: 0, 4: 0 } });
     const { ctx, warnings } = context([run('test/b.test.ts'), run('test/c.test.ts'), run('test/d.test.ts')]);
     const acceptance = await acceptCandidates(files, { ...ctx, baseline: target });
     expect(files.map((f) => f.state)).toEqual(['accepted', 'rejected', 'rejected', 'rejected']);

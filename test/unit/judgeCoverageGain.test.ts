@@ -7,24 +7,10 @@ import libCoverage from 'istanbul-lib-coverage';
 import { CoverageData } from '../../src/coverage/CoverageData.js';
 import { judgeCoverageGain } from '../../src/validation/judgeCoverageGain.js';
 import { isIstanbulCoverageData } from '../../src/validation/istanbulCoverageData.js';
-
-const loc = (line: number) => ({ start: { line, column: 0 }, end: { line, column: 20 } });
+import { lineCoverage } from '../support/lineCoverage.js';
 
 /** One statement per line, with its hits. */
-function coverageOf(file: string, hitsByLine: Record<number, number>): CoverageData {
-  const lines = Object.keys(hitsByLine).map(Number);
-  return CoverageData.fromFileCoverage({
-    [file]: {
-      path: file,
-      statementMap: Object.fromEntries(lines.map((line, i) => [String(i), loc(line)])),
-      s: Object.fromEntries(lines.map((line, i) => [String(i), hitsByLine[line]!])),
-      fnMap: {},
-      f: {},
-      branchMap: {},
-      b: {}
-    }
-  });
-}
+const coverageOf = (file: string, hitsByLine: Record<number, number>): CoverageData => lineCoverage({ [file]: hitsByLine });
 
 const TARGET = 'src/lruCache.ts';
 const importsTarget = {
