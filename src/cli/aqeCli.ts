@@ -42,7 +42,7 @@ Options (same meaning and defaults as the action inputs):
   --max-parallel N|auto sequences generating at once               default auto
   --context-size N      tokens per sequence                         default 8192
   --max-tokens N        tokens per generated test file              default 2048
-  --threads N           CPU threads for llama.cpp; 0 = from the CPUs this process may use
+  --threads N           CPU threads for llama.cpp; 0 = measured on the loaded model (the fastest count wins)
   --test-timeout S      seconds one test run may take               default 120
   --repeat-runs N       further shuffled runs a kept test must pass default 5
   --max-repairs N       times a failing test goes back to the model default 1
