@@ -79,8 +79,9 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
-      // Reap anything the process left behind in its group (jest workers, servers a test started).
-      if (timedOut) killGroup('SIGKILL');
+      // Reap anything the process left behind in its group (jest workers, servers a test started), whether it
+      // ended on its own or at the time limit: nothing a run started may outlive it.
+      killGroup('SIGKILL');
       resolve({
         exitCode,
         signal,

@@ -75,6 +75,15 @@ describe('runProcess', () => {
     expect(await processesStillAlive([backgroundPid], 2_000)).toEqual([]);
   });
 
+  it('ends what a process left running in its group when it exits on its own', async () => {
+    // The background sleep lets go of the output pipes, so the run ends at once and the sleep would live on.
+    const r = await sh('sleep 30 >/dev/null 2>&1 </dev/null & echo $!');
+    expect(r).toMatchObject({ exitCode: 0, timedOut: false });
+    const backgroundPid = Number(r.stdout.trim());
+    expect(Number.isInteger(backgroundPid) && backgroundPid > 0).toBe(true);
+    expect(await processesStillAlive([backgroundPid], 2_000)).toEqual([]);
+  });
+
   it('escalates to SIGKILL when the process ignores SIGTERM', async () => {
     const started = Date.now();
     const r = await sh("trap '' TERM; echo ready; while :; do sleep 0.05; done", { timeoutMs: 500 });
