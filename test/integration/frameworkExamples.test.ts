@@ -6,16 +6,13 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions } from '../../src/config/parseRunOptions.js';
 import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
-import { loadProvider } from '../../src/inference/loadProvider.js';
 import type { Logger } from '../../src/core/Logger.js';
-import { runPipeline } from '../../src/pipeline/runPipeline.js';
-import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
+import { runPipelineOnReplay } from '../support/replayPipeline.js';
 
 const lines: string[] = [];
 const logger: Logger = { info: (m) => void lines.push(m), warn: (m) => void lines.push(`warning: ${m}`), group: (_n, task) => task() };
@@ -30,27 +27,13 @@ async function runExample(example: string, answers: Record<string, string>): Pro
   const root = await mkdtemp(path.join(os.tmpdir(), `aqe-${example}-`));
   roots.push(root);
   const pr = await prepareExamplePullRequest(path.join(root, 'repos'), example);
-  const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(
-    replayFile,
-    Object.entries(answers)
-      .map(([target, text]) => JSON.stringify({ target, response: { text } }))
-      .join('\n')
-  );
-  const options = parseRunOptions(
-    { 'replay-file': replayFile, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '2', 'max-repairs': '0' },
-    { cwd: root, tempDir: root }
-  );
-  const report = await runPipeline({
-    options,
-    host: new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha),
-    pullRequest: null,
-    repository: `examples/${example}`,
+  const report = await runPipelineOnReplay({
+    ...pr,
+    root,
+    answers,
     logger,
-    tempDir: root,
-    toolVersion: 'test',
-    analysisSearchDirs: [process.cwd()],
-    loadProvider: () => loadProvider(options, { searchFrom: [process.cwd()], tempDir: root }, logger)
+    repository: `examples/${example}`,
+    inputs: { 'repeat-runs': '2', 'max-repairs': '0' }
   });
   return { report, repoDir: pr.repoDir };
 }

@@ -4,18 +4,15 @@
  * packages lack theirs, those targets are skipped with the reason and the others still run.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, readdir, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions } from '../../src/config/parseRunOptions.js';
 import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { packageRoot } from '../../src/core/packageRoot.js';
-import { loadProvider } from '../../src/inference/loadProvider.js';
 import type { Logger } from '../../src/core/Logger.js';
-import { runPipeline } from '../../src/pipeline/runPipeline.js';
-import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { TestRunnerNotFoundError } from '../../src/validation/runners/TestRunnerNotFoundError.js';
+import { runPipelineOnReplay } from '../support/replayPipeline.js';
 
 const roots: string[] = [];
 afterAll(async () => {
@@ -38,28 +35,7 @@ async function exampleWithout(example: string, omit: string): Promise<{ root: st
 }
 
 async function run(root: string, pr: ExamplePullRequest, answers: Record<string, string>, logger: Logger): Promise<RunReport> {
-  const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(
-    replayFile,
-    Object.entries(answers)
-      .map(([target, text]) => JSON.stringify({ target, response: { text } }))
-      .join('\n')
-  );
-  const options = parseRunOptions(
-    { 'replay-file': replayFile, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '0', 'max-repairs': '0' },
-    { cwd: root, tempDir: root }
-  );
-  return runPipeline({
-    options,
-    host: new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha),
-    pullRequest: null,
-    repository: 'example',
-    logger,
-    tempDir: root,
-    toolVersion: 'test',
-    analysisSearchDirs: [process.cwd()],
-    loadProvider: () => loadProvider(options, { searchFrom: [process.cwd()], tempDir: root }, logger)
-  });
+  return runPipelineOnReplay({ ...pr, root, answers, logger, inputs: { 'repeat-runs': '0', 'max-repairs': '0' } });
 }
 
 function recordingLogger(): { lines: string[]; logger: Logger } {

@@ -9,17 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
-import { loadProvider } from '../../src/inference/loadProvider.js';
+import type { RawInputs } from '../../src/config/parseRunOptions.js';
 import type { ChatRequest } from '../../src/inference/TextProvider.js';
-import type { Logger } from '../../src/core/Logger.js';
-import { runPipeline } from '../../src/pipeline/runPipeline.js';
 import { git } from '../../src/repo/git.js';
-import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { PACKAGE_ROOT } from '../support/actionHarness.js';
+import { runPipelineOnReplay } from '../support/replayPipeline.js';
 
-const quiet: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
 const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
 
 const BROKEN =
@@ -51,35 +47,27 @@ beforeAll(async () => {
   await git(repo, [...AUTHOR, 'commit', '-q', '-am', 'negatives']);
   await symlink(path.join(PACKAGE_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
 
-  const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(replayFile, [BROKEN, FIXED].map((code) => JSON.stringify({ target: 'src/add.js', response: { text: fence(code) } })).join('\n') + '\n');
-  report = await runOnRepo(replayFile, { 'repeat-runs': '1', 'max-repairs': '1' }, 'first', (request) => asked.push(request));
+  report = await runOnRepo([BROKEN, FIXED], { 'repeat-runs': '1', 'max-repairs': '1' }, 'first', (request) => asked.push(request));
 }, 300_000);
 
-/** The pipeline on the repository's last commit, answering from `replayFile`; `onAsk` sees every request the model gets. */
-async function runOnRepo(replayFile: string, raw: RawInputs, name: string, onAsk?: (request: ChatRequest) => void): Promise<RunReport> {
-  const repo = path.join(root, 'js-lib');
-  const options = parseRunOptions(
-    { ...raw, 'replay-file': replayFile, 'working-directory': repo, 'report-path': path.join(root, `${name}.json`) },
-    { cwd: root, tempDir: root }
-  );
-  return runPipeline({
-    options,
-    host: new GitPullRequestHost(repo, (await git(repo, ['rev-parse', 'HEAD~1'])).trim(), 'HEAD'),
-    pullRequest: null,
+/** The pipeline on the repository's last commit, answering with `codes` in turn; `onAsk` sees every request the model gets. */
+async function runOnRepo(codes: string[], inputs: RawInputs, name: string, onAsk?: (request: ChatRequest) => void): Promise<RunReport> {
+  const repoDir = path.join(root, 'js-lib');
+  return runPipelineOnReplay({
+    repoDir,
+    baseSha: (await git(repoDir, ['rev-parse', 'HEAD~1'])).trim(),
+    headSha: 'HEAD',
+    root,
+    answers: { 'src/add.js': codes.map(fence) },
+    inputs,
     repository: 'js-lib',
-    logger: quiet,
-    tempDir: root,
-    toolVersion: 'test',
-    analysisSearchDirs: [PACKAGE_ROOT],
-    loadProvider: async () => {
-      const loaded = await loadProvider(options, { searchFrom: [PACKAGE_ROOT], tempDir: root }, quiet);
+    reportName: name,
+    onProvider: (loaded) => {
       const chat = loaded.provider.chat.bind(loaded.provider);
       loaded.provider.chat = (request) => {
         onAsk?.(request);
         return chat(request);
       };
-      return loaded;
     }
   });
 }
@@ -103,9 +91,7 @@ describe('the repair of a babel syntax error', () => {
 
 describe('the rejection reason of a babel syntax error', () => {
   it('names the SyntaxError, not the stack trace', async () => {
-    const replayFile = path.join(root, 'broken-only.jsonl');
-    await writeFile(replayFile, JSON.stringify({ target: 'src/add.js', response: { text: fence(BROKEN) } }) + '\n');
-    const second = await runOnRepo(replayFile, { 'max-repairs': '0' }, 'second');
+    const second = await runOnRepo([BROKEN], { 'max-repairs': '0' }, 'second');
     const candidate = second.candidates.find((c) => c.targetFile === 'src/add.js')!;
     expect(candidate.rejection?.stage).toBe('compile');
     expect(candidate.rejection?.reason).toMatch(/SyntaxError: .*Unexpected token, expected ","/);

@@ -9,19 +9,15 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
+import type { RawInputs } from '../../src/config/parseRunOptions.js';
 import { examplesDir } from '../../src/core/packageRoot.js';
 import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
-import { loadProvider } from '../../src/inference/loadProvider.js';
-import type { Logger } from '../../src/core/Logger.js';
-import { runPipeline } from '../../src/pipeline/runPipeline.js';
 import { git } from '../../src/repo/git.js';
-import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { CandidateRecord, RunReport } from '../../src/reporting/RunReport.js';
 import { runProcess } from '../../src/process/runProcess.js';
 import { hashTree } from '../support/hashTree.js';
+import { runPipelineOnReplay } from '../support/replayPipeline.js';
 
-const quiet: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
 const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
 
 /** Modules the extended pull request adds, each with a test that goes wrong in its own way. */
@@ -92,24 +88,15 @@ async function runScenario(answersByTarget: Record<string, string[]>, raw: RawIn
   await git(pr.repoDir, [...AUTHOR, 'commit', '-q', '-m', 'More modules']);
   const headSha = (await git(pr.repoDir, ['rev-parse', 'HEAD'])).trim();
   if (counterFile) await rm(counterFile, { force: true });
-  const replayFile = path.join(root, 'answers.jsonl');
-  const lines = Object.entries(answersByTarget).flatMap(([target, texts]) => texts.map((text) => JSON.stringify({ target, response: { text } })));
-  await writeFile(replayFile, `${lines.join('\n')}\n`);
   const before = hashTree(pr.repoDir, ['.git']);
-  const options = parseRunOptions(
-    { 'replay-file': replayFile, ...raw, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json') },
-    { cwd: root, tempDir: root }
-  );
-  const report = await runPipeline({
-    options,
-    host: new GitPullRequestHost(pr.repoDir, pr.baseSha, headSha),
-    pullRequest: null,
-    repository: 'examples/ts-lib',
-    logger: quiet,
-    tempDir: root,
-    toolVersion: 'test',
-    analysisSearchDirs: [process.cwd()],
-    loadProvider: () => loadProvider(options, { searchFrom: [process.cwd()], tempDir: root }, quiet)
+  const report = await runPipelineOnReplay({
+    repoDir: pr.repoDir,
+    baseSha: pr.baseSha,
+    headSha,
+    root,
+    answers: answersByTarget,
+    inputs: raw,
+    repository: 'examples/ts-lib'
   });
   return { report, repoDir: pr.repoDir, before, after: hashTree(pr.repoDir, ['.git']) };
 }

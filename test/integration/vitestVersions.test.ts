@@ -14,19 +14,15 @@ import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRunOptions } from '../../src/config/parseRunOptions.js';
 import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { packageRoot } from '../../src/core/packageRoot.js';
-import { loadProvider } from '../../src/inference/loadProvider.js';
-import type { Logger } from '../../src/core/Logger.js';
-import { runPipeline } from '../../src/pipeline/runPipeline.js';
-import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import type { CandidateTest } from '../../src/validation/CandidateTest.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import type { TestRunResult } from '../../src/validation/runners/TestRunner.js';
 import { validateCandidates } from '../../src/validation/validateCandidates.js';
 import { VitestRunner } from '../../src/validation/runners/VitestRunner.js';
+import { runPipelineOnReplay } from '../support/replayPipeline.js';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const TIMEOUT_MS = 120_000;
@@ -151,29 +147,7 @@ async function runExample(install: Install, answers: Record<string, string>, pre
   roots.push(root);
   const pr = await exampleWith(install, root);
   await prepare?.(pr.repoDir);
-  const replayFile = path.join(root, 'answers.jsonl');
-  await writeFile(
-    replayFile,
-    Object.entries(answers)
-      .map(([target, text]) => JSON.stringify({ target, response: { text } }))
-      .join('\n')
-  );
-  const options = parseRunOptions(
-    { 'replay-file': replayFile, 'working-directory': pr.repoDir, 'report-path': path.join(root, 'report.json'), 'repeat-runs': '2', 'max-repairs': '0' },
-    { cwd: root, tempDir: root }
-  );
-  const logger: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
-  return runPipeline({
-    options,
-    host: new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha),
-    pullRequest: null,
-    repository: 'examples/vitest-lib',
-    logger,
-    tempDir: root,
-    toolVersion: 'test',
-    analysisSearchDirs: [process.cwd()],
-    loadProvider: () => loadProvider(options, { searchFrom: [process.cwd()], tempDir: root }, logger)
-  });
+  return runPipelineOnReplay({ ...pr, root, answers, repository: 'examples/vitest-lib', inputs: { 'repeat-runs': '2', 'max-repairs': '0' } });
 }
 
 function verdicts(report: RunReport): Array<[string, string, string | undefined, string | undefined]> {
