@@ -20,7 +20,9 @@ export const Inputs = {
   ReplayFile: 'replay-file',
   ReplayMode: 'replay-mode',
   OnAccepted: 'on-accepted',
-  AllowPullRequestTarget: 'allow-pull-request-target'
+  AllowPullRequestTarget: 'allow-pull-request-target',
+  Sandbox: 'sandbox',
+  TestEnv: 'test-env'
 } as const;
 
 export const Outputs = {

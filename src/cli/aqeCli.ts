@@ -54,6 +54,10 @@ Options (same meaning and defaults as the action inputs):
                         commit: commit the accepted tests and push them to the checked-out branch's upstream
                         artifact: copy them into --artifact-dir/aqe-accepted-tests, leaving the repository alone
   --artifact-dir DIR    where on-accepted artifact puts them        default <tmp>/artifacts
+  --sandbox MODE        auto | require | off                        default auto
+                        how tests are confined: Linux namespaces through bubblewrap (require: or fail),
+                        off: only an allow-listed environment, a private HOME and reaped processes
+  --test-env NAMES      variables of your environment the tests also get, comma-separated (never secrets)
 `;
 
 /** CLI flag → action input of the same meaning. */
@@ -74,7 +78,9 @@ const FLAG_INPUTS = {
   base: 'base-ref',
   'replay-file': 'replay-file',
   'replay-mode': 'replay-mode',
-  'on-accepted': 'on-accepted'
+  'on-accepted': 'on-accepted',
+  sandbox: 'sandbox',
+  'test-env': 'test-env'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */

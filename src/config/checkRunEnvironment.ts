@@ -3,10 +3,13 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../core/InputError.js';
-import type { RunOptions } from '../core/RunOptions.js';
+import type { RunOptions, SandboxOption } from '../core/RunOptions.js';
 import { checkModelInput } from '../inference/loadProvider.js';
 import { sha256OfFile } from '../inference/model/hashFile.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
+import { findBubblewrap } from '../sandbox/bubblewrap.js';
+import { SANDBOX_FIX } from '../sandbox/SandboxUnavailableError.js';
+import { probeIsolation } from '../sandbox/TestSandbox.js';
 
 /**
  * Everything a run can check about its inputs and its machine before the first test runs: the
@@ -31,8 +34,22 @@ export async function preflight(options: RunOptions, ctx: PreflightContext): Pro
   await checkTempDir(ctx.tempDir, ctx.tempDirInput);
   await checkReportPath(options.reportPath);
   if (options.replay) await checkReplayFile(options.replay);
+  await checkSandbox(options.sandbox);
   await checkModelInput(options);
   await checkModelSha256(options);
+}
+
+/** sandbox: require is a promise that no test runs unconfined: kept before the suite or the model take any time. */
+export async function checkSandbox(option: SandboxOption, bubblewrap: string = findBubblewrap(process.env.PATH) ?? ''): Promise<void> {
+  if (option !== 'require') return;
+  const probe = await probeIsolation(option, bubblewrap);
+  if (!probe.usable) {
+    throw new InputError(
+      'sandbox',
+      `it is require, but the tests cannot be confined: ${probe.reason}`,
+      SANDBOX_FIX
+    );
+  }
 }
 
 /** working-directory exists, is a directory, and lies inside the workspace once symlinks are resolved. */

@@ -4,6 +4,8 @@ import {
   DELIVERY_MODES,
   GPU_OPTIONS,
   MODEL_CACHE_OPTIONS,
+  SANDBOX_OPTIONS,
+  type SandboxOption,
   type DeliveryMode,
   type GpuOption,
   type ModelCacheOption,
@@ -34,7 +36,9 @@ export const INPUT_DEFAULTS = {
   'replay-file': '',
   'replay-mode': 'replay',
   'on-accepted': 'write',
-  'allow-pull-request-target': 'false'
+  'allow-pull-request-target': 'false',
+  sandbox: 'auto',
+  'test-env': ''
 } as const;
 
 export interface ParseContext {
@@ -96,6 +100,14 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
       "Use write (create the tests in the working tree), commit (commit and push them to the pull request's branch; needs `contents: write` and a branch of this repository) or artifact (upload them as a workflow artifact)"
     );
   }
+  const sandbox = value('sandbox').toLowerCase();
+  if (!(SANDBOX_OPTIONS as readonly string[]).includes(sandbox)) {
+    throw new InputError(
+      'sandbox',
+      `"${sandbox}" is not a sandbox option`,
+      'Use auto (Linux namespaces where the runner allows them, else a weaker fallback with a warning), require (fail unless namespaces can be set up) or off (the fallback only)'
+    );
+  }
   const reportPath = value('report-path');
   return {
     repoDir,
@@ -116,7 +128,9 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     baseRef: value('base-ref'),
     replay: replayFile === '' ? null : { mode: replayMode, file: path.resolve(ctx.cwd, replayFile) },
     onAccepted: onAccepted as DeliveryMode,
-    allowPullRequestTarget: parseBoolean('allow-pull-request-target', value('allow-pull-request-target'))
+    allowPullRequestTarget: parseBoolean('allow-pull-request-target', value('allow-pull-request-target')),
+    sandbox: sandbox as SandboxOption,
+    testEnv: parseVariableNames('test-env', value('test-env'))
   };
 }
 
@@ -136,4 +150,19 @@ export function parseBoolean(input: string, text: string): boolean {
   if (['true', 'yes', '1', 'on'].includes(t)) return true;
   if (['false', 'no', '0', 'off'].includes(t)) return false;
   throw new InputError(input, `"${text}" is not a boolean`, 'Use true or false');
+}
+
+/** Variable names, separated by commas, spaces or new lines; each checked so a typo or a value pasted by mistake is caught. */
+export function parseVariableNames(input: string, text: string): string[] {
+  const names = text.split(/[\s,]+/).filter((n) => n !== '');
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new InputError(
+        input,
+        `"${name.length > 40 ? `${name.slice(0, 40)}…` : name}" is not a variable name`,
+        'List the names of variables (letters, digits and underscores), separated by commas or new lines, never their values'
+      );
+    }
+  }
+  return [...new Set(names)];
 }

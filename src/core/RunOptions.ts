@@ -11,6 +11,15 @@ export const GPU_OPTIONS: readonly GpuOption[] = ['auto', 'cuda', 'vulkan', 'met
 export type ModelCacheOption = 'none' | 'actions' | 'tool-cache' | 'auto';
 export const MODEL_CACHE_OPTIONS: readonly ModelCacheOption[] = ['none', 'actions', 'tool-cache', 'auto'];
 
+/**
+ * How the code aqe runs (the pull request's tests and the candidates) is confined: `require` =
+ * Linux namespaces or the run fails before any work; `auto` = namespaces where the runner allows
+ * them, else the weaker fallback with a warning; `off` = the fallback only (environment
+ * allow-list, private HOME and temp directory, every process ended with its run).
+ */
+export type SandboxOption = 'auto' | 'require' | 'off';
+export const SANDBOX_OPTIONS: readonly SandboxOption[] = ['auto', 'require', 'off'];
+
 /** Everything a run needs, validated; the action and the CLI both produce one of these. */
 export interface RunOptions {
   /** Repository root (absolute). */
@@ -53,6 +62,12 @@ export interface RunOptions {
    * and the repository's secrets while aqe runs the pull request's code.
    */
   allowPullRequestTarget: boolean;
+  sandbox: SandboxOption;
+  /**
+   * Names of variables of aqe's own environment that the tests also get (test-env): the tests see
+   * an allow-list, never the job's environment, so anything else they need must be named here.
+   */
+  testEnv: string[];
 }
 
 export type ReplayMode = 'record' | 'replay';

@@ -16,6 +16,7 @@ export type RejectionStage =
   | 'coverage-unmeasured' // passed and imports its target, but the run reported no coverage of it
   | 'duplicate' // same content as another candidate or an existing test
   | 'timeout' // killed at the test time limit
+  | 'network' // needs the network, which candidates never have
   | 'suite-conflict'; // passes alone, fails alongside the repository's suite
 
 /** What became of one test case of a candidate file. */

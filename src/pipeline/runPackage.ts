@@ -13,6 +13,7 @@ import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
 import type { TextProvider } from '../inference/TextProvider.js';
 import type { PackageResult } from '../reporting/buildRunReport.js';
 import type { CandidateRecord } from '../reporting/RunReport.js';
+import type { TestSandbox } from '../sandbox/TestSandbox.js';
 import type { PackageWork } from '../targets/groupByPackage.js';
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
 import { acceptCandidates } from '../validation/acceptCandidates.js';
@@ -20,6 +21,7 @@ import { type CandidateTest, reject } from '../validation/CandidateTest.js';
 import { firstLine } from '../validation/condenseFailureText.js';
 import { throwOnMachineFault } from '../validation/machineFaults.js';
 import { runBaseline } from '../validation/runBaseline.js';
+import { runFailures } from '../validation/runFailures.js';
 import type { TestRunResult } from '../validation/runners/TestRunner.js';
 import type { ScratchCopy } from '../validation/ScratchCopy.js';
 import { type ValidationSettings, validateCandidates } from '../validation/validateCandidates.js';
@@ -28,6 +30,8 @@ export interface PackageServices {
   options: RunOptions;
   /** The whole repository's scratch copy. */
   scratch: ScratchCopy;
+  /** Where every test-runner process starts. */
+  sandbox: TestSandbox;
   workRoot: string;
   logger: Logger;
   warn: (message: string) => void;
@@ -64,8 +68,19 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   const runSuite = async (name: string): Promise<TestRunResult> => {
     const outputDir = path.join(services.workRoot, 'runs', `${slug(work.packageDir || 'root')}-${name}`);
     await mkdir(outputDir, { recursive: true });
-    const result = await work.runner.run({ rootDir: scratch.dir, outputDir, coverageFiles: work.targets, timeoutMs: suiteTimeoutMs });
+    // The final run has the accepted candidates in it, and candidates never get the network.
+    const code = name === 'baseline' ? 'suite' : 'candidates';
+    const result = await work.runner.run({
+      sandbox: services.sandbox,
+      code,
+      label: `${name}${label}`,
+      rootDir: scratch.dir,
+      outputDir,
+      coverageFiles: work.targets,
+      timeoutMs: suiteTimeoutMs
+    });
     await throwOnMachineFault(result, [outputDir, scratch.dir]);
+    services.sandbox.recordFailures(`${name}${label}`, code, runFailures(result));
     return result;
   };
   const changed = work.targets.map((filename) => ({ filename, changedLines: work.changedLines.get(filename) }));
@@ -138,6 +153,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
       candidates,
       {
         runner: work.runner,
+        sandbox: services.sandbox,
         scratch,
         workRoot: path.join(services.workRoot, slug(work.packageDir || 'root')),
         coverageFiles: work.targets,

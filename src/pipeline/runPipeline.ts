@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadTypeScript } from '../analysis/loadTypeScript.js';
 import type { CoverageFigures } from '../core/CoverageFigures.js';
+import type { IsolationInEffect } from '../core/Isolation.js';
 import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
@@ -14,6 +15,7 @@ import type { DeliveryFigures, InferenceFigures, RunReport } from '../reporting/
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
 import { findTargets } from '../targets/findTargets.js';
 import { groupByPackage, type PackageWork } from '../targets/groupByPackage.js';
+import { TestSandbox } from '../sandbox/TestSandbox.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
 import { type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
 
@@ -75,6 +77,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     validationSettings: { seed: shuffleSeed(ctx.pullRequest?.headSha), repeatRuns: options.repeatRuns, maxRepairs: options.maxRepairs },
     ...(worked?.inference ? { inference: worked.inference } : {}),
     ...(worked?.delivery ? { delivery: worked.delivery } : {}),
+    ...(worked?.isolation ? { isolation: worked.isolation } : {}),
     warnings
   });
   await writeJsonReport(report, options.reportPath);
@@ -93,6 +96,7 @@ interface PackagesWorked {
   packages: PackageResult[];
   inference?: InferenceFigures;
   delivery?: DeliveryFigures;
+  isolation: RunReport['isolation'];
 }
 
 /**
@@ -108,8 +112,19 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
       throw asInfrastructureError(error, ctx.tempDir) ?? error;
     });
   let loaded: LoadedProvider | undefined;
+  let sandbox: TestSandbox | undefined;
+  const isolation = (): PackagesWorked['isolation'] => (sandbox ? { ...sandbox.isolation, events: [...sandbox.events] } : undefined);
   try {
     const scratch = await ScratchCopy.create(options.repoDir, workRoot);
+    sandbox = await TestSandbox.prepare({
+      option: options.sandbox,
+      workRoot,
+      scratchDir: scratch.dir,
+      repoDir: options.repoDir,
+      linkedDirs: scratch.linkedDirs,
+      passThrough: options.testEnv
+    });
+    reportIsolation(sandbox.isolation, logger, warn);
     const typescript = await loadTypeScript(options.repoDir, ctx.analysisSearchDirs ?? [], (m) => logger.info(m));
     if (!typescript) {
       warn(
@@ -119,6 +134,7 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     const services: PackageServices = {
       options,
       scratch,
+      sandbox,
       workRoot,
       logger,
       warn,
@@ -152,9 +168,9 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
           loaded.demoNotice
         )
       : undefined;
-    if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}) };
+    if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}), isolation: isolation() };
     const delivery = await deliver(ctx, results, scratch.dir, workRoot, warn);
-    return { packages: results, ...(inference ? { inference } : {}), delivery };
+    return { packages: results, ...(inference ? { inference } : {}), delivery, isolation: isolation() };
   } catch (error) {
     // A full disk or a read-only directory surfaces wherever a file is written; the user needs the directory, not the call.
     throw asInfrastructureError(error, workRoot) ?? error;
@@ -192,6 +208,19 @@ async function deliver(
     ...(delivery.committed ? { commit: delivery.committed } : {}),
     ...(delivery.artifact ? { artifact: delivery.artifact.name } : {})
   };
+}
+
+/** The log says which confinement is in effect; a fallback the user did not ask for is a warning naming what it lacks. */
+function reportIsolation(isolation: IsolationInEffect, logger: Logger, warn: (message: string) => void): void {
+  if (isolation.kind === 'namespaces') {
+    logger.info(`Tests run confined by ${isolation.tool}: ${isolation.guarantees.join('; ')}.`);
+  } else if (isolation.requested === 'off') {
+    logger.info(`sandbox is off: tests run with ${isolation.guarantees.join('; ')}. Not confined: ${isolation.gaps.join('; ')}.`);
+  } else {
+    warn(
+      `Tests run without namespaces (${isolation.reason}), so only the fallback confines them: ${isolation.guarantees.join('; ')}. Not confined: ${isolation.gaps.join('; ')}. Install bubblewrap on the runner, or set sandbox to require to fail instead.`
+    );
+  }
 }
 
 /** Same pull request head, same shuffled orders: a run can be repeated exactly. */

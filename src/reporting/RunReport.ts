@@ -1,3 +1,4 @@
+import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
 /**
  * The record of one run: what was targeted, what the model produced, what was kept and why.
  * It is written as JSON (report-path), rendered as the job summary and the PR comment,
@@ -126,5 +127,17 @@ export interface RunReport {
   delivery?: DeliveryFigures;
   /** How candidates were proven; absent when nothing was generated. */
   validation?: ValidationFigures;
+  /** What confined the tests aqe ran, and what the confinement saw; absent when no test ran. */
+  isolation?: IsolationInEffect & { events: ConfinementEvent[] };
+  /** Set when the run was cancelled (SIGINT/SIGTERM): nothing was delivered, and the figures are those of what had finished. */
+  cancelled?: CancelledRun;
   warnings: string[];
+}
+
+export interface CancelledRun {
+  signal: string;
+  /** The stage under way, e.g. "validation of the root package (jest)". */
+  during: string;
+  /** Candidates of the package under way that had no verdict yet, and how far they had got (absent from `candidates`). */
+  unfinished: Array<{ targetFile: string; testFile?: string; state: string }>;
 }

@@ -39,6 +39,8 @@ export interface RunResults {
   validationSettings: { seed: number; repeatRuns: number; maxRepairs: number };
   inference?: InferenceFigures;
   delivery?: DeliveryFigures;
+  isolation?: RunReport['isolation'];
+  cancelled?: RunReport['cancelled'];
   warnings: string[];
 }
 
@@ -82,6 +84,8 @@ export function buildRunReport(r: RunResults): RunReport {
     };
   }
   if (r.delivery) report.delivery = r.delivery;
+  if (r.isolation) report.isolation = r.isolation;
+  if (r.cancelled) report.cancelled = r.cancelled;
   return report;
 }
 

@@ -49,6 +49,7 @@ const STAGE_ORDER: readonly RejectionStage[] = [
   'coverage-unmeasured',
   'duplicate',
   'timeout',
+  'network',
   'suite-conflict'
 ];
 
@@ -192,7 +193,21 @@ function contextLines(report: RunReport): string[] {
         `${formatCount(v.fileRuns)} file runs in ${formatCount(v.processes)} runner processes · up to ${formatCount(v.maxRepairs)} repair(s) per file`
     );
   }
+  if (report.isolation) lines.push(isolationLine(report.isolation));
   return lines;
+}
+
+/** What confined the tests, in one line: a reader of the comment should see at once when they ran without namespaces. */
+function isolationLine(isolation: NonNullable<RunReport['isolation']>): string {
+  const confined =
+    isolation.kind === 'namespaces'
+      ? `Isolation: 🔒 Linux namespaces (${escapeText(isolation.tool ?? 'bubblewrap')}); candidates had no network`
+      : `Isolation: ⚠️ **fallback only** (${escapeText(isolation.reason ?? 'no namespaces')}): environment allow-list, private HOME, processes ended with their run; not confined: file writes, network, /proc`;
+  const counts = new Map<string, number>();
+  for (const e of isolation.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + (e.kind === 'survivors-killed' ? (e.count ?? 1) : 1));
+  const names: Record<string, string> = { 'write-refused': 'write(s) refused', 'network-refused': 'connection(s) refused', 'survivors-killed': 'leftover process(es) killed' };
+  const seen = [...counts].map(([kind, n]) => `${formatCount(n)} ${names[kind] ?? kind}`);
+  return seen.length > 0 ? `${confined} · ${seen.join(', ')}` : confined;
 }
 
 /**

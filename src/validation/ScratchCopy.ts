@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readlink, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { git, isGitRepo } from '../repo/git.js';
 
@@ -12,7 +12,9 @@ const SKIP_DIRS = new Set(['node_modules', '.git']);
 export class ScratchCopy {
   private constructor(
     readonly dir: string,
-    private readonly sourceDir: string
+    private readonly sourceDir: string,
+    /** The real directories the copy's node_modules links point to: what a sandbox must show read-only. */
+    readonly linkedDirs: readonly string[] = []
   ) {}
 
   static async create(repoDir: string, tempRoot: string): Promise<ScratchCopy> {
@@ -29,12 +31,13 @@ export class ScratchCopy {
       if (info.isSymbolicLink()) await symlink(await readlink(from), to);
       else if (info.isFile()) await copyFile(from, to);
     }
+    const linkedDirs: string[] = [];
     for (const modulesDir of findNodeModules(repoDir)) {
-      const link = path.join(dir, modulesDir);
-      await mkdir(path.dirname(link), { recursive: true });
-      if (!existsSync(link)) await symlink(path.join(repoDir, modulesDir), link, 'dir');
+      const from = path.join(repoDir, modulesDir);
+      await linkEntries(from, path.join(dir, modulesDir));
+      linkedDirs.push(await realpath(from).catch(() => from));
     }
-    return new ScratchCopy(dir, repoDir);
+    return new ScratchCopy(dir, repoDir, linkedDirs);
   }
 
   /**
@@ -44,7 +47,7 @@ export class ScratchCopy {
   within(relDir: string): ScratchCopy {
     if (relDir === '' || relDir === '.') return this;
     const dir = this.resolve(relDir);
-    return new ScratchCopy(dir, path.join(this.sourceDir, relDir));
+    return new ScratchCopy(dir, path.join(this.sourceDir, relDir), this.linkedDirs);
   }
 
   /** Writes a repo-relative file in the copy (candidates only ever land here first). */
@@ -70,6 +73,27 @@ export class ScratchCopy {
 
   toString(): string {
     return `scratch copy of ${this.sourceDir} at ${this.dir}`;
+  }
+}
+
+/**
+ * Tools write their caches into node_modules (vite's bundled config in .vite-temp, its deps and
+ * vitest's results in .vite, babel and others in .cache). Those start empty in the copy, so the
+ * writes land there and not in the user's node_modules, which a sandboxed run cannot write.
+ */
+const FRESH_IN_COPY = new Set(['.vite', '.vite-temp', '.cache']);
+
+/**
+ * A node_modules of the copy's own whose entries link to the repository's: packages resolve as
+ * before (through the links, to the real files), while what tools create at the top lands in the
+ * copy.
+ */
+async function linkEntries(from: string, to: string): Promise<void> {
+  if (existsSync(to)) return;
+  await mkdir(to, { recursive: true });
+  for (const entry of readdirSync(from)) {
+    if (FRESH_IN_COPY.has(entry)) continue;
+    await symlink(path.join(from, entry), path.join(to, entry));
   }
 }
 

@@ -5,8 +5,10 @@ import { type CandidateTest, recordCase, reject } from './CandidateTest.js';
 import { condenseFailureText } from './condenseFailureText.js';
 import { throwOnMachineFault } from './machineFaults.js';
 import type { SuiteOutcome, TestCaseOutcome, TestRunner, TestRunResult } from './runners/TestRunner.js';
+import type { TestSandbox } from '../sandbox/TestSandbox.js';
 import type { ScratchCopy } from './ScratchCopy.js';
 import type { ParsedTestCase, TestCaseEditor } from './TestCaseEditor.js';
+import { runFailures } from './runFailures.js';
 import { repetitionCopyName } from './testFileCopies.js';
 
 export interface ValidationSettings {
@@ -30,6 +32,7 @@ export interface ValidationSettings {
 
 export interface ValidationContext {
   runner: TestRunner;
+  sandbox: TestSandbox;
   scratch: ScratchCopy;
   /** Directory for the runner's output files. */
   workRoot: string;
@@ -71,7 +74,7 @@ export async function validateCandidates(candidates: CandidateTest[], ctx: Valid
     const outcomes = await exec.runOnce(pending, `first-${round}`);
     const failures: Array<{ candidate: CandidateTest; failure: string }> = [];
     for (const c of pending) {
-      const failure = judgeFirstRun(c, outcomes.get(c.testFile), ctx, settings);
+      const failure = judgeFirstRun(c, outcomes.get(c.testFile), ctx, settings, exec.networkRefused.get(c.testFile));
       if (failure !== undefined) failures.push({ candidate: c, failure });
     }
     pending = await repairAll(failures, ctx, settings);
@@ -103,6 +106,8 @@ interface RepeatedOutcome {
 class Executor {
   processes = 0;
   fileRuns = 0;
+  /** Files whose failures showed a connection the sandbox refused, with the line that shows it. */
+  readonly networkRefused = new Map<string, string>();
   private outputs = 0;
 
   constructor(
@@ -206,6 +211,9 @@ class Executor {
     this.processes++;
     this.fileRuns += files.length;
     const result = await this.ctx.runner.run({
+      sandbox: this.ctx.sandbox,
+      code: 'candidates',
+      label,
       rootDir: this.ctx.scratch.dir,
       testFiles: files,
       coverageFiles: options.coverage ? this.ctx.coverageFiles : [],
@@ -217,6 +225,9 @@ class Executor {
       ...(options.shuffleSeed !== undefined ? { shuffleSeed: options.shuffleSeed } : {})
     });
     await throwOnMachineFault(result, [outputDir, this.ctx.scratch.dir]);
+    for (const event of this.ctx.sandbox.recordFailures(label, 'candidates', runFailures(result))) {
+      if (event.kind === 'network-refused' && event.testFile && !this.networkRefused.has(event.testFile)) this.networkRefused.set(event.testFile, event.detail);
+    }
     return result;
   }
 
@@ -251,10 +262,17 @@ function judgeFirstRun(
   c: CandidateTest,
   outcome: SuiteOutcome | 'timeout' | undefined,
   ctx: ValidationContext,
-  settings: ValidationSettings
+  settings: ValidationSettings,
+  networkRefused: string | undefined
 ): string | undefined {
   if (outcome === 'timeout' || outcome === undefined) {
     reject(c, 'timeout', `did not finish within ${Math.round(settings.testTimeoutMs / 1000)} s (test-timeout); a test may wait forever or loop`);
+    return undefined;
+  }
+  if (networkRefused !== undefined && outcome.status !== 'passed') {
+    // A unit test must not need the network; no repair can give it one.
+    c.cases = outcome.tests.map((t) => ({ name: t.name, verdict: t.status === 'passed' ? 'kept' : t.status === 'skipped' ? 'skipped' : 'fails' }));
+    reject(c, 'network', `needs the network, which candidates never have: ${networkRefused}`);
     return undefined;
   }
   if (outcome.status === 'error') {

@@ -6,7 +6,7 @@
  * with Node's --experimental-vm-modules, so the flag its test script sets must reach the jest aqe starts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { JestRunner } from '../../src/validation/runners/JestRunner.js';
 import type { TestRunResult } from '../../src/validation/runners/TestRunner.js';
 import { TestRunnerNotFoundError } from '../../src/validation/runners/TestRunnerNotFoundError.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
+import { sandboxFor } from '../support/sandboxFor.js';
 
 let root: string;
 let repoDir: string;
@@ -58,10 +59,14 @@ describe('ScratchCopy', () => {
     expect(existsSync(path.join(scratch.dir, 'coverage'))).toBe(false);
     expect(existsSync(path.join(scratch.dir, '.git'))).toBe(false);
 
+    // node_modules of its own, each entry a link to the repository's, so caches tools create there stay in the copy.
     const modules = path.join(scratch.dir, 'node_modules');
-    expect(lstatSync(modules).isSymbolicLink()).toBe(true);
-    expect(realpathSync(modules)).toBe(realpathSync(path.join(repoDir, 'node_modules')));
+    expect(lstatSync(modules).isDirectory()).toBe(true);
+    expect(lstatSync(path.join(modules, 'jest')).isSymbolicLink()).toBe(true);
+    expect(realpathSync(path.join(modules, 'jest'))).toBe(realpathSync(path.join(repoDir, 'node_modules', 'jest')));
     expect(existsSync(path.join(modules, 'jest', 'bin', 'jest.js'))).toBe(true);
+    expect(readdirSync(modules).sort()).toEqual(readdirSync(path.join(repoDir, 'node_modules')).filter((e) => !['.cache', '.vite', '.vite-temp'].includes(e)).sort());
+    expect(scratch.linkedDirs).toEqual([realpathSync(path.join(repoDir, 'node_modules'))]);
   });
 
   it('writes and removes files inside the copy only', async () => {
@@ -139,7 +144,8 @@ describe('JestRunner with an ESM repository', () => {
   async function runIn(dir: string, testFiles: string[]): Promise<TestRunResult> {
     const outputDir = path.join(dir, '..', `${path.basename(dir)}-out`);
     await mkdir(outputDir, { recursive: true });
-    return JestRunner.locate(dir).run({ rootDir: dir, testFiles, coverageFiles: ['src/double.js'], timeoutMs: 120_000, outputDir });
+    const sandbox = await sandboxFor({ dir, linkedDirs: [] }, dir);
+    return JestRunner.locate(dir).run({ sandbox, code: 'candidates', label: 'esm', rootDir: dir, testFiles, coverageFiles: ['src/double.js'], timeoutMs: 120_000, outputDir });
   }
 
   it('passes on the --experimental-vm-modules its test script sets, with coverage, whatever NODE_OPTIONS aqe runs under', async () => {

@@ -19,6 +19,8 @@ import { changedFilesFromGit } from '../../src/repo/git.js';
 import { createTestRunner } from '../../src/validation/runners/createTestRunner.js';
 import { TestRunnerNotFoundError } from '../../src/validation/runners/TestRunnerNotFoundError.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
+import type { TestSandbox } from '../../src/sandbox/TestSandbox.js';
+import { sandboxFor } from '../support/sandboxFor.js';
 import type { TestRunRequest, TestRunResult } from '../../src/validation/runners/TestRunner.js';
 import { VitestRunner } from '../../src/validation/runners/VitestRunner.js';
 import { hashTree } from '../support/hashTree.js';
@@ -30,13 +32,15 @@ let root: string;
 let repoDir: string;
 let scratch: ScratchCopy;
 let runner: VitestRunner;
+let sandbox: TestSandbox | undefined;
 let hashesBefore: Map<string, string>;
 
 let outputs = 0;
 async function runVitest(testFiles?: string[], extra: Partial<TestRunRequest> = {}): Promise<TestRunResult> {
   const outputDir = path.join(root, 'out', String(outputs++));
   await mkdir(outputDir, { recursive: true });
-  return runner.run({ rootDir: scratch.dir, testFiles, coverageFiles: COVERAGE_FILES, timeoutMs: TIMEOUT_MS, outputDir, ...extra });
+  sandbox ??= await sandboxFor(scratch, repoDir);
+  return runner.run({ sandbox, code: 'candidates', label: `run-${outputs}`, rootDir: scratch.dir, testFiles, coverageFiles: COVERAGE_FILES, timeoutMs: TIMEOUT_MS, outputDir, ...extra });
 }
 
 /** Writes a candidate into the scratch copy, runs it (alone, or with files already written), and removes it again. */
@@ -227,7 +231,15 @@ describe('the monorepo example: each workspace package with its own runner, hois
       await mkdir(outputDir, { recursive: true });
       // Runners work in the package's directory of the scratch copy, with paths relative to it.
       const inPackage = path.posix.relative(info.packageDir, file);
-      const result = await runner.run({ rootDir: path.join(monoScratch.dir, info.packageDir), coverageFiles: [inPackage], timeoutMs: TIMEOUT_MS, outputDir });
+      const result = await runner.run({
+        sandbox: await sandboxFor(monoScratch, mono),
+        code: 'suite',
+        label: 'baseline',
+        rootDir: path.join(monoScratch.dir, info.packageDir),
+        coverageFiles: [inPackage],
+        timeoutMs: TIMEOUT_MS,
+        outputDir
+      });
       runs.push({ file: inPackage, info, result });
     }
     const [core, utils] = runs;

@@ -23,7 +23,9 @@ import type { SuiteOutcome, TestRunner, TestRunRequest, TestRunResult } from '..
 import { VitestRunner } from '../../src/validation/runners/VitestRunner.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
 import { hashTree } from '../support/hashTree.js';
-import { processesStillAlive } from '../support/processesGone.js';
+import { processesOfRunStillAlive } from '../support/processesGone.js';
+import { sandboxFor } from '../support/sandboxFor.js';
+import type { TestSandbox } from '../../src/sandbox/TestSandbox.js';
 
 /** Colour codes start with it; runner output must reach reasons and prompts without them. */
 const ESC = '\u001b[';
@@ -162,7 +164,10 @@ interface HangingRun {
   result: TestRunResult;
   elapsed: number;
   /** The worker that ran the hanging test, and the process it started. */
+  /** As the test saw them: inside a PID namespace they mean nothing outside. */
   pids: number[];
+  /** The run's marker, which every process of it carries in its environment. */
+  run: string;
 }
 
 /**
@@ -175,11 +180,12 @@ async function hangingRun(f: RunnerFixture): Promise<HangingRun> {
   try {
     const { repoDir } = await prepareExamplePullRequest(path.join(root, 'repos'), f.example);
     const copy = await ScratchCopy.create(repoDir, path.join(root, 'scratch'));
-    const pidFile = path.join(root, 'hang-pids.json');
+    // Inside the copy: the sandbox lets a run write nowhere else.
+    const pidFile = path.join(copy.dir, 'hang-pids.json');
     const limit = f.hangLimitMs;
     await copy.write(
       HANG_FILES.hangs,
-      `import { spawn } from 'child_process';\nimport { writeFileSync } from 'fs';\nimport { it } from '${f.framework}';\n\nit('hangs', () => {\n  // A grandchild in the runner's process group, as a test that starts a server leaves behind.\n  const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });\n  writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify([process.pid, sleeper.pid]));\n  return new Promise(() => {});\n}, 600000);\n`
+      `import { spawn } from 'child_process';\nimport { writeFileSync } from 'fs';\nimport { it } from '${f.framework}';\n\nit('hangs', () => {\n  // A grandchild in the runner's process group, as a test that starts a server leaves behind.\n  const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });\n  writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify({ pids: [process.pid, sleeper.pid], run: process.env.AQE_SANDBOX_RUN }));\n  return new Promise(() => {});\n}, 600000);\n`
     );
     // In one worker it would wait in vain: it shows the two files ran at once.
     await copy.write(
@@ -189,13 +195,22 @@ async function hangingRun(f: RunnerFixture): Promise<HangingRun> {
     const outputDir = path.join(root, 'out');
     await mkdir(outputDir);
     const started = Date.now();
-    const result = await f
-      .locate(repoDir)
-      .run({ rootDir: copy.dir, testFiles: [HANG_FILES.hangs, HANG_FILES.meets], coverageFiles: [], timeoutMs: limit, outputDir, workers: 2 });
+    const sandbox = await sandboxFor(copy, repoDir);
+    const result = await f.locate(repoDir).run({
+      sandbox,
+      code: 'candidates',
+      label: 'hang',
+      rootDir: copy.dir,
+      testFiles: [HANG_FILES.hangs, HANG_FILES.meets],
+      coverageFiles: [],
+      timeoutMs: limit,
+      outputDir,
+      workers: 2
+    });
     const elapsed = Date.now() - started;
-    const pids = JSON.parse(await readFile(pidFile, 'utf8')) as number[];
+    const { pids, run } = JSON.parse(await readFile(pidFile, 'utf8')) as { pids: number[]; run: string };
     await copy.dispose();
-    return { result, elapsed, pids };
+    return { result, elapsed, pids, run };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -238,6 +253,7 @@ describe.each(FIXTURES)('the $name driver', (f) => {
   let repoDir: string;
   let scratch: ScratchCopy;
   let runner: TestRunner;
+  let sandbox: TestSandbox;
   let hashesBefore: Map<string, string>;
   let outputs = 0;
 
@@ -247,6 +263,7 @@ describe.each(FIXTURES)('the $name driver', (f) => {
     hashesBefore = hashTree(repoDir);
     runner = f.locate(repoDir);
     scratch = await ScratchCopy.create(repoDir, path.join(root, 'scratch'));
+    sandbox = await sandboxFor(scratch, repoDir);
   });
 
   afterAll(async () => {
@@ -254,10 +271,10 @@ describe.each(FIXTURES)('the $name driver', (f) => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  async function run(request: Omit<TestRunRequest, 'rootDir' | 'outputDir' | 'timeoutMs'> & Partial<TestRunRequest>): Promise<TestRunResult> {
+  async function run(request: Omit<TestRunRequest, 'rootDir' | 'outputDir' | 'timeoutMs' | 'sandbox' | 'code' | 'label'> & Partial<TestRunRequest>): Promise<TestRunResult> {
     const outputDir = path.join(root, 'out', String(outputs++));
     await mkdir(outputDir, { recursive: true });
-    return runner.run({ rootDir: scratch.dir, timeoutMs: TIMEOUT_MS, outputDir, ...request });
+    return runner.run({ sandbox, code: 'candidates', label: `run-${outputs}`, rootDir: scratch.dir, timeoutMs: TIMEOUT_MS, outputDir, ...request });
   }
 
   /** Writes the files into the scratch copy for the length of `task`. */
@@ -274,8 +291,8 @@ describe.each(FIXTURES)('the $name driver', (f) => {
 
   /** A file of eight tests that log their names in the order they run. */
   const orderFile = (log: string): string =>
-    `import { appendFileSync } from 'fs';\nimport { it } from '${f.framework}';\n\nfor (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {\n  it(name, () => {\n    appendFileSync(${JSON.stringify(path.join(root, log))}, name);\n  });\n}\n`;
-  const orderOf = (log: string): string => readFileSync(path.join(root, log), 'utf8');
+    `import { appendFileSync } from 'fs';\nimport { it } from '${f.framework}';\n\nfor (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {\n  it(name, () => {\n    appendFileSync(${JSON.stringify(path.join(scratch.dir, log))}, name);\n  });\n}\n`;
+  const orderOf = (log: string): string => readFileSync(path.join(scratch.dir, log), 'utf8');
 
   const baseline = once(() => run({ coverageFiles: [f.suite.target, f.a.source] }));
 
@@ -492,7 +509,7 @@ describe.each(FIXTURES)('the $name driver', (f) => {
   });
 
   it('stops a hanging file at the run’s time limit with its process group, keeping the file that ran beside it with two workers', async () => {
-    const { result, elapsed, pids } = await hangingRuns.get(f.name)!;
+    const { result, elapsed, pids, run } = await hangingRuns.get(f.name)!;
     const limit = f.hangLimitMs;
     expect(result.timedOut).toBe(true);
     expect(result.runnerError).toBe(`${f.name} was stopped after ${limit / 1000} s (test-timeout)`);
@@ -502,7 +519,8 @@ describe.each(FIXTURES)('the $name driver', (f) => {
     expect(elapsed).toBeLessThan(limit + 5000);
     // Both the worker that ran the hanging test and the process it started are gone.
     expect(pids).toHaveLength(2);
-    expect(await processesStillAlive(pids)).toEqual([]);
+    expect(run).toMatch(/^\d+-\d+-[0-9a-f]{12}$/);
+    expect(await processesOfRunStillAlive(run)).toEqual([]);
   });
 
   it('reports a config the runner cannot load as a runner error with the runner’s own message, and no results', async () => {

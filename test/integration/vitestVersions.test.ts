@@ -19,6 +19,7 @@ import { packageRoot } from '../../src/core/packageRoot.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import type { CandidateTest } from '../../src/validation/CandidateTest.js';
 import { ScratchCopy } from '../../src/validation/ScratchCopy.js';
+import { sandboxFor } from '../support/sandboxFor.js';
 import type { TestRunResult } from '../../src/validation/runners/TestRunner.js';
 import { validateCandidates } from '../../src/validation/validateCandidates.js';
 import { VitestRunner } from '../../src/validation/runners/VitestRunner.js';
@@ -180,6 +181,9 @@ for (const install of INSTALLS) {
         const outputDir = path.join(root, 'out', String(outputs++));
         await mkdir(outputDir, { recursive: true });
         return runner.run({
+          sandbox: await sandboxFor(scratch, repoDir),
+          code: 'candidates',
+          label: 'check',
           rootDir: scratch.dir,
           testFiles,
           coverageFiles: ['src/duration.ts', 'src/lruCache.ts'],
@@ -220,6 +224,9 @@ for (const install of INSTALLS) {
         const outputDir = path.join(root, 'out');
         await mkdir(outputDir, { recursive: true });
         const batch = await runner.run({
+          sandbox: await sandboxFor(scratch, repoDir),
+          code: 'candidates',
+          label: 'check',
           rootDir: scratch.dir,
           testFiles: ['test/format.candidate.test.ts', 'test/garbled.candidate.test.ts'],
           coverageFiles: ['src/duration.ts'],
@@ -260,6 +267,7 @@ for (const install of INSTALLS) {
           [correct, garbling],
           {
             runner,
+            sandbox: await sandboxFor(scratch, repoDir),
             scratch,
             workRoot: path.join(root, 'work'),
             coverageFiles: ['src/duration.ts', 'src/lruCache.ts'],
@@ -275,6 +283,9 @@ for (const install of INSTALLS) {
         await mkdir(outputDir, { recursive: true });
         await scratch.write(correct.testFile, correct.code);
         const alone = await runner.run({
+          sandbox: await sandboxFor(scratch, repoDir),
+          code: 'candidates',
+          label: 'check',
           rootDir: scratch.dir,
           testFiles: [correct.testFile],
           coverageFiles: ['src/duration.ts', 'src/lruCache.ts'],

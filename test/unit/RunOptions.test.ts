@@ -55,7 +55,9 @@ describe('parseRunOptions defaults', () => {
       baseRef: '',
       replay: null,
       onAccepted: 'write',
-      allowPullRequestTarget: false
+      allowPullRequestTarget: false,
+      sandbox: 'auto',
+      testEnv: []
     });
   });
 
@@ -336,5 +338,31 @@ describe('parseRunOptions booleans', () => {
     const e = inputError(() => parse({ model: 'demo', comment: text }));
     expect(e.input).toBe('comment');
     expect(e.message).toBe(`Input "comment": "${text}" is not a boolean. Use true or false.`);
+  });
+});
+
+describe('parseRunOptions sandbox and test-env', () => {
+  it.each(['auto', 'require', 'off'] as const)('accepts sandbox %s, in any case', (mode) => {
+    expect(parse({ model: 'demo', sandbox: mode.toUpperCase() }).sandbox).toBe(mode);
+  });
+
+  it('defaults to auto, and names the input and the modes for anything else', () => {
+    expect(parse({ model: 'demo' }).sandbox).toBe('auto');
+    const e = inputError(() => parse({ model: 'demo', sandbox: 'strict' }));
+    expect(e.input).toBe('sandbox');
+    expect(e.message).toMatch(/^Input "sandbox": "strict" is not a sandbox option\. Use auto .*, require .* or off /);
+  });
+
+  it('reads test-env as names separated by commas, spaces or new lines, each once', () => {
+    expect(parse({ model: 'demo' }).testEnv).toEqual([]);
+    expect(parse({ model: 'demo', 'test-env': 'DATABASE_URL, REDIS_URL\nTZ_NAME  DATABASE_URL' }).testEnv).toEqual(['DATABASE_URL', 'REDIS_URL', 'TZ_NAME']);
+  });
+
+  it('refuses anything in test-env that is not a variable name, without echoing a long value', () => {
+    const e = inputError(() => parse({ model: 'demo', 'test-env': 'DATABASE_URL=postgres://user:secret-password-that-is-long@db/x' }));
+    expect(e.input).toBe('test-env');
+    expect(e.message).toMatch(/is not a variable name\. List the names of variables/);
+    expect(e.message).not.toContain('db/x');
+    expect(() => parse({ model: 'demo', 'test-env': '1ABC' })).toThrow(/"1ABC" is not a variable name/);
   });
 });

@@ -25,6 +25,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   coverage: 3, // libraries
   inference: 2,
   repo: 2,
+  sandbox: 2, // where every test-runner process starts: namespaces, allow-listed environment, reaping
   analysis: 1,
   events: 1,
   gguf: 1,

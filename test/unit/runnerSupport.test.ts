@@ -10,7 +10,6 @@ import {
   noResultsError,
   packageVersion,
   readJsonRecords,
-  testEnvironment,
   versionAtLeast
 } from '../../src/validation/runners/runnerSupport.js';
 
@@ -20,42 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-describe('testEnvironment', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  });
-
-  it('keeps the rest of the environment, turns colour off, and drops our runtime’s settings', () => {
-    Object.assign(process.env, {
-      AQE_KEEP: 'kept',
-      JEST_WORKER_ID: '3',
-      VITEST: 'true',
-      VITEST_POOL_ID: '2',
-      INPUT_MODEL: 'x',
-      NODE_OPTIONS: '--require ./evil.cjs',
-      NODE_ENV: 'production',
-      FORCE_COLOR: '3'
-    });
-    const env = testEnvironment();
-    expect(env).toMatchObject({ AQE_KEEP: 'kept', PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
-    for (const key of ['JEST_WORKER_ID', 'VITEST', 'VITEST_POOL_ID', 'INPUT_MODEL', 'NODE_OPTIONS', 'NODE_ENV'])
-      expect([key, env[key]]).toEqual([key, undefined]);
-    // The caller's process is left as it was.
-    expect(process.env.NODE_OPTIONS).toBe('--require ./evil.cjs');
-  });
-
-  it('sets only the NODE_OPTIONS and reporter settings asked for', () => {
-    process.env.NODE_OPTIONS = '--inspect';
-    expect(testEnvironment({ nodeOptions: '--experimental-vm-modules', set: { AQE_DIR: '/out' } })).toMatchObject({
-      NODE_OPTIONS: '--experimental-vm-modules',
-      AQE_DIR: '/out'
-    });
-    expect(testEnvironment({ nodeOptions: '' }).NODE_OPTIONS).toBeUndefined();
-  });
 });
 
 describe('versions', () => {

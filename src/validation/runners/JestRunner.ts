@@ -15,7 +15,6 @@ import {
   readJsonRecords,
   realDir,
   runRunnerProcess,
-  testEnvironment,
   versionAtLeast
 } from './runnerSupport.js';
 import type { SuiteOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
@@ -92,8 +91,9 @@ export class JestRunner implements TestRunner {
     } else if (request.workers !== undefined) {
       args.push(`--maxWorkers=${request.workers}`);
     }
-    const env = testEnvironment({ nodeOptions: this.nodeOptions, set: reporterSettings });
-    const result = await runRunnerProcess({ bin: this.jestBin, args, cwd: rootDir, env, timeoutMs: request.timeoutMs });
+    // Its transform cache would otherwise go to the temp directory, which the sandbox gives each run afresh.
+    args.push(`--cacheDirectory=${request.sandbox.cacheDirectory('jest')}`);
+    const result = await runRunnerProcess(request, { bin: this.jestBin, args, cwd: rootDir, nodeOptions: this.nodeOptions, set: reporterSettings });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const perFile = request.testFiles ? await readPerTestFileRecords(perFileDir) : [];
     const byTestFile =

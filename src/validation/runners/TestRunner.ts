@@ -1,4 +1,5 @@
 import type { CoverageData } from '../../coverage/CoverageData.js';
+import type { SandboxedCode, TestSandbox } from '../../sandbox/TestSandbox.js';
 
 /** One test file's outcome in a run. */
 export interface SuiteOutcome {
@@ -25,6 +26,12 @@ export interface TestCaseOutcome {
 }
 
 export interface TestRunRequest {
+  /** Where the runner process starts: every run of untrusted code is confined by it. */
+  sandbox: TestSandbox;
+  /** Whose code runs: the repository's suite (keeps the network) or candidates (never have it). */
+  code: SandboxedCode;
+  /** Names the run in confinement events: "baseline", "first-0", "confirmation". */
+  label: string;
   /** Root of the (scratch) repository the tests run in. */
   rootDir: string;
   /** Repo-relative test files to run; undefined = the repository's whole suite. */

@@ -16,7 +16,6 @@ import {
   readJsonRecords,
   realDir,
   runRunnerProcess,
-  testEnvironment,
   versionAtLeast
 } from './runnerSupport.js';
 import type { SuiteOutcome, TestCaseOutcome, TestRunnerCapabilities, TestRunRequest, TestRunResult, TestRunner } from './TestRunner.js';
@@ -96,13 +95,11 @@ export class VitestRunner implements TestRunner {
     await mkdir(recordsDir, { recursive: true });
     await writeFile(reporter, RECORDING_REPORTER);
     const perFileCoverage = request.perFileCoverage === true && request.coverageFiles.length > 0 && this.capabilities.perFileCoverage;
-    const env = testEnvironment({ set: { AQE_VITEST_RECORDS_DIR: recordsDir, ...(perFileCoverage ? { AQE_VITEST_PER_FILE_COVERAGE: '1' } : {}) } });
-    const result = await runRunnerProcess({
+    const result = await runRunnerProcess(request, {
       bin: this.vitestBin,
       args: this.arguments(request, reporter, coverageDir, perFileCoverage),
       cwd: rootDir,
-      env,
-      timeoutMs: request.timeoutMs
+      set: { AQE_VITEST_RECORDS_DIR: recordsDir, ...(perFileCoverage ? { AQE_VITEST_PER_FILE_COVERAGE: '1' } : {}) }
     });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const records = await readRecords(recordsDir);

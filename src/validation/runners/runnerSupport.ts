@@ -3,10 +3,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoverageData } from '../../coverage/CoverageData.js';
 import { repoRelativePath } from '../../coverage/repoRelativePath.js';
-import { runProcess, type ProcessResult } from '../../process/runProcess.js';
+import type { ProcessResult } from '../../process/runProcess.js';
 import { condenseFailureText } from '../condenseFailureText.js';
 import { isIstanbulCoverageData } from '../istanbulCoverageData.js';
-import type { SuiteOutcome, TestRunner } from './TestRunner.js';
+import type { SuiteOutcome, TestRunner, TestRunRequest } from './TestRunner.js';
 
 /** What the jest and vitest drivers share: how the runner process is started and how what it leaves is read. */
 
@@ -16,46 +16,25 @@ export const MESSAGE_CAP = 4000;
 /** Our reporters print nothing, so output is only what a crash or a config error says; more than this is noise. */
 const MAX_OUTPUT_BYTES = 256 * 1024;
 
-export interface TestEnvironmentOptions {
-  /** NODE_OPTIONS the runner needs (jest's ESM flag); the caller's own NODE_OPTIONS never pass. */
-  nodeOptions?: string;
-  /** Settings for our reporters inside the runner. */
-  set?: Readonly<Record<string, string>>;
-}
-
 /**
- * The environment a runner runs in: ours, without colour (results are parsed, and a CI log shows
- * escape codes as garbage) and without our own runtime's settings. A jest or vitest that runs aqe
- * (its own test suite does) or the action's inputs would otherwise reach the user's tests: a
- * JEST_WORKER_ID or VITEST_POOL_ID makes code think it is already inside a worker, an inherited
- * NODE_OPTIONS can load loaders or flags the repository never asked for, and NODE_ENV is left for
- * the runner to set (both set it to "test" when it is unset).
+ * Starts the runner's entry script with the Node running aqe, inside the request's sandbox, capped
+ * in time and output. The sandbox builds the environment from an allow-list; the runner adds only
+ * the NODE_OPTIONS it needs (jest's ESM flag) and its reporters' settings.
  */
-export function testEnvironment(options: TestEnvironmentOptions = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith('JEST_') || key.startsWith('VITEST') || key.startsWith('INPUT_')) delete env[key];
-  }
-  delete env.NODE_OPTIONS;
-  delete env.NODE_ENV;
-  if (options.nodeOptions) env.NODE_OPTIONS = options.nodeOptions;
-  return { ...env, ...options.set };
-}
-
-/** Starts the runner's entry script with the Node running aqe, in its own process group (runProcess), capped in time and output. */
-export function runRunnerProcess(spec: {
-  bin: string;
-  args: readonly string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  timeoutMs: number;
-}): Promise<ProcessResult> {
-  return runProcess({
-    command: process.execPath,
-    args: [spec.bin, ...spec.args],
+export function runRunnerProcess(
+  request: TestRunRequest,
+  spec: { bin: string; args: readonly string[]; cwd: string; nodeOptions?: string; set?: Readonly<Record<string, string>> }
+): Promise<ProcessResult> {
+  return request.sandbox.run({
+    label: request.label,
+    code: request.code,
+    script: spec.bin,
+    args: spec.args,
     cwd: spec.cwd,
-    env: spec.env,
-    timeoutMs: spec.timeoutMs,
+    writable: [path.resolve(request.outputDir)],
+    ...(spec.nodeOptions ? { nodeOptions: spec.nodeOptions } : {}),
+    ...(spec.set ? { set: spec.set } : {}),
+    timeoutMs: request.timeoutMs,
     maxOutputBytes: MAX_OUTPUT_BYTES
   });
 }

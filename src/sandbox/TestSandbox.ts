@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
+import type { SandboxOption } from '../core/RunOptions.js';
+import { type ProcessResult, runProcess } from '../process/runProcess.js';
+import { type BubblewrapProbe, filesystemArguments, findBubblewrap, namespaceArguments, probeBubblewrap } from './bubblewrap.js';
+import { networkEvidence, writeRefusedEvidence } from './confinementEvidence.js';
+import { PROCESS_REAPER_SCRIPT, readReaperStatus } from './processReaper.js';
+import { sandboxEnvironment } from './sandboxEnvironment.js';
+import { SandboxUnavailableError } from './SandboxUnavailableError.js';
+
+/** Whose code a run executes: the repository's own suite keeps the network, candidates never have it. */
+export type SandboxedCode = 'suite' | 'candidates';
+
+export interface SandboxSettings {
+  option: SandboxOption;
+  /** The run's private directory; the scratch copy, outputs, and the sandbox's HOME, temp and caches are inside it. */
+  workRoot: string;
+  /** The scratch copy: writable by every run. */
+  scratchDir: string;
+  /** The user's working tree: read-only. */
+  repoDir: string;
+  /** Real directories behind the scratch copy's node_modules links: read-only. */
+  linkedDirs?: readonly string[];
+  /** Variable names the user let through (test-env). */
+  passThrough?: readonly string[];
+  /** The environment aqe runs in; process.env when not given. */
+  environment?: NodeJS.ProcessEnv;
+  /** Where bwrap is; found on PATH when not given, and '' means none. */
+  bubblewrap?: string;
+}
+
+export interface SandboxedRun {
+  /** Which run, for the confinement events: "baseline", "first-0", "confirmation". */
+  label: string;
+  code: SandboxedCode;
+  /** A script Node runs (the runner's entry), and its arguments. */
+  script: string;
+  args: readonly string[];
+  cwd: string;
+  /** Writable besides the scratch copy: the run's output directory. */
+  writable: readonly string[];
+  nodeOptions?: string;
+  set?: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  maxOutputBytes?: number;
+}
+
+const GUARANTEES = {
+  allowList: 'an environment built from an allow-list: no token, cloud key or runner file-command path reaches the tests',
+  home: 'a HOME and temp directory of their own inside the run directory',
+  reaped: 'every process a run starts is ended when its runner exits (survivors are counted in the report)'
+};
+
+/**
+ * Every test-runner process aqe starts (baseline, candidates, repetitions, confirmation) starts
+ * here. With bubblewrap it runs in its own user, mount, PID, IPC and UTS namespaces, on a
+ * read-only filesystem where only the scratch copy, its output directory and a private HOME and
+ * temp directory are writable, and with the real HOME, the runner's directories and file commands
+ * hidden; candidates also get a network namespace with nothing but loopback. Without bubblewrap
+ * the fallback still builds the environment from an allow-list, gives a private HOME and temp
+ * directory, and ends every process of a run.
+ */
+export class TestSandbox {
+  readonly events: ConfinementEvent[] = [];
+  private runs = 0;
+
+  private constructor(
+    readonly isolation: IsolationInEffect,
+    private readonly settings: SandboxSettings,
+    private readonly bwrap: string | undefined,
+    private readonly dirs: { home: string; tmp: string; cache: string; reaper: string }
+  ) {}
+
+  static async prepare(settings: SandboxSettings): Promise<TestSandbox> {
+    const env = settings.environment ?? process.env;
+    const probe = await probeIsolation(settings.option, settings.bubblewrap ?? findBubblewrap(env.PATH) ?? '');
+    if (settings.option === 'require' && !probe.usable) throw new SandboxUnavailableError(probe.reason);
+    const base = path.join(settings.workRoot, 'sandbox');
+    const dirs = { home: path.join(base, 'home'), tmp: path.join(base, 'tmp'), cache: path.join(base, 'cache'), reaper: path.join(base, 'bin', 'aqe-reaper.cjs') };
+    for (const dir of [dirs.home, dirs.tmp, dirs.cache, path.dirname(dirs.reaper)]) await mkdir(dir, { recursive: true });
+    await writeFile(dirs.reaper, PROCESS_REAPER_SCRIPT, { mode: 0o444 });
+    return new TestSandbox(describeIsolation(settings.option, probe), settings, probe.usable ? probe.path : undefined, dirs);
+  }
+
+  /** Candidates run in a network namespace of their own: a failure that shows a refused connection is the sandbox's doing. */
+  get candidatesOffline(): boolean {
+    return this.bwrap !== undefined;
+  }
+
+  /**
+   * Confinement events a run's failures show: a write to a read-only path, and for candidates
+   * without network a connection refused. Returned too, so validation can judge by them.
+   */
+  recordFailures(label: string, code: SandboxedCode, failures: ReadonlyArray<{ testFile: string; text: string }>): ConfinementEvent[] {
+    const found: ConfinementEvent[] = [];
+    for (const { testFile, text } of failures) {
+      const write = writeRefusedEvidence(text);
+      if (write) found.push({ kind: 'write-refused', run: label, testFile, detail: write });
+      const network = code === 'candidates' && this.candidatesOffline ? networkEvidence(text) : undefined;
+      if (network) found.push({ kind: 'network-refused', run: label, testFile, detail: network });
+    }
+    this.events.push(...found);
+    return found;
+  }
+
+  /** A writable directory for one tool's cache (jest's transform cache), shared by the runs of this aqe run. */
+  cacheDirectory(name: string): string {
+    return path.join(this.dirs.cache, name);
+  }
+
+  async run(spec: SandboxedRun): Promise<ProcessResult> {
+    const marker = `${process.pid}-${++this.runs}-${randomBytes(6).toString('hex')}`;
+    const statusFile = path.join(spec.writable[0] ?? this.dirs.tmp, `.aqe-reaper-${marker}.json`);
+    const namespaces = this.bwrap !== undefined;
+    const tmp = namespaces ? '/tmp' : path.join(this.dirs.tmp, marker);
+    if (!namespaces) await mkdir(tmp, { recursive: true });
+    const env = sandboxEnvironment(this.settings.environment ?? process.env, {
+      home: this.dirs.home,
+      tmpDir: tmp,
+      marker,
+      ...(spec.nodeOptions ? { nodeOptions: spec.nodeOptions } : {}),
+      ...(spec.set ? { set: spec.set } : {}),
+      ...(this.settings.passThrough ? { passThrough: this.settings.passThrough } : {})
+    });
+    const reaped = [process.execPath, this.dirs.reaper, statusFile, namespaces ? '-' : marker, process.execPath, spec.script, ...spec.args];
+    const [command, ...args] = namespaces ? [this.bwrap!, ...this.bubblewrapArguments(spec), '--chdir', spec.cwd, '--', ...reaped] : reaped;
+    try {
+      const result = await runProcess({ command: command!, args, cwd: spec.cwd, env, timeoutMs: spec.timeoutMs, ...(spec.maxOutputBytes ? { maxOutputBytes: spec.maxOutputBytes } : {}) });
+      const status = await readReaperStatus(statusFile);
+      if (status && status.survivors > 0) {
+        this.events.push({ kind: 'survivors-killed', run: spec.label, count: status.survivors, detail: status.names.join(', ') });
+      }
+      return result;
+    } finally {
+      await rm(statusFile, { force: true }).catch(() => undefined);
+      if (!namespaces) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private bubblewrapArguments(spec: SandboxedRun): string[] {
+    const env = this.settings.environment ?? process.env;
+    const fileCommands = ['GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY', 'GITHUB_EVENT_PATH'].flatMap((name) =>
+      env[name] ? [path.dirname(env[name])] : []
+    );
+    const node = nodeInstallation();
+    const hidden = [
+      '/tmp',
+      '/var/tmp',
+      // Sockets of the machine's services (docker.sock gives root) and per-user secrets.
+      '/run',
+      ...(env.HOME && !isSystemDirectory(env.HOME) ? [env.HOME] : []),
+      ...(env.RUNNER_TEMP ? [env.RUNNER_TEMP] : []),
+      ...fileCommands,
+      ...(node.runnerRoot ? [node.runnerRoot] : [])
+    ];
+    const readOnly = [
+      this.settings.repoDir,
+      ...(this.settings.linkedDirs ?? []),
+      node.prefix,
+      ...(env.RUNNER_TOOL_CACHE ? [env.RUNNER_TOOL_CACHE] : []),
+      // The resolver's configuration lives here on systemd machines; the suite's network needs it.
+      '/run/systemd/resolve'
+    ];
+    const writable = [this.settings.scratchDir, ...spec.writable, this.dirs.home, this.dirs.cache];
+    return [
+      ...namespaceArguments(spec.code === 'candidates' ? 'none' : 'shared'),
+      ...filesystemArguments({ hidden, readOnly, writable, protectedFiles: [path.dirname(this.dirs.reaper)] })
+    ];
+  }
+}
+
+/** Probes once per bwrap path: every package and the preflight ask the same question. */
+const probes = new Map<string, Promise<BubblewrapProbe>>();
+
+export function probeIsolation(option: SandboxOption, bwrap: string): Promise<BubblewrapProbe> {
+  if (option === 'off') return Promise.resolve({ usable: false, reason: 'sandbox is off' });
+  let probe = probes.get(bwrap);
+  if (!probe) {
+    probe = probeBubblewrap(bwrap === '' ? undefined : bwrap);
+    probes.set(bwrap, probe);
+  }
+  return probe;
+}
+
+function describeIsolation(option: SandboxOption, probe: BubblewrapProbe): IsolationInEffect {
+  if (probe.usable) {
+    return {
+      kind: 'namespaces',
+      requested: option,
+      tool: `bubblewrap ${probe.version}`,
+      guarantees: [
+        GUARANTEES.allowList,
+        "a PID namespace of their own: the action's processes, and their environment and memory, cannot be seen",
+        'a read-only filesystem: only the scratch copy, the run’s output directory and a private HOME, temp and cache directory are writable; the real HOME, the runner’s temp and file-command directories and /run are hidden',
+        'no network for candidates (loopback only)',
+        GUARANTEES.reaped
+      ],
+      gaps: ["the repository's own suite keeps the network", 'runs of one aqe run share the scratch copy, so a candidate can change what a later one sees']
+    };
+  }
+  return {
+    kind: 'fallback',
+    requested: option,
+    reason: probe.reason,
+    guarantees: [GUARANTEES.allowList, GUARANTEES.home, GUARANTEES.reaped],
+    gaps: [
+      "the tests can read the environment of the action's own process through /proc, including its inputs (the GitHub token)",
+      'the tests can write anywhere the runner user can: the working tree, node_modules, the tool cache, /tmp and the runner’s file commands',
+      'candidates can reach the network',
+      'a process that leaves its process group and clears its environment can outlive the run'
+    ]
+  };
+}
+
+/** Node's installation prefix (shown read-only), and the Actions runner's directory when Node is the runner's own (hidden: it holds the runner's credentials). */
+function nodeInstallation(): { prefix: string; runnerRoot?: string } {
+  let real = process.execPath;
+  try {
+    real = realpathSync(process.execPath);
+  } catch {
+    // keep the path as given
+  }
+  const prefix = path.dirname(path.dirname(real));
+  const match = /^(.*)\/externals\/node\d+$/.exec(prefix);
+  return match?.[1] ? { prefix, runnerRoot: match[1] } : { prefix };
+}
+
+const SYSTEM_DIRECTORIES = new Set(['/', '/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc', '/opt', '/var', '/srv', '/home', '/nix']);
+
+/** A HOME like "/" or "/usr" (containers, system users) cannot be hidden without hiding the system. */
+function isSystemDirectory(dir: string): boolean {
+  return SYSTEM_DIRECTORIES.has(path.resolve(dir));
+}

@@ -1,0 +1,18 @@
+import path from 'node:path';
+import type { SandboxOption } from '../../src/core/RunOptions.js';
+import { TestSandbox } from '../../src/sandbox/TestSandbox.js';
+import type { ScratchCopy } from '../../src/validation/ScratchCopy.js';
+
+/**
+ * The sandbox a run would give a scratch copy of `repoDir`: runner tests start their processes
+ * through it exactly as the pipeline does, with its work directory beside the copy.
+ */
+export function sandboxFor(scratch: Pick<ScratchCopy, 'dir' | 'linkedDirs'>, repoDir: string, option: SandboxOption = 'auto'): Promise<TestSandbox> {
+  return TestSandbox.prepare({
+    option,
+    workRoot: path.dirname(scratch.dir),
+    scratchDir: scratch.dir,
+    repoDir,
+    linkedDirs: scratch.linkedDirs
+  });
+}
