@@ -50,6 +50,10 @@ function firstLine(text: string): string {
 /** The namespaces of every run; `none` also gives it a network namespace of its own, where only loopback exists. */
 export function namespaceArguments(network: 'shared' | 'none'): string[] {
   return [
+    // Run as root (containers, some self-hosted runners), bwrap would keep root's capabilities, and with them the
+    // power to remount the read-only filesystem writable.
+    '--cap-drop',
+    'ALL',
     '--die-with-parent',
     '--unshare-pid',
     '--unshare-ipc',

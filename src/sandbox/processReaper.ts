@@ -45,19 +45,21 @@ function isSurvivor(pid) {
   }
 }
 function reap() {
-  const names = [];
-  // Again until none is left: a survivor may fork while the others are being killed.
+  const killed = new Map();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  // Again until no new one turns up: a survivor may fork while the others are being killed.
   for (let round = 0; round < 10; round++) {
     let found = 0;
     for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || !isSurvivor(Number(entry))) continue;
+      if (!/^\d+$/.test(entry) || killed.has(entry) || !isSurvivor(Number(entry))) continue;
       let name = '?';
       try { name = fs.readFileSync('/proc/' + entry + '/comm', 'utf8').trim(); } catch {}
-      try { process.kill(Number(entry), 'SIGKILL'); names.push(name); found++; } catch {}
+      try { process.kill(Number(entry), 'SIGKILL'); killed.set(entry, name); found++; } catch {}
     }
     if (found === 0) break;
+    Atomics.wait(pause, 0, 0, 20);
   }
-  return names;
+  return [...killed.values()];
 }
 `;
 
