@@ -1,23 +1,25 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadTypeScript } from '../analysis/loadTypeScript.js';
 import type { CoverageFigures } from '../core/CoverageFigures.js';
-import type { IsolationInEffect } from '../core/Isolation.js';
+import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
 import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { LoadedProvider } from '../inference/LoadedProvider.js';
+import { processesSettled, removeOnForcedStop, RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import { asInfrastructureError } from '../process/InfrastructureError.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
 import { buildRunReport, inferenceFigures, type PackageResult } from '../reporting/buildRunReport.js';
-import type { DeliveryFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
+import type { CancelledRun, DeliveryFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
-import { findTargets } from '../targets/findTargets.js';
+import { type FoundTargets, findTargets } from '../targets/findTargets.js';
 import { groupByPackage, type PackageWork } from '../targets/groupByPackage.js';
 import { TestSandbox } from '../sandbox/TestSandbox.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
-import { type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
+import { PackageCancelledError, type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
 
 /** No package's existing suite could start: the run cannot judge any test, and the setup is what to fix. */
 export class BaselineDidNotStartError extends Error {
@@ -25,6 +27,22 @@ export class BaselineDidNotStartError extends Error {
   constructor(reasons: string) {
     super(
       `${reasons.charAt(0).toUpperCase()}${reasons.slice(1)}. Fix the repository's test setup so its own suite runs (the log above has the runner's error), then run again.`
+    );
+  }
+}
+
+/**
+ * The run was cancelled (SIGINT/SIGTERM): its processes were stopped, its work directory removed,
+ * nothing was delivered, and the report of what had finished was written; `report` is that report.
+ */
+export class PipelineCancelledError extends RunCancelledError {
+  constructor(
+    readonly report: RunReport & { cancelled: CancelledRun },
+    reportPath: string
+  ) {
+    super(
+      report.cancelled.signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM',
+      ` during ${report.cancelled.during}: its test processes were stopped, its scratch copy removed and nothing was delivered. The report of what had finished is at ${reportPath}`
     );
   }
 }
@@ -59,10 +77,20 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     warnings.push(message);
     logger.warn(message);
   };
-  const found = await findTargets(ctx.host, options.repoDir, logger);
-  const grouped = found.targets.length > 0 ? groupByPackage(options.repoDir, found.targets, found.changed, logger) : { packages: [], skipped: [] };
-  const worked = grouped.packages.length > 0 ? await runPackages(ctx, grouped.packages, warn) : undefined;
-  if (!worked) logger.info('Nothing to generate: no changed JavaScript/TypeScript source files with code of their own.');
+  let found: FoundTargets = { changedFiles: [], changed: [], targets: [], skipped: [] };
+  let grouped: ReturnType<typeof groupByPackage> = { packages: [], skipped: [] };
+  let worked: PackagesWorked | undefined;
+  try {
+    found = await findTargets(ctx.host, options.repoDir, logger);
+    if (found.targets.length > 0) grouped = groupByPackage(options.repoDir, found.targets, found.changed, logger);
+    if (grouped.packages.length > 0) worked = await runPackages(ctx, grouped.packages, warn);
+  } catch (error) {
+    if (!(error instanceof RunCancelledError)) throw error;
+    // Reading the pull request's changes (git, the API) is all that had begun.
+    worked = { packages: [], isolation: undefined, cancelled: { signal: error.signal, during: 'reading the pull request’s changes', unfinished: [] } };
+  }
+  if (worked?.cancelled) warn(cancellationWarning(worked.cancelled, worked.packages));
+  else if (!worked) logger.info('Nothing to generate: no changed JavaScript/TypeScript source files with code of their own.');
 
   const report = buildRunReport({
     toolVersion: ctx.toolVersion,
@@ -78,9 +106,11 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     ...(worked?.inference ? { inference: worked.inference } : {}),
     ...(worked?.delivery ? { delivery: worked.delivery } : {}),
     ...(worked?.isolation ? { isolation: worked.isolation } : {}),
+    ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
     warnings
   });
   await writeJsonReport(report, options.reportPath);
+  if (report.cancelled) throw new PipelineCancelledError({ ...report, cancelled: report.cancelled }, options.reportPath);
   if (worked && worked.packages.every((p) => p.notRun !== undefined)) throw new BaselineDidNotStartError(worked.packages.map((p) => p.notRun!).join('; '));
   for (const r of report.candidates) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
   if (worked) {
@@ -97,6 +127,8 @@ interface PackagesWorked {
   inference?: InferenceFigures;
   delivery?: DeliveryFigures;
   isolation: RunReport['isolation'];
+  /** Set when the run was cancelled: `packages` are then those that finished, and the one under way as it stood. */
+  cancelled?: CancelledRun;
 }
 
 /**
@@ -111,8 +143,12 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     .catch((error: unknown) => {
       throw asInfrastructureError(error, ctx.tempDir) ?? error;
     });
+  // A forced stop (a second signal) has no time to unwind: it removes the directory itself.
+  const releaseWorkRoot = removeOnForcedStop(workRoot);
   let loaded: LoadedProvider | undefined;
   let sandbox: TestSandbox | undefined;
+  let step = 'preparing the scratch copy';
+  const outcomes: PackageOutcome[] = [];
   const isolation = (): PackagesWorked['isolation'] => (sandbox ? { ...sandbox.isolation, events: [...sandbox.events] } : undefined);
   try {
     const scratch = await ScratchCopy.create(options.repoDir, workRoot);
@@ -156,28 +192,77 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
         return { provider: loaded.provider, model: loaded.provider.info().model };
       }
     };
-    const outcomes: PackageOutcome[] = [];
     for (const work of packages) outcomes.push(await runPackage(work, services));
+    for (const e of sandbox.events) logger.info(`Sandbox, ${e.run}${e.testFile ? ` (${e.testFile})` : ''}: ${CONFINEMENT_EVENT_NAMES[e.kind]}: ${e.detail}`);
     const results = outcomes.map((o) => o.result);
-    const answers = outcomes.flatMap((o) => o.generations.flatMap((g) => g.answers));
-    const inference = loaded
-      ? inferenceFigures(
-          loaded.provider.info(),
-          { promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0), completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0) },
-          outcomes.reduce((n, o) => n + o.generationMs, 0),
-          loaded.demoNotice
-        )
-      : undefined;
+    const inference = inferenceOf(loaded, outcomes);
     if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}), isolation: isolation() };
+    // The last moment a cancellation keeps the working tree as it was.
+    throwIfCancelled();
+    step = 'delivering the accepted tests';
     const delivery = await deliver(ctx, results, scratch.dir, workRoot, warn);
     return { packages: results, ...(inference ? { inference } : {}), delivery, isolation: isolation() };
   } catch (error) {
+    if (error instanceof RunCancelledError) {
+      // What had finished is reported: the packages done, the one under way as it stood, the rest not started.
+      if (error instanceof PackageCancelledError) outcomes.push(error.partial);
+      const notStarted = packages
+        .slice(outcomes.length)
+        .flatMap((p) => p.targets.map((t) => ({ targetFile: p.packageDir === '' ? t : path.posix.join(p.packageDir, t), state: 'not started' })));
+      const cancelled: CancelledRun = {
+        signal: error.signal,
+        during: error instanceof PackageCancelledError ? error.during : step,
+        unfinished: [...(error instanceof PackageCancelledError ? error.unfinished : []), ...notStarted]
+      };
+      const inference = inferenceOf(loaded, outcomes);
+      return { packages: outcomes.map((o) => o.result), ...(inference ? { inference } : {}), isolation: isolation(), cancelled };
+    }
     // A full disk or a read-only directory surfaces wherever a file is written; the user needs the directory, not the call.
     throw asInfrastructureError(error, workRoot) ?? error;
   } finally {
     await loaded?.provider.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
-    await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
+    await removeWorkRoot(workRoot);
+    releaseWorkRoot();
   }
+}
+
+/** The inference section, from the answers of the packages that got that far; undefined when no model was loaded. */
+function inferenceOf(loaded: LoadedProvider | undefined, outcomes: readonly PackageOutcome[]): InferenceFigures | undefined {
+  if (!loaded) return undefined;
+  const answers = outcomes.flatMap((o) => o.generations.flatMap((g) => g.answers));
+  return inferenceFigures(
+    loaded.provider.info(),
+    { promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0), completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0) },
+    outcomes.reduce((n, o) => n + o.generationMs, 0),
+    loaded.demoNotice
+  );
+}
+
+/**
+ * Removes the run's work directory once no process of the run is left to write into it. After a
+ * cancellation, stages that ran side by side (validation workers) may still be finishing a write
+ * that recreates a folder in it, so it is checked again after they have had a moment.
+ */
+async function removeWorkRoot(workRoot: string): Promise<void> {
+  await processesSettled();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await rm(workRoot, { recursive: true, force: true, maxRetries: 2 }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!existsSync(workRoot)) return;
+  }
+}
+
+/** The report's warning for a cancelled run: that nothing was delivered, and how much had finished. */
+function cancellationWarning(cancelled: CancelledRun, packages: readonly PackageResult[]): string {
+  const judged = packages.reduce((n, p) => n + p.candidates.length, 0);
+  const delivering = cancelled.during === 'delivering the accepted tests';
+  return [
+    `The run was cancelled by ${cancelled.signal} during ${cancelled.during}.`,
+    delivering
+      ? 'The accepted tests were being delivered: check the working tree (or the branch) for files that had already been written.'
+      : 'Nothing was delivered, and the working tree is unchanged.',
+    `The report holds what had finished: ${packages.length} package(s) with their baseline, ${judged} candidate(s) with a verdict; ${cancelled.unfinished.length} target(s) had none yet.`
+  ].join(' ');
 }
 
 /** The accepted tests, as proven in the scratch copy, go where on-accepted says. */
@@ -209,6 +294,12 @@ async function deliver(
     ...(delivery.artifact ? { artifact: delivery.artifact.name } : {})
   };
 }
+
+const CONFINEMENT_EVENT_NAMES: Record<ConfinementEvent['kind'], string> = {
+  'survivors-killed': 'processes left running were killed',
+  'write-refused': 'a write outside the scratch copy was refused',
+  'network-refused': 'a connection was refused (candidates have no network)'
+};
 
 /** The log says which confinement is in effect; a fallback the user did not ask for is a warning naming what it lacks. */
 function reportIsolation(isolation: IsolationInEffect, logger: Logger, warn: (message: string) => void): void {

@@ -154,7 +154,9 @@ export class TestSandbox {
       ...(env.HOME && !isSystemDirectory(env.HOME) ? [env.HOME] : []),
       ...(env.RUNNER_TEMP ? [env.RUNNER_TEMP] : []),
       ...fileCommands,
-      ...(node.runnerRoot ? [node.runnerRoot] : [])
+      ...(node.runnerRoot ? [node.runnerRoot] : []),
+      // actions/checkout leaves the token in .git/config (persist-credentials); the copy has no .git of its own.
+      ...gitDirectories(this.settings.repoDir)
     ];
     const readOnly = [
       this.settings.repoDir,
@@ -207,7 +209,7 @@ function describeIsolation(option: SandboxOption, probe: BubblewrapProbe): Isola
     reason: probe.reason,
     guarantees: [GUARANTEES.allowList, GUARANTEES.home, GUARANTEES.reaped],
     gaps: [
-      "the tests can read the environment of the action's own process through /proc, including its inputs (the GitHub token)",
+      "the tests can read the environment of the action's own process through /proc, including its inputs (the GitHub token), and the checkout's .git/config, which holds the token when actions/checkout persists credentials",
       'the tests can write anywhere the runner user can: the working tree, node_modules, the tool cache, /tmp and the runner’s file commands',
       'candidates can reach the network',
       'a process that leaves its process group and clears its environment can outlive the run'
@@ -226,6 +228,15 @@ function nodeInstallation(): { prefix: string; runnerRoot?: string } {
   const prefix = path.dirname(path.dirname(real));
   const match = /^(.*)\/externals\/node\d+$/.exec(prefix);
   return match?.[1] ? { prefix, runnerRoot: match[1] } : { prefix };
+}
+
+/** The .git of the repository and of any repository around it (working-directory may be a subfolder). */
+function gitDirectories(repoDir: string): string[] {
+  const found: string[] = [];
+  for (let dir = path.resolve(repoDir); ; dir = path.dirname(dir)) {
+    found.push(path.join(dir, '.git'));
+    if (path.dirname(dir) === dir) return found;
+  }
 }
 
 const SYSTEM_DIRECTORIES = new Set(['/', '/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc', '/opt', '/var', '/srv', '/home', '/nix']);

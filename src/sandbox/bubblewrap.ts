@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { runProcess } from '../process/runProcess.js';
 
@@ -87,7 +87,8 @@ export function filesystemArguments(layout: FilesystemLayout): string[] {
   const add = (paths: readonly string[], rank: number, args: (p: string) => string[]): void => {
     for (const p of new Set(paths.map((q) => path.resolve(q)))) if (existsSync(p) && p !== '/') entries.push({ path: p, rank, args });
   };
-  add(layout.hidden, 0, (p) => ['--tmpfs', p]);
+  // A directory becomes an empty tmpfs; a file (a worktree's .git) reads as empty.
+  add(layout.hidden, 0, (p) => (statSync(p).isDirectory() ? ['--tmpfs', p] : ['--ro-bind', '/dev/null', p]));
   add(layout.readOnly, 1, (p) => ['--ro-bind', p, p]);
   add(layout.writable, 2, (p) => ['--bind', p, p]);
   add(layout.protectedFiles, 3, (p) => ['--ro-bind', p, p]);

@@ -34,6 +34,9 @@ beforeAll(async () => {
   outside = path.join(root, 'outside');
   for (const dir of [repoDir, scratchDir, outside, path.join(root, 'work', 'out')]) await mkdir(dir, { recursive: true });
   await writeFile(path.join(repoDir, 'source.js'), 'original\n');
+  // Where actions/checkout persists the token.
+  await mkdir(path.join(repoDir, '.git'));
+  await writeFile(path.join(repoDir, '.git', 'config'), `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${SECRET}\n`);
   process.env.AQE_TEST_SECRET = SECRET;
   server = net.createServer((socket) => {
     connections++;
@@ -71,6 +74,7 @@ const fs = require('fs');
 const net = require('net');
 const found = { secretInEnv: Object.values(process.env).some((v) => String(v).includes(${JSON.stringify(SECRET)})), home: process.env.HOME, tmp: process.env.TMPDIR };
 found.secretInProc = false;
+try { found.secretInGitConfig = fs.readFileSync(${JSON.stringify(path.join(repo(), '.git', 'config'))}, 'utf8').includes(${JSON.stringify(SECRET)}); } catch (e) { found.secretInGitConfig = e.code; }
 for (const pid of fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))) {
   try { if (fs.readFileSync('/proc/' + pid + '/environ', 'latin1').includes(${JSON.stringify(SECRET)})) found.secretInProc = true; } catch {}
 }
@@ -104,7 +108,7 @@ describeWithNamespaces('with namespaces', () => {
 
   it('gives a candidate no secret, no write outside the scratch copy and no network, but the variables named in test-env', async () => {
     const found = await runScript(box, 'candidates', ATTEMPTS(() => repoDir, () => outside, () => serverPort));
-    expect(found).toMatchObject({ secretInEnv: false, secretInProc: false, repo: 'EROFS', scratch: 'written', named: 'named-value' });
+    expect(found).toMatchObject({ secretInEnv: false, secretInProc: false, repo: 'EROFS', scratch: 'written', named: 'named-value', secretInGitConfig: 'ENOENT' });
     // No capability, even where aqe runs as root: none could remount the filesystem writable.
     expect(found.capabilities).toBe('0000000000000000');
     expect(found.outside).not.toBe('written');

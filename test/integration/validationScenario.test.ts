@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 /** The example pull request, extended by a commit adding MODULES; the pipeline runs on it with the given answers. */
-async function runScenario(answersByTarget: Record<string, string[]>, raw: RawInputs, counterFile?: string) {
+async function runScenario(answersByTarget: Record<string, string[]>, raw: RawInputs) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'aqe-scenario-'));
   roots.push(root);
   const pr = await prepareExamplePullRequest(path.join(root, 'repos'));
@@ -87,7 +87,6 @@ async function runScenario(answersByTarget: Record<string, string[]>, raw: RawIn
   await git(pr.repoDir, ['add', ...Object.keys(MODULES)]);
   await git(pr.repoDir, [...AUTHOR, 'commit', '-q', '-m', 'More modules']);
   const headSha = (await git(pr.repoDir, ['rev-parse', 'HEAD'])).trim();
-  if (counterFile) await rm(counterFile, { force: true });
   const before = hashTree(pr.repoDir, ['.git']);
   const report = await runPipelineOnReplay({
     repoDir: pr.repoDir,
@@ -104,15 +103,12 @@ async function runScenario(answersByTarget: Record<string, string[]>, raw: RawIn
 const byTarget = (report: RunReport, target: string): CandidateRecord => report.candidates.find((c) => c.targetFile === target)!;
 
 describe('validation of generated tests', () => {
-  let root: string;
-  let counterFile: string;
   let scenario: Awaited<ReturnType<typeof runScenario>>;
 
   beforeAll(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'aqe-scenario-counter-'));
-    roots.push(root);
-    counterFile = path.join(root, 'runs.txt');
-    scenario = await runScenario(answers(counterFile), { 'max-repairs': '0' }, counterFile);
+    // Relative: the tests run in the scratch copy, the only place all runs of a file can share a file (each run's
+    // temp directory is its own).
+    scenario = await runScenario(answers('flaky-counter.txt'), { 'max-repairs': '0' });
   }, 600_000);
 
   it('keeps exactly the correct test and the good cases of the mixed file', () => {
