@@ -14,6 +14,8 @@ export interface IsolationInEffect {
   tool?: string;
   /** Why the namespaces are not in effect (fallback only). */
   reason?: string;
+  /** What aqe changed on the runner to get them (GitHub-hosted runners only: bubblewrap installed, AppArmor's restriction lifted). */
+  setup?: string[];
   /** What holds for every process the run started, in plain words, for the report and the log. */
   guarantees: string[];
   /** What does not hold in this mode. */

@@ -303,6 +303,7 @@ const CONFINEMENT_EVENT_NAMES: Record<ConfinementEvent['kind'], string> = {
 
 /** The log says which confinement is in effect; a fallback the user did not ask for is a warning naming what it lacks. */
 function reportIsolation(isolation: IsolationInEffect, logger: Logger, warn: (message: string) => void): void {
+  for (const step of isolation.setup ?? []) logger.info(`Sandbox setup on this GitHub-hosted runner: ${step}.`);
   if (isolation.kind === 'namespaces') {
     logger.info(`Tests run confined by ${isolation.tool}: ${isolation.guarantees.join('; ')}.`);
   } else if (isolation.requested === 'off') {

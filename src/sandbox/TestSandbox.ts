@@ -9,6 +9,7 @@ import { type BubblewrapProbe, filesystemArguments, findBubblewrap, namespaceArg
 import { networkEvidence, writeRefusedEvidence } from './confinementEvidence.js';
 import { PROCESS_REAPER_SCRIPT, readReaperStatus } from './processReaper.js';
 import { sandboxEnvironment } from './sandboxEnvironment.js';
+import { enableNamespacesWithSudo } from './enableNamespacesWithSudo.js';
 import { SandboxUnavailableError } from './SandboxUnavailableError.js';
 
 /** Whose code a run executes: the repository's own suite keeps the network, candidates never have it. */
@@ -76,7 +77,7 @@ export class TestSandbox {
 
   static async prepare(settings: SandboxSettings): Promise<TestSandbox> {
     const env = settings.environment ?? process.env;
-    const probe = await probeIsolation(settings.option, settings.bubblewrap ?? findBubblewrap(env.PATH) ?? '');
+    const probe = await probeIsolation(settings.option, settings.bubblewrap ?? findBubblewrap(env.PATH) ?? '', env);
     if (settings.option === 'require' && !probe.usable) throw new SandboxUnavailableError(probe.reason);
     const base = path.join(settings.workRoot, 'sandbox');
     const dirs = { home: path.join(base, 'home'), tmp: path.join(base, 'tmp'), cache: path.join(base, 'cache'), reaper: path.join(base, 'bin', 'aqe-reaper.cjs') };
@@ -175,24 +176,39 @@ export class TestSandbox {
 }
 
 /** Probes once per bwrap path: every package and the preflight ask the same question. */
-const probes = new Map<string, Promise<BubblewrapProbe>>();
+const probes = new Map<string, Promise<IsolationProbe>>();
 
-export function probeIsolation(option: SandboxOption, bwrap: string): Promise<BubblewrapProbe> {
+/** bubblewrap's probe, and what aqe did to the runner to make it pass (on GitHub-hosted runners only). */
+export type IsolationProbe = BubblewrapProbe & { setup?: string[] };
+
+/**
+ * Whether namespaces can be had. `bwrap` is the path found on PATH ('' = none); where the first
+ * probe fails on a GitHub-hosted runner, aqe sets the runner up with sudo and probes again.
+ */
+export function probeIsolation(option: SandboxOption, bwrap: string, env: NodeJS.ProcessEnv = process.env): Promise<IsolationProbe> {
   if (option === 'off') return Promise.resolve({ usable: false, reason: 'sandbox is off' });
   let probe = probes.get(bwrap);
   if (!probe) {
-    probe = probeBubblewrap(bwrap === '' ? undefined : bwrap);
+    probe = (async (): Promise<IsolationProbe> => {
+      const first = await probeBubblewrap(bwrap === '' ? undefined : bwrap);
+      if (first.usable) return first;
+      const setup = await enableNamespacesWithSudo({ env, isRoot: process.getuid?.() === 0 });
+      if (setup.length === 0) return first;
+      return { ...(await probeBubblewrap(findBubblewrap(env.PATH))), setup };
+    })();
     probes.set(bwrap, probe);
   }
   return probe;
 }
 
-function describeIsolation(option: SandboxOption, probe: BubblewrapProbe): IsolationInEffect {
+function describeIsolation(option: SandboxOption, probe: IsolationProbe): IsolationInEffect {
+  const setup = probe.setup ? { setup: probe.setup } : {};
   if (probe.usable) {
     return {
       kind: 'namespaces',
       requested: option,
       tool: `bubblewrap ${probe.version}`,
+      ...setup,
       guarantees: [
         GUARANTEES.allowList,
         "a PID namespace of their own: the action's processes, and their environment and memory, cannot be seen",
@@ -207,6 +223,7 @@ function describeIsolation(option: SandboxOption, probe: BubblewrapProbe): Isola
     kind: 'fallback',
     requested: option,
     reason: probe.reason,
+    ...setup,
     guarantees: [GUARANTEES.allowList, GUARANTEES.home, GUARANTEES.reaped],
     gaps: [
       "the tests can read the environment of the action's own process through /proc, including its inputs (the GitHub token), and the checkout's .git/config, which holds the token when actions/checkout persists credentials",

@@ -7,14 +7,19 @@ export type BubblewrapProbe = { usable: true; path: string; version: string } | 
 
 const PROBE_TIMEOUT_MS = 15_000;
 
-/** `bwrap` on PATH, or undefined. */
-export function findBubblewrap(searchPath: string | undefined): string | undefined {
+/** A program on PATH, or undefined. */
+export function findProgram(name: string, searchPath: string | undefined): string | undefined {
   for (const dir of (searchPath ?? '').split(path.delimiter)) {
     if (dir === '') continue;
-    const candidate = path.join(dir, 'bwrap');
+    const candidate = path.join(dir, name);
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** `bwrap` on PATH, or undefined. */
+export function findBubblewrap(searchPath: string | undefined): string | undefined {
+  return findProgram('bwrap', searchPath);
 }
 
 /**
