@@ -123,6 +123,20 @@ describe('action preflight', () => {
     );
   });
 
+  it('refuses sandbox: require where bubblewrap cannot be found, before the suite runs', async () => {
+    // A PATH without bwrap; git and the rest are not reached, the refusal comes first.
+    await expectRefused(
+      { ...base(), sandbox: 'require' },
+      /^::error::Input "sandbox": it is require, but the tests cannot be confined: bubblewrap \(bwrap\) is not installed\. Install bubblewrap on the runner/,
+      { extraEnv: { PATH: path.join(dirs.root, 'no-programs-here') } }
+    );
+  });
+
+  it('refuses an unknown sandbox mode and a test-env entry that is not a name', async () => {
+    await expectRefused({ ...base(), sandbox: 'strict' }, /^::error::Input "sandbox": "strict" is not a sandbox option\. Use auto/);
+    await expectRefused({ ...base(), 'test-env': 'TOKEN=abc' }, /^::error::Input "test-env": "TOKEN=abc" is not a variable name/);
+  });
+
   it('refuses pull_request_target and explains why and what to do', async () => {
     const r = await run(base(), { eventName: 'pull_request_target' });
     expect({ exitCode: r.exitCode, errors: errorsOf(r), apiCalls: r.apiCalls }).toEqual({
