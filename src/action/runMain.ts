@@ -10,7 +10,9 @@ import type { ArtifactUploader } from '../delivery/ArtifactUploader.js';
 import { readPullRequestEvent, type PullRequestInfo } from '../events/PullRequestEvent.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { loadProvider } from '../inference/loadProvider.js';
-import { runPipeline } from '../pipeline/runPipeline.js';
+import { PipelineCancelledError, runPipeline } from '../pipeline/runPipeline.js';
+import { RunCancelledError } from '../process/cancellation.js';
+import { cancelOnTerminationSignals, exitCodeFor } from '../process/terminationSignals.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
 import { renderComment, renderSummary } from '../reporting/renderMarkdown.js';
@@ -25,6 +27,8 @@ import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
 
 /** The action's main phase: inputs in, pipeline, report out. Every failure ends as one clear message. */
 export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // A cancelled job sends SIGINT, then SIGTERM: the run stops its tests, removes its scratch copy and still reports.
+  const signals = cancelOnTerminationSignals((m) => runner.warning(m));
   try {
     const raw: RawInputs = {};
     for (const name of Object.keys(INPUT_DEFAULTS) as Array<keyof typeof INPUT_DEFAULTS>) raw[name] = runner.getInput(name);
@@ -68,7 +72,15 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     await runner.appendSummary(renderSummary(report));
     if (options.comment) await postComment(runner, octokit, pr, report);
   } catch (error) {
+    if (error instanceof PipelineCancelledError) {
+      // The outputs and the summary are local file writes: cheap enough for the seconds a cancelled job has left.
+      setOutputs(runner, error.report, error.reportPath);
+      await runner.appendSummary(renderSummary(error.report)).catch(() => undefined);
+    }
     runner.setFailed(error instanceof Error ? error.message : String(error));
+    if (error instanceof RunCancelledError) process.exitCode = exitCodeFor(error.signal);
+  } finally {
+    signals.release();
   }
 }
 

@@ -16,6 +16,8 @@ import { loadProvider } from '../inference/loadProvider.js';
 import { DirectoryModelCache } from '../inference/model/ModelCache.js';
 import { saveModelToCache } from '../inference/model/resolveModel.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
+import { RunCancelledError } from '../process/cancellation.js';
+import { cancelOnTerminationSignals, exitCodeFor } from '../process/terminationSignals.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { renderSummary } from '../reporting/renderMarkdown.js';
@@ -122,6 +124,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const raw: RawInputs = {};
   for (const [name, input] of Object.entries(FLAG_INPUTS)) raw[input] = flag(name);
+  // Ctrl-C (or a SIGTERM) stops the run's tests, removes its scratch copy and still writes the report; a second one stops at once.
+  const signals = cancelOnTerminationSignals((m) => consoleLogger.warn(m));
   try {
     const artifactDir = flag('artifact-dir');
     const report = command === 'demo' ? await demo(raw, flag('dir'), artifactDir) : await run(raw, flag('head') ?? 'HEAD', artifactDir);
@@ -129,7 +133,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     process.stderr.write(`aqe: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (error instanceof RunCancelledError) return exitCodeFor(error.signal);
     return error instanceof InputError ? 2 : 1;
+  } finally {
+    signals.release();
   }
 }
 

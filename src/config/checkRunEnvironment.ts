@@ -44,11 +44,7 @@ export async function checkSandbox(option: SandboxOption, bubblewrap: string = f
   if (option !== 'require') return;
   const probe = await probeIsolation(option, bubblewrap);
   if (!probe.usable) {
-    throw new InputError(
-      'sandbox',
-      `it is require, but the tests cannot be confined: ${probe.reason}`,
-      SANDBOX_FIX
-    );
+    throw new InputError('sandbox', `it is require, but the tests cannot be confined: ${probe.reason}`, SANDBOX_FIX);
   }
 }
 

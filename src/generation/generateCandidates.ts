@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../core/Logger.js';
 import type { CoverageData } from '../coverage/CoverageData.js';
 import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
+import { cancellationSignal } from '../process/cancellation.js';
 import { buildPrompt, buildRepairPrompt, type Prompt } from './buildPrompt.js';
 import { extractCode } from './extractCode.js';
 import type { TestPlacement } from './TestLayout.js';
@@ -144,6 +145,8 @@ async function ask(provider: TextProvider, prompt: Prompt, target: string, maxTo
     maxTokens,
     temperature: 0,
     target,
+    // A cancelled run stops generating at once; the pipeline discards what was cut short.
+    signal: cancellationSignal(),
     onText: () => {
       tokens++;
       if (Date.now() - lastLog >= PROGRESS_INTERVAL_MS) {

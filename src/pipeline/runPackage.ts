@@ -11,8 +11,9 @@ import { diffCoverage } from '../coverage/diffCoverage.js';
 import { type Generation, generateCandidates, repairCandidate, type TargetFocus } from '../generation/generateCandidates.js';
 import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
 import type { TextProvider } from '../inference/TextProvider.js';
+import { RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import type { PackageResult } from '../reporting/buildRunReport.js';
-import type { CandidateRecord } from '../reporting/RunReport.js';
+import type { CancelledRun, CandidateRecord } from '../reporting/RunReport.js';
 import type { TestSandbox } from '../sandbox/TestSandbox.js';
 import type { PackageWork } from '../targets/groupByPackage.js';
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
@@ -20,7 +21,7 @@ import { acceptCandidates } from '../validation/acceptCandidates.js';
 import { type CandidateTest, reject } from '../validation/CandidateTest.js';
 import { firstLine } from '../validation/condenseFailureText.js';
 import { throwOnMachineFault } from '../validation/machineFaults.js';
-import { runBaseline } from '../validation/runBaseline.js';
+import { type Baseline, runBaseline } from '../validation/runBaseline.js';
 import { runFailures } from '../validation/runFailures.js';
 import type { TestRunResult } from '../validation/runners/TestRunner.js';
 import type { ScratchCopy } from '../validation/ScratchCopy.js';
@@ -46,6 +47,32 @@ export interface PackageOutcome {
   result: PackageResult;
   generations: Generation[];
   generationMs: number;
+}
+
+/** A package's stages, in order, as a cancellation names the one under way. */
+export type PackageStage = 'baseline' | 'model loading' | 'generation' | 'validation' | 'acceptance';
+
+const STAGE_WORDS: Readonly<Record<PackageStage, string>> = {
+  baseline: 'the baseline run of',
+  'model loading': 'loading the model for',
+  generation: 'generating tests for',
+  validation: 'validating the candidates of',
+  acceptance: 'the final run of'
+};
+
+/**
+ * The run was cancelled while this package was under way: what it had finished (the baseline,
+ * the candidates with a verdict) as its result, and the candidates still without one.
+ */
+export class PackageCancelledError extends RunCancelledError {
+  constructor(
+    cause: RunCancelledError,
+    readonly during: string,
+    readonly partial: PackageOutcome,
+    readonly unfinished: CancelledRun['unfinished']
+  ) {
+    super(cause.signal);
+  }
 }
 
 /** The baseline suite is a whole-package run, so it gets a longer limit than one candidate. */
@@ -96,14 +123,70 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     ...parts
   });
 
-  const baseline = await runBaseline({
-    runSuite: () => runSuite('baseline'),
-    runnerName: work.runner.name,
-    packageDir: work.packageDir,
-    timeoutMs: suiteTimeoutMs,
-    logger,
-    warn
-  });
+  // Where the package stands, for a cancellation: it reports what had finished and nothing else.
+  const stood: { stage: PackageStage; baseline?: Baseline; model?: string; generations?: Generation[]; candidates?: CandidateTest[]; generationMs: number } = {
+    stage: 'baseline',
+    generationMs: 0
+  };
+  const cancelledHere = (cause: RunCancelledError): PackageCancelledError => {
+    const during = `${STAGE_WORDS[stood.stage]} ${work.packageDir === '' ? 'the root package' : work.packageDir} (${work.runner.name})`;
+    const generations = stood.generations ?? [];
+    if (!stood.baseline) {
+      const none = CoverageData.empty();
+      const notRun = `the run was cancelled by ${cause.signal} during the ${work.runner.name} baseline${label}, before any test was generated`;
+      const partial = { result: result({ baseline: NO_BASELINE, notRun, candidates: [], ...figures(none, none) }), generations, generationMs: 0 };
+      return new PackageCancelledError(
+        cause,
+        during,
+        partial,
+        work.targets.map((t) => ({ targetFile: inRepo(t), state: 'not started' }))
+      );
+    }
+    const before = stood.baseline.result.coverage;
+    const candidates = stood.candidates ?? [];
+    // Only a rejection is a verdict reached before the cancellation; passing, stable and even accepted files were still being proven.
+    const decided = candidates.filter((c) => c.state === 'rejected');
+    const unfinished: CancelledRun['unfinished'] =
+      stood.candidates === undefined
+        ? work.targets.map((t) => ({ targetFile: inRepo(t), state: stood.stage === 'generation' ? 'generating' : 'not started' }))
+        : candidates.filter((c) => c.state !== 'rejected').map((c) => ({ targetFile: inRepo(c.target), testFile: inRepo(c.testFile), state: c.state }));
+    const partial: PackageOutcome = {
+      result: result({
+        baseline: stood.baseline.figures,
+        candidates: decided.map((c) => toRecord(c, generations, before, stood.model ?? '', inRepo)),
+        ...figures(before, before)
+      }),
+      generations,
+      generationMs: stood.generationMs
+    };
+    return new PackageCancelledError(cause, during, partial, unfinished);
+  };
+  /**
+   * One stage. A cancellation during it ends the package with what had finished; it is also
+   * checked right after, since model work (loading, generating, repairing) starts no process.
+   */
+  const stage = async <T>(name: PackageStage, run: () => Promise<T>): Promise<T> => {
+    stood.stage = name;
+    try {
+      const value = await run();
+      throwIfCancelled();
+      return value;
+    } catch (error) {
+      throw error instanceof RunCancelledError && !(error instanceof PackageCancelledError) ? cancelledHere(error) : error;
+    }
+  };
+
+  const baseline = await stage('baseline', () =>
+    runBaseline({
+      runSuite: () => runSuite('baseline'),
+      runnerName: work.runner.name,
+      packageDir: work.packageDir,
+      timeoutMs: suiteTimeoutMs,
+      logger,
+      warn
+    })
+  );
+  stood.baseline = baseline;
   if (baseline.health.runFailure?.kind === 'did-not-start') {
     // Candidates would run through the same broken setup: every verdict would be about the setup, not about them.
     const reason = `the existing ${work.runner.name} suite${label} did not start, so no generated test could be judged: ${firstLine(baseline.health.runFailure.error)}`;
@@ -111,7 +194,8 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     return { result: result({ baseline: baseline.figures, notRun: reason, candidates: [], ...figures(none, none) }), generations: [], generationMs: 0 };
   }
 
-  const { provider, model } = await services.provider();
+  const { provider, model } = await stage('model loading', () => services.provider());
+  stood.model = model;
   const layout = detectTestLayout(repoDir);
   const taken = new Set<string>();
   const placements = await Promise.all(
@@ -122,24 +206,29 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     })
   );
   const generationStarted = Date.now();
-  const generations = await logger.group(`Generating ${placements.length} test file(s)${label}`, () =>
-    generateCandidates(
-      placements,
-      provider,
-      {
-        repoDir,
-        packageDir: work.packageDir,
-        framework: work.runner.name,
-        maxTokens: options.maxTokens,
-        existingTests: layout.existingTests,
-        baseline: baseline.result.coverage
-      },
-      logger
+  const generations = await stage('generation', () =>
+    logger.group(`Generating ${placements.length} test file(s)${label}`, () =>
+      generateCandidates(
+        placements,
+        provider,
+        {
+          repoDir,
+          packageDir: work.packageDir,
+          framework: work.runner.name,
+          maxTokens: options.maxTokens,
+          existingTests: layout.existingTests,
+          baseline: baseline.result.coverage
+        },
+        logger
+      )
     )
   );
   const generationMs = Date.now() - generationStarted;
+  stood.generations = generations;
+  stood.generationMs = generationMs;
 
   const candidates = generations.map(toCandidate);
+  stood.candidates = candidates;
   const settings: ValidationSettings = {
     repeatRuns: options.repeatRuns,
     maxRepairs: options.maxRepairs,
@@ -148,43 +237,47 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     strategy: 'batched',
     seed: services.seed
   };
-  const validation = await logger.group(`Validating candidates in a scratch copy${label}`, async () =>
-    validateCandidates(
-      candidates,
-      {
-        runner: work.runner,
-        sandbox: services.sandbox,
-        scratch,
-        workRoot: path.join(services.workRoot, slug(work.packageDir || 'root')),
-        coverageFiles: work.targets,
-        existingTests: await readExistingTests(repoDir, layout.existingTests),
-        ...(services.typescript ? { editor: analysisTestCaseEditor(services.typescript) } : {}),
-        repair: (c, failure) =>
-          repairCandidate(
-            generations.find((g) => g.target === c.target)!,
-            c.code,
-            failure,
-            provider,
-            options.maxTokens,
-            logger
-          ),
-        log: (m) => logger.info(m)
-      },
-      settings
+  const validation = await stage('validation', () =>
+    logger.group(`Validating candidates in a scratch copy${label}`, async () =>
+      validateCandidates(
+        candidates,
+        {
+          runner: work.runner,
+          sandbox: services.sandbox,
+          scratch,
+          workRoot: path.join(services.workRoot, slug(work.packageDir || 'root')),
+          coverageFiles: work.targets,
+          existingTests: await readExistingTests(repoDir, layout.existingTests),
+          ...(services.typescript ? { editor: analysisTestCaseEditor(services.typescript) } : {}),
+          repair: (c, failure) =>
+            repairCandidate(
+              generations.find((g) => g.target === c.target)!,
+              c.code,
+              failure,
+              provider,
+              options.maxTokens,
+              logger
+            ),
+          log: (m) => logger.info(m)
+        },
+        settings
+      )
     )
   );
 
   const suiteFinishes = baseline.health.runFailure?.kind !== 'timed-out';
-  const acceptance = await acceptCandidates(candidates, {
-    baseline: baseline.result.coverage,
-    changedLines: work.changedLines,
-    // The suite alone does not finish in time; with the accepted tests added it would not either, and its timeout would say nothing about them.
-    ...(suiteFinishes
-      ? { runSuite: (attempt: number) => logger.group(`Final run: the suite with the accepted tests${label}`, () => runSuite(`final-${attempt}`)) }
-      : {}),
-    remove: (file) => scratch.remove(file),
-    warn
-  });
+  const acceptance = await stage('acceptance', () =>
+    acceptCandidates(candidates, {
+      baseline: baseline.result.coverage,
+      changedLines: work.changedLines,
+      // The suite alone does not finish in time; with the accepted tests added it would not either, and its timeout would say nothing about them.
+      ...(suiteFinishes
+        ? { runSuite: (attempt: number) => logger.group(`Final run: the suite with the accepted tests${label}`, () => runSuite(`final-${attempt}`)) }
+        : {}),
+      remove: (file) => scratch.remove(file),
+      warn
+    })
+  );
   if (!suiteFinishes && candidates.some((c) => c.state === 'accepted')) {
     warn(
       `The final run of the suite with the accepted tests${label} was skipped because the suite alone did not finish in time; the accepted tests passed every run on their own, but are not confirmed next to the suite.`
@@ -201,6 +294,9 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     generationMs
   };
 }
+
+/** The baseline of a package whose suite had not finished when the run was cancelled: nothing measured. */
+const NO_BASELINE: PackageResult['baseline'] = { passed: 0, failed: 0, durationMs: 0, brokenTestFiles: [] };
 
 /**
  * What the prompt for a target concentrates on: the changed lines the suite leaves uncovered,

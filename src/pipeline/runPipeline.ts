@@ -38,7 +38,7 @@ export class BaselineDidNotStartError extends Error {
 export class PipelineCancelledError extends RunCancelledError {
   constructor(
     readonly report: RunReport & { cancelled: CancelledRun },
-    reportPath: string
+    readonly reportPath: string
   ) {
     super(
       report.cancelled.signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM',

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
+import { KILL_GRACE_MS, RunCancelledError, runCancelledBy, trackProcess } from './cancellation.js';
 
 /**
  * The one place that starts child processes (git, test runners, npm). Every process gets an
  * explicit working directory, environment, time limit and output cap, so a hanging or chatty
  * generated test cannot stall or flood a run, and later stages (the privacy egress guard)
- * can wrap all of them here.
+ * can wrap all of them here. Every process it has running is stopped when the run is cancelled
+ * (see cancellation.ts), and then rejects with RunCancelledError instead of resolving.
  */
 export interface ProcessSpec {
   command: string;
@@ -29,8 +31,6 @@ export interface ProcessResult {
 }
 
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
-/** Grace period between SIGTERM and SIGKILL when a process outlives its limit. */
-const KILL_GRACE_MS = 2000;
 
 export type ProcessWrapper = (spec: ProcessSpec) => ProcessSpec;
 let wrapper: ProcessWrapper = (spec) => spec;
@@ -45,6 +45,11 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
   const cap = spec.maxOutputBytes ?? DEFAULT_OUTPUT_CAP;
   const started = Date.now();
   return new Promise((resolve, reject) => {
+    const cancelled = runCancelledBy();
+    if (cancelled !== undefined) {
+      reject(new RunCancelledError(cancelled));
+      return;
+    }
     // detached: own process group, so a test runner's workers die with it on timeout.
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
@@ -64,6 +69,8 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
         // already gone
       }
     };
+    let closed!: () => void;
+    const untrack = trackProcess({ killGroup, closed: new Promise<void>((done) => (closed = done)) });
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup('SIGTERM');
@@ -74,6 +81,8 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
     child.on('error', (error) => {
       clearTimeout(timer);
       clearTimeout(killTimer);
+      untrack();
+      closed();
       reject(new Error(`Could not start "${spec.command}" in ${spec.cwd}: ${error.message}`));
     });
     child.on('close', (exitCode, signal) => {
@@ -82,6 +91,14 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
       // Reap anything the process left behind in its group (jest workers, servers a test started), whether it
       // ended on its own or at the time limit: nothing a run started may outlive it.
       killGroup('SIGKILL');
+      untrack();
+      closed();
+      // Stopped by the cancellation (or ended while it was under way): its outcome is no verdict on anything.
+      const cancelledBy = runCancelledBy();
+      if (cancelledBy !== undefined) {
+        reject(new RunCancelledError(cancelledBy));
+        return;
+      }
       resolve({
         exitCode,
         signal,

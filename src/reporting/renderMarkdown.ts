@@ -205,7 +205,11 @@ function isolationLine(isolation: NonNullable<RunReport['isolation']>): string {
       : `Isolation: ⚠️ **fallback only** (${escapeText(isolation.reason ?? 'no namespaces')}): environment allow-list, private HOME, processes ended with their run; not confined: file writes, network, /proc`;
   const counts = new Map<string, number>();
   for (const e of isolation.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + (e.kind === 'survivors-killed' ? (e.count ?? 1) : 1));
-  const names: Record<string, string> = { 'write-refused': 'write(s) refused', 'network-refused': 'connection(s) refused', 'survivors-killed': 'leftover process(es) killed' };
+  const names: Record<string, string> = {
+    'write-refused': 'write(s) refused',
+    'network-refused': 'connection(s) refused',
+    'survivors-killed': 'leftover process(es) killed'
+  };
   const seen = [...counts].map(([kind, n]) => `${formatCount(n)} ${names[kind] ?? kind}`);
   return seen.length > 0 ? `${confined} · ${seen.join(', ')}` : confined;
 }

@@ -80,7 +80,12 @@ export class TestSandbox {
     const probe = await probeIsolation(settings.option, settings.bubblewrap ?? findBubblewrap(env.PATH) ?? '', env);
     if (settings.option === 'require' && !probe.usable) throw new SandboxUnavailableError(probe.reason);
     const base = path.join(settings.workRoot, 'sandbox');
-    const dirs = { home: path.join(base, 'home'), tmp: path.join(base, 'tmp'), cache: path.join(base, 'cache'), reaper: path.join(base, 'bin', 'aqe-reaper.cjs') };
+    const dirs = {
+      home: path.join(base, 'home'),
+      tmp: path.join(base, 'tmp'),
+      cache: path.join(base, 'cache'),
+      reaper: path.join(base, 'bin', 'aqe-reaper.cjs')
+    };
     for (const dir of [dirs.home, dirs.tmp, dirs.cache, path.dirname(dirs.reaper)]) await mkdir(dir, { recursive: true });
     await writeFile(dirs.reaper, PROCESS_REAPER_SCRIPT, { mode: 0o444 });
     return new TestSandbox(describeIsolation(settings.option, probe), settings, probe.usable ? probe.path : undefined, dirs);
@@ -129,7 +134,14 @@ export class TestSandbox {
     const reaped = [process.execPath, this.dirs.reaper, statusFile, namespaces ? '-' : marker, process.execPath, spec.script, ...spec.args];
     const [command, ...args] = namespaces ? [this.bwrap!, ...this.bubblewrapArguments(spec), '--chdir', spec.cwd, '--', ...reaped] : reaped;
     try {
-      const result = await runProcess({ command: command!, args, cwd: spec.cwd, env, timeoutMs: spec.timeoutMs, ...(spec.maxOutputBytes ? { maxOutputBytes: spec.maxOutputBytes } : {}) });
+      const result = await runProcess({
+        command: command!,
+        args,
+        cwd: spec.cwd,
+        env,
+        timeoutMs: spec.timeoutMs,
+        ...(spec.maxOutputBytes ? { maxOutputBytes: spec.maxOutputBytes } : {})
+      });
       const status = await readReaperStatus(statusFile);
       if (status && status.survivors > 0) {
         this.events.push({ kind: 'survivors-killed', run: spec.label, count: status.survivors, detail: status.names.join(', ') });

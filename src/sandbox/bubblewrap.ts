@@ -33,7 +33,22 @@ export async function probeBubblewrap(bwrap: string | undefined): Promise<Bubble
   if (version instanceof Error || version.exitCode !== 0) {
     return { usable: false, reason: `${bwrap} --version failed: ${version instanceof Error ? version.message : firstLine(version.stderr)}` };
   }
-  const args = [...namespaceArguments('none'), '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--', process.execPath, '-e', 'process.exit(0)'];
+  const args = [
+    ...namespaceArguments('none'),
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--',
+    process.execPath,
+    '-e',
+    'process.exit(0)'
+  ];
   const probe = await runProcess({ command: bwrap, args, cwd: '/', env: {}, timeoutMs: PROBE_TIMEOUT_MS });
   if (probe.exitCode !== 0) {
     const said = firstLine(probe.stderr) || `exit ${probe.exitCode ?? probe.signal}`;
@@ -98,6 +113,6 @@ export function filesystemArguments(layout: FilesystemLayout): string[] {
   add(layout.writable, 2, (p) => ['--bind', p, p]);
   add(layout.protectedFiles, 3, (p) => ['--ro-bind', p, p]);
   const depth = (p: string): number => p.split('/').length;
-  entries.sort((a, b) => (a.rank === 3) !== (b.rank === 3) ? a.rank - b.rank : depth(a.path) - depth(b.path) || a.rank - b.rank);
+  entries.sort((a, b) => ((a.rank === 3) !== (b.rank === 3) ? a.rank - b.rank : depth(a.path) - depth(b.path) || a.rank - b.rank));
   return ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', ...entries.flatMap((e) => e.args(e.path))];
 }

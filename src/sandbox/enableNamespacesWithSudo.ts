@@ -26,20 +26,28 @@ export async function enableNamespacesWithSudo(ctx: SudoSetupContext): Promise<s
   if (!sudo) return [];
   const done: string[] = [];
   const sudoRun = async (args: string[]): Promise<boolean> => {
-    const result = await runProcess({ command: sudo, args: ['-n', ...args], cwd: '/', env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: SUDO_TIMEOUT_MS }).catch(
-      () => undefined
-    );
+    const result = await runProcess({
+      command: sudo,
+      args: ['-n', ...args],
+      cwd: '/',
+      env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', DEBIAN_FRONTEND: 'noninteractive' },
+      timeoutMs: SUDO_TIMEOUT_MS
+    }).catch(() => undefined);
     return result?.exitCode === 0;
   };
   if (!findBubblewrap(ctx.env.PATH)) {
-    const installed = (await sudoRun(['apt-get', 'update', '-qq'])) && (await sudoRun(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'bubblewrap']));
+    const installed =
+      (await sudoRun(['apt-get', 'update', '-qq'])) && (await sudoRun(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'bubblewrap']));
     done.push(installed ? 'installed bubblewrap with sudo apt-get' : 'could not install bubblewrap with sudo apt-get');
   }
   const restriction = ctx.restrictionFile ?? RESTRICTION_FILE;
   if (existsSync(restriction) && readFileSync(restriction, 'utf8').trim() === '1') {
     const lifted = await sudoRun(['sysctl', '-w', 'kernel.apparmor_restrict_unprivileged_userns=0']);
-    done.push(lifted ? "lifted Ubuntu's AppArmor restriction on unprivileged user namespaces with sudo sysctl" : "could not lift Ubuntu's AppArmor restriction on user namespaces");
+    done.push(
+      lifted
+        ? "lifted Ubuntu's AppArmor restriction on unprivileged user namespaces with sudo sysctl"
+        : "could not lift Ubuntu's AppArmor restriction on user namespaces"
+    );
   }
   return done;
 }
-

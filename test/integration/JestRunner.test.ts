@@ -65,7 +65,11 @@ describe('ScratchCopy', () => {
     expect(lstatSync(path.join(modules, 'jest')).isSymbolicLink()).toBe(true);
     expect(realpathSync(path.join(modules, 'jest'))).toBe(realpathSync(path.join(repoDir, 'node_modules', 'jest')));
     expect(existsSync(path.join(modules, 'jest', 'bin', 'jest.js'))).toBe(true);
-    expect(readdirSync(modules).sort()).toEqual(readdirSync(path.join(repoDir, 'node_modules')).filter((e) => !['.cache', '.vite', '.vite-temp'].includes(e)).sort());
+    expect(readdirSync(modules).sort()).toEqual(
+      readdirSync(path.join(repoDir, 'node_modules'))
+        .filter((e) => !['.cache', '.vite', '.vite-temp'].includes(e))
+        .sort()
+    );
     expect(scratch.linkedDirs).toEqual([realpathSync(path.join(repoDir, 'node_modules'))]);
   });
 
@@ -145,7 +149,16 @@ describe('JestRunner with an ESM repository', () => {
     const outputDir = path.join(dir, '..', `${path.basename(dir)}-out`);
     await mkdir(outputDir, { recursive: true });
     const sandbox = await sandboxFor({ dir, linkedDirs: [] }, dir);
-    return JestRunner.locate(dir).run({ sandbox, code: 'candidates', label: 'esm', rootDir: dir, testFiles, coverageFiles: ['src/double.js'], timeoutMs: 120_000, outputDir });
+    return JestRunner.locate(dir).run({
+      sandbox,
+      code: 'candidates',
+      label: 'esm',
+      rootDir: dir,
+      testFiles,
+      coverageFiles: ['src/double.js'],
+      timeoutMs: 120_000,
+      outputDir
+    });
   }
 
   it('passes on the --experimental-vm-modules its test script sets, with coverage, whatever NODE_OPTIONS aqe runs under', async () => {

@@ -107,8 +107,23 @@ describeWithNamespaces('with namespaces', () => {
   });
 
   it('gives a candidate no secret, no write outside the scratch copy and no network, but the variables named in test-env', async () => {
-    const found = await runScript(box, 'candidates', ATTEMPTS(() => repoDir, () => outside, () => serverPort));
-    expect(found).toMatchObject({ secretInEnv: false, secretInProc: false, repo: 'EROFS', scratch: 'written', named: 'named-value', secretInGitConfig: 'ENOENT' });
+    const found = await runScript(
+      box,
+      'candidates',
+      ATTEMPTS(
+        () => repoDir,
+        () => outside,
+        () => serverPort
+      )
+    );
+    expect(found).toMatchObject({
+      secretInEnv: false,
+      secretInProc: false,
+      repo: 'EROFS',
+      scratch: 'written',
+      named: 'named-value',
+      secretInGitConfig: 'ENOENT'
+    });
     // No capability, even where aqe runs as root: none could remount the filesystem writable.
     expect(found.capabilities).toBe('0000000000000000');
     expect(found.outside).not.toBe('written');
@@ -121,7 +136,15 @@ describeWithNamespaces('with namespaces', () => {
   });
 
   it("keeps the network for the repository's own suite, still read-only outside the copy", async () => {
-    const found = await runScript(box, 'suite', ATTEMPTS(() => repoDir, () => outside, () => serverPort));
+    const found = await runScript(
+      box,
+      'suite',
+      ATTEMPTS(
+        () => repoDir,
+        () => outside,
+        () => serverPort
+      )
+    );
     expect(found).toMatchObject({ secretInEnv: false, secretInProc: false, repo: 'EROFS', loopbackHost: 'connected' });
     expect(connections).toBe(1);
   });
@@ -156,7 +179,15 @@ describe('the fallback (sandbox: off)', () => {
   });
 
   it('still builds the environment from the allow-list and gives a HOME and temp directory of its own', async () => {
-    const found = await runScript(box, 'candidates', ATTEMPTS(() => repoDir, () => outside, () => serverPort));
+    const found = await runScript(
+      box,
+      'candidates',
+      ATTEMPTS(
+        () => repoDir,
+        () => outside,
+        () => serverPort
+      )
+    );
     expect(found.secretInEnv).toBe(false);
     expect(String(found.home)).toBe(path.join(root, 'work', 'sandbox', 'home'));
     expect(String(found.tmp).startsWith(path.join(root, 'work', 'sandbox', 'tmp'))).toBe(true);
@@ -180,8 +211,8 @@ describe('the fallback (sandbox: off)', () => {
 
 describe('sandbox: require', () => {
   it('fails before any run where bubblewrap is missing, naming the fix', async () => {
-    await expect(
-      TestSandbox.prepare({ option: 'require', workRoot: path.join(root, 'work'), scratchDir, repoDir, bubblewrap: '' })
-    ).rejects.toThrow(/sandbox is require, but the tests cannot be confined: bubblewrap \(bwrap\) is not installed\. Install bubblewrap/);
+    await expect(TestSandbox.prepare({ option: 'require', workRoot: path.join(root, 'work'), scratchDir, repoDir, bubblewrap: '' })).rejects.toThrow(
+      /sandbox is require, but the tests cannot be confined: bubblewrap \(bwrap\) is not installed\. Install bubblewrap/
+    );
   });
 });

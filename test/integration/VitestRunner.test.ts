@@ -40,7 +40,17 @@ async function runVitest(testFiles?: string[], extra: Partial<TestRunRequest> = 
   const outputDir = path.join(root, 'out', String(outputs++));
   await mkdir(outputDir, { recursive: true });
   sandbox ??= await sandboxFor(scratch, repoDir);
-  return runner.run({ sandbox, code: 'candidates', label: `run-${outputs}`, rootDir: scratch.dir, testFiles, coverageFiles: COVERAGE_FILES, timeoutMs: TIMEOUT_MS, outputDir, ...extra });
+  return runner.run({
+    sandbox,
+    code: 'candidates',
+    label: `run-${outputs}`,
+    rootDir: scratch.dir,
+    testFiles,
+    coverageFiles: COVERAGE_FILES,
+    timeoutMs: TIMEOUT_MS,
+    outputDir,
+    ...extra
+  });
 }
 
 /** Writes a candidate into the scratch copy, runs it (alone, or with files already written), and removes it again. */

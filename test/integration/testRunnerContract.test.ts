@@ -271,7 +271,9 @@ describe.each(FIXTURES)('the $name driver', (f) => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  async function run(request: Omit<TestRunRequest, 'rootDir' | 'outputDir' | 'timeoutMs' | 'sandbox' | 'code' | 'label'> & Partial<TestRunRequest>): Promise<TestRunResult> {
+  async function run(
+    request: Omit<TestRunRequest, 'rootDir' | 'outputDir' | 'timeoutMs' | 'sandbox' | 'code' | 'label'> & Partial<TestRunRequest>
+  ): Promise<TestRunResult> {
     const outputDir = path.join(root, 'out', String(outputs++));
     await mkdir(outputDir, { recursive: true });
     return runner.run({ sandbox, code: 'candidates', label: `run-${outputs}`, rootDir: scratch.dir, timeoutMs: TIMEOUT_MS, outputDir, ...request });

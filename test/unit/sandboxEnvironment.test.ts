@@ -56,12 +56,25 @@ describe('sandboxEnvironment', () => {
         'AQE_SANDBOX_RUN'
       ].sort()
     );
-    expect(env).toMatchObject({ PATH: JOB.PATH, HOME: '/run/aqe/home', TMPDIR: '/tmp', CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', AQE_SANDBOX_RUN: '1-1-abc' });
+    expect(env).toMatchObject({
+      PATH: JOB.PATH,
+      HOME: '/run/aqe/home',
+      TMPDIR: '/tmp',
+      CI: 'true',
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      AQE_SANDBOX_RUN: '1-1-abc'
+    });
     expect(Object.values(env).join('\n')).not.toMatch(/dummy|runtime|oidc|_runner_file_commands|evil/);
   });
 
   it('adds the NODE_OPTIONS and reporter settings asked for, and the variables the user named', () => {
-    const env = sandboxEnvironment(JOB, { ...SPEC, nodeOptions: '--experimental-vm-modules', set: { AQE_DIR: '/out' }, passThrough: ['DATABASE_URL', 'NOT_SET'] });
+    const env = sandboxEnvironment(JOB, {
+      ...SPEC,
+      nodeOptions: '--experimental-vm-modules',
+      set: { AQE_DIR: '/out' },
+      passThrough: ['DATABASE_URL', 'NOT_SET']
+    });
     expect(env).toMatchObject({ NODE_OPTIONS: '--experimental-vm-modules', AQE_DIR: '/out', DATABASE_URL: 'postgres://localhost/test' });
     expect('NOT_SET' in env).toBe(false);
     expect(sandboxEnvironment(JOB, { ...SPEC, nodeOptions: '' }).NODE_OPTIONS).toBeUndefined();
