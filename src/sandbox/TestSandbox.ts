@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
 import type { SandboxOption } from '../core/RunOptions.js';
 import { type ProcessResult, runProcess } from '../process/runProcess.js';
 import { type BubblewrapProbe, filesystemArguments, findBubblewrap, namespaceArguments, probeBubblewrap } from './bubblewrap.js';
+import { nodeInstallation } from './nodeInstallation.js';
 import { networkEvidence, writeRefusedEvidence } from './confinementEvidence.js';
 import { PROCESS_REAPER_SCRIPT, readReaperStatus } from './processReaper.js';
 import { sandboxEnvironment } from './sandboxEnvironment.js';
@@ -244,19 +244,6 @@ function describeIsolation(option: SandboxOption, probe: IsolationProbe): Isolat
       'a process that leaves its process group and clears its environment can outlive the run'
     ]
   };
-}
-
-/** Node's installation prefix (shown read-only), and the Actions runner's directory when Node is the runner's own (hidden: it holds the runner's credentials). */
-function nodeInstallation(): { prefix: string; runnerRoot?: string } {
-  let real = process.execPath;
-  try {
-    real = realpathSync(process.execPath);
-  } catch {
-    // keep the path as given
-  }
-  const prefix = path.dirname(path.dirname(real));
-  const match = /^(.*)\/externals\/node\d+$/.exec(prefix);
-  return match?.[1] ? { prefix, runnerRoot: match[1] } : { prefix };
 }
 
 /** The .git of the repository and of any repository around it (working-directory may be a subfolder). */

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { runProcess } from '../process/runProcess.js';
+import { nodeInstallation } from './nodeInstallation.js';
 
 /** bubblewrap found and able to build every namespace a run needs, or why not. */
 export type BubblewrapProbe = { usable: true; path: string; version: string } | { usable: false; reason: string };
@@ -33,22 +34,9 @@ export async function probeBubblewrap(bwrap: string | undefined): Promise<Bubble
   if (version instanceof Error || version.exitCode !== 0) {
     return { usable: false, reason: `${bwrap} --version failed: ${version instanceof Error ? version.message : firstLine(version.stderr)}` };
   }
-  const args = [
-    ...namespaceArguments('none'),
-    '--ro-bind',
-    '/',
-    '/',
-    '--dev',
-    '/dev',
-    '--proc',
-    '/proc',
-    '--tmpfs',
-    '/tmp',
-    '--',
-    process.execPath,
-    '-e',
-    'process.exit(0)'
-  ];
+  // The layout of a real run in small: /tmp hidden, Node shown again (CI runs it from a directory under /tmp).
+  const layout = filesystemArguments({ hidden: ['/tmp'], readOnly: [nodeInstallation().prefix], writable: [], protectedFiles: [] });
+  const args = [...namespaceArguments('none'), ...layout, '--', process.execPath, '-e', 'process.exit(0)'];
   const probe = await runProcess({ command: bwrap, args, cwd: '/', env: {}, timeoutMs: PROBE_TIMEOUT_MS });
   if (probe.exitCode !== 0) {
     const said = firstLine(probe.stderr) || `exit ${probe.exitCode ?? probe.signal}`;

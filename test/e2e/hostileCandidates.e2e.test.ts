@@ -18,7 +18,7 @@ import path from 'node:path';
 import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { runProcess } from '../../src/process/runProcess.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { findBubblewrap, probeBubblewrap } from '../../src/sandbox/bubblewrap.js';
+import { namespaces } from '../support/namespaces.js';
 import { makeRunnerDirs, PACKAGE_ROOT, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
@@ -62,7 +62,7 @@ const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c',
 /** How long after the action exits a survivor would have written its marker (they write at 2 s). */
 const MARKER_WAIT_MS = 3000;
 
-const bwrap = await probeBubblewrap(findBubblewrap(process.env.PATH));
+const bwrap = namespaces;
 const describeConfined = bwrap.usable ? describe : describe.skip;
 const confinedTitle = bwrap.usable
   ? `hostile code with the namespaces (bubblewrap ${bwrap.version})`

@@ -9,11 +9,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SandboxOption } from '../../src/core/RunOptions.js';
-import { findBubblewrap, probeBubblewrap } from '../../src/sandbox/bubblewrap.js';
 import { type SandboxedRun, TestSandbox } from '../../src/sandbox/TestSandbox.js';
+import { namespaces } from '../support/namespaces.js';
 import { processesOfRunStillAlive } from '../support/processesGone.js';
 
-const probe = await probeBubblewrap(findBubblewrap(process.env.PATH));
+const probe = namespaces;
 const describeWithNamespaces = probe.usable ? describe : describe.skip;
 if (!probe.usable) process.stderr.write(`TestSandbox.test: namespace tests skipped: ${probe.reason}\n`);
 
