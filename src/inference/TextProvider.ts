@@ -51,7 +51,11 @@ export interface GenerationResult {
   stopSequence?: string;
   /** The parsed output, when the request had a jsonSchema (absent when aborted). */
   json?: unknown;
-  usage: { promptTokens: number; completionTokens: number };
+  /**
+   * Tokens billed or computed. promptTokens counts every input token, cached ones included; the cache figures are
+   * the parts of it a cloud provider read from or wrote to its prompt cache (absent for local providers).
+   */
+  usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number };
   timings: {
     /** Waiting for a free sequence slot. */
     queuedMs: number;
