@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readlink, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { type Dirent, existsSync, readdirSync, realpathSync } from 'node:fs';
+import { copyFile, lstat, mkdir, mkdtemp, readlink, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { git, isGitRepo } from '../repo/git.js';
 
@@ -35,9 +35,9 @@ export class ScratchCopy {
     for (const modulesDir of findNodeModules(repoDir)) {
       const from = path.join(repoDir, modulesDir);
       await linkEntries(from, path.join(dir, modulesDir));
-      linkedDirs.push(await realpath(from).catch(() => from));
+      linkedDirs.push(...modulesTargets(from));
     }
-    return new ScratchCopy(dir, repoDir, linkedDirs);
+    return new ScratchCopy(dir, repoDir, outermost(linkedDirs));
   }
 
   /**
@@ -95,6 +95,55 @@ async function linkEntries(from: string, to: string): Promise<void> {
     if (FRESH_IN_COPY.has(entry)) continue;
     await symlink(path.join(from, entry), path.join(to, entry));
   }
+}
+
+/**
+ * The real directories a node_modules folder reads from: the folder itself, and where its
+ * packages lead when they are links out of it (workspaces, `npm link`, a store elsewhere), one
+ * level into scopes. A sandbox must show all of them, or a package resolves to nothing.
+ */
+export function modulesTargets(modulesDir: string): string[] {
+  const real = (p: string): string | undefined => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const root = real(modulesDir);
+  if (!root) return [];
+  const targets = [root];
+  const visit = (dir: string, depth: number): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        const target = real(full);
+        if (target && !isInside(target, root)) targets.push(target);
+      } else if (entry.isDirectory() && entry.name.startsWith('@') && depth === 0) {
+        visit(full, 1);
+      }
+    }
+  };
+  visit(modulesDir, 0);
+  return outermost(targets);
+}
+
+/** The paths not inside another of them. */
+function outermost(paths: readonly string[]): string[] {
+  const sorted = [...new Set(paths)].sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const p of sorted) if (!kept.some((k) => isInside(p, k))) kept.push(p);
+  return kept;
+}
+
+function isInside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 /** Tracked and untracked-but-not-ignored files: what the user's tests can see, nothing built. */
