@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
@@ -174,6 +175,8 @@ export class TestSandbox {
     const readOnly = [
       this.settings.repoDir,
       ...(this.settings.linkedDirs ?? []),
+      // The runner and everything it loads: it may be hoisted above the repository or installed elsewhere.
+      ...installationOf(spec.script),
       node.prefix,
       ...(env.RUNNER_TOOL_CACHE ? [env.RUNNER_TOOL_CACHE] : []),
       // The resolver's configuration lives here on systemd machines; the suite's network needs it.
@@ -244,6 +247,19 @@ function describeIsolation(option: SandboxOption, probe: IsolationProbe): Isolat
       'a process that leaves its process group and clears its environment can outlive the run'
     ]
   };
+}
+
+/** The outermost node_modules holding a script (the runner's entry), or the script's folder when none does. */
+function installationOf(script: string): string[] {
+  let real = script;
+  try {
+    real = realpathSync(script);
+  } catch {
+    return [];
+  }
+  const parts = real.split(path.sep);
+  const at = parts.indexOf('node_modules');
+  return [at > 0 ? parts.slice(0, at + 1).join(path.sep) : path.dirname(real)];
 }
 
 /** The .git of the repository and of any repository around it (working-directory may be a subfolder). */
