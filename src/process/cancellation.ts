@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 /**
  * The run's cancellation, process-wide: a cancelled GitHub job (SIGINT, then SIGTERM ~7.5 s
@@ -96,11 +96,17 @@ export function removeOnForcedStop(dir: string): () => void {
  */
 export function forceStop(): void {
   for (const p of running) p.killGroup('SIGKILL');
+  // SIGKILL lands within milliseconds, but until it has, a dying test process may still create files in the
+  // directory being removed: remove again until it is gone, for at most a second.
+  const pause = new Int32Array(new SharedArrayBuffer(4));
   for (const dir of scratchDirectories) {
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
-    } catch {
-      // A process in uninterruptible sleep may still hold it; nothing more can be done on the way out.
+    for (let attempt = 0; attempt < 20 && existsSync(dir); attempt++) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // still being written to, or held by a process in uninterruptible sleep: try again
+      }
+      if (existsSync(dir)) Atomics.wait(pause, 0, 0, 50);
     }
   }
   scratchDirectories.clear();
