@@ -39,3 +39,10 @@ export interface ConfinementEvent {
   /** Evidence, capped: the error line, or the names of the processes killed. */
   detail: string;
 }
+
+/** How each kind of event reads in the log and the summary, counted ("3 write(s) refused"). */
+export const CONFINEMENT_EVENT_LABELS: Readonly<Record<ConfinementEvent['kind'], string>> = {
+  'survivors-killed': 'leftover process(es) killed',
+  'write-refused': 'write(s) outside the scratch copy refused',
+  'network-refused': 'connection(s) refused (candidates have no network)'
+};

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadTypeScript } from '../analysis/loadTypeScript.js';
 import type { CoverageFigures } from '../core/CoverageFigures.js';
-import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
+import { CONFINEMENT_EVENT_LABELS, type IsolationInEffect } from '../core/Isolation.js';
 import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
@@ -193,7 +193,7 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
       }
     };
     for (const work of packages) outcomes.push(await runPackage(work, services));
-    for (const e of sandbox.events) logger.info(`Sandbox, ${e.run}${e.testFile ? ` (${e.testFile})` : ''}: ${CONFINEMENT_EVENT_NAMES[e.kind]}: ${e.detail}`);
+    for (const e of sandbox.events) logger.info(`Sandbox, ${e.run}${e.testFile ? ` (${e.testFile})` : ''}: ${CONFINEMENT_EVENT_LABELS[e.kind]}: ${e.detail}`);
     const results = outcomes.map((o) => o.result);
     const inference = inferenceOf(loaded, outcomes);
     if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}), isolation: isolation() };
@@ -294,12 +294,6 @@ async function deliver(
     ...(delivery.artifact ? { artifact: delivery.artifact.name } : {})
   };
 }
-
-const CONFINEMENT_EVENT_NAMES: Record<ConfinementEvent['kind'], string> = {
-  'survivors-killed': 'processes left running were killed',
-  'write-refused': 'a write outside the scratch copy was refused',
-  'network-refused': 'a connection was refused (candidates have no network)'
-};
 
 /** The log says which confinement is in effect; a fallback the user did not ask for is a warning naming what it lacks. */
 function reportIsolation(isolation: IsolationInEffect, logger: Logger, warn: (message: string) => void): void {

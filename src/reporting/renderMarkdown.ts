@@ -4,6 +4,7 @@
  * CLI, the action and the tests render identically.
  */
 
+import { CONFINEMENT_EVENT_LABELS, type ConfinementEvent } from '../core/Isolation.js';
 import type { RejectionStage } from '../core/verdicts.js';
 import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
@@ -203,14 +204,9 @@ function isolationLine(isolation: NonNullable<RunReport['isolation']>): string {
     isolation.kind === 'namespaces'
       ? `Isolation: 🔒 Linux namespaces (${escapeText(isolation.tool ?? 'bubblewrap')}); candidates had no network`
       : `Isolation: ⚠️ **fallback only** (${escapeText(isolation.reason ?? 'no namespaces')}): environment allow-list, private HOME, processes ended with their run; not confined: file writes, network, /proc`;
-  const counts = new Map<string, number>();
+  const counts = new Map<ConfinementEvent['kind'], number>();
   for (const e of isolation.events) counts.set(e.kind, (counts.get(e.kind) ?? 0) + (e.kind === 'survivors-killed' ? (e.count ?? 1) : 1));
-  const names: Record<string, string> = {
-    'write-refused': 'write(s) refused',
-    'network-refused': 'connection(s) refused',
-    'survivors-killed': 'leftover process(es) killed'
-  };
-  const seen = [...counts].map(([kind, n]) => `${formatCount(n)} ${names[kind] ?? kind}`);
+  const seen = [...counts].map(([kind, n]) => `${formatCount(n)} ${CONFINEMENT_EVENT_LABELS[kind]}`);
   return seen.length > 0 ? `${confined} · ${seen.join(', ')}` : confined;
 }
 

@@ -68,6 +68,7 @@ const GUARANTEES = {
 export class TestSandbox {
   readonly events: ConfinementEvent[] = [];
   private runs = 0;
+  private layout: { hidden: string[]; readOnly: string[] } | undefined;
 
   private constructor(
     readonly isolation: IsolationInEffect,
@@ -155,6 +156,21 @@ export class TestSandbox {
   }
 
   private bubblewrapArguments(spec: SandboxedRun): string[] {
+    this.layout ??= this.runLayout();
+    const readOnly = [
+      ...this.layout.readOnly,
+      // The runner and everything it loads: it may be hoisted above the repository or installed elsewhere.
+      ...installationOf(spec.script)
+    ];
+    const writable = [this.settings.scratchDir, ...spec.writable, this.dirs.home, this.dirs.cache];
+    return [
+      ...namespaceArguments(spec.code === 'candidates' ? 'none' : 'shared'),
+      ...filesystemArguments({ hidden: this.layout.hidden, readOnly, writable, protectedFiles: [path.dirname(this.dirs.reaper)] })
+    ];
+  }
+
+  /** What every run of this sandbox hides and shows read-only, worked out once. */
+  private runLayout(): { hidden: string[]; readOnly: string[] } {
     const env = this.settings.environment ?? process.env;
     const fileCommands = ['GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_OUTPUT', 'GITHUB_STATE', 'GITHUB_STEP_SUMMARY', 'GITHUB_EVENT_PATH'].flatMap((name) =>
       env[name] ? [path.dirname(env[name])] : []
@@ -175,18 +191,12 @@ export class TestSandbox {
     const readOnly = [
       this.settings.repoDir,
       ...(this.settings.linkedDirs ?? []),
-      // The runner and everything it loads: it may be hoisted above the repository or installed elsewhere.
-      ...installationOf(spec.script),
       node.prefix,
       ...(env.RUNNER_TOOL_CACHE ? [env.RUNNER_TOOL_CACHE] : []),
       // The resolver's configuration lives here on systemd machines; the suite's network needs it.
       '/run/systemd/resolve'
     ];
-    const writable = [this.settings.scratchDir, ...spec.writable, this.dirs.home, this.dirs.cache];
-    return [
-      ...namespaceArguments(spec.code === 'candidates' ? 'none' : 'shared'),
-      ...filesystemArguments({ hidden, readOnly, writable, protectedFiles: [path.dirname(this.dirs.reaper)] })
-    ];
+    return { hidden, readOnly };
   }
 }
 

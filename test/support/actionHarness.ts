@@ -50,22 +50,28 @@ export function pullRequestPayload(o: {
   };
 }
 
+/** What an action run as the runner starts it needs: its environment and the files of its runner commands. */
+export interface PreparedActionRun {
+  files: { event: string; output: string; summary: string; state: string };
+  env: NodeJS.ProcessEnv;
+  /** The bundle to run with process.execPath. */
+  script: string;
+}
+
+export interface ActionRunOptions {
+  inputs: Record<string, string>;
+  event?: unknown;
+  eventName?: string;
+  apiUrl?: string;
+  entry?: string;
+  extraEnv?: NodeJS.ProcessEnv;
+}
+
 /**
- * Runs dist/<entry> as the runner does: inputs as INPUT_* variables (hyphens kept, upper-cased),
+ * The environment the runner gives dist/<entry>: INPUT_* for the inputs, GITHUB_WORKSPACE,
  * the event in GITHUB_EVENT_PATH, and file commands for outputs, state and the job summary.
  */
-export async function runAction(
-  dirs: RunnerDirs,
-  options: {
-    inputs: Record<string, string>;
-    event?: unknown;
-    eventName?: string;
-    apiUrl?: string;
-    entry?: string;
-    timeoutMs?: number;
-    extraEnv?: NodeJS.ProcessEnv;
-  }
-): Promise<ActionRun> {
+export async function prepareActionRun(dirs: RunnerDirs, options: ActionRunOptions): Promise<PreparedActionRun> {
   const run = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const files = {
     event: path.join(dirs.root, `event-${run}.json`),
@@ -92,13 +98,13 @@ export async function runAction(
     ...options.extraEnv
   };
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const result = await runProcess({
-    command: process.execPath,
-    args: [path.join(PACKAGE_ROOT, 'dist', options.entry ?? 'index.js')],
-    cwd: dirs.workspace,
-    env,
-    timeoutMs: options.timeoutMs ?? 300_000
-  });
+  return { files, env, script: path.join(PACKAGE_ROOT, 'dist', options.entry ?? 'index.js') };
+}
+
+/** Runs dist/<entry> as the runner does (prepareActionRun) and returns what it wrote. */
+export async function runAction(dirs: RunnerDirs, options: ActionRunOptions & { timeoutMs?: number }): Promise<ActionRun> {
+  const { files, env, script } = await prepareActionRun(dirs, options);
+  const result = await runProcess({ command: process.execPath, args: [script], cwd: dirs.workspace, env, timeoutMs: options.timeoutMs ?? 300_000 });
   return {
     ...result,
     outputs: parseFileCommand(await readFile(files.output, 'utf8')),

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PACKAGE_ROOT, parseFileCommand, type RunnerDirs } from './actionHarness.js';
+import { readFile } from 'node:fs/promises';
+import { parseFileCommand, prepareActionRun, type RunnerDirs } from './actionHarness.js';
 
 /** How a started action ended, with what it wrote through the runner's file commands. */
 export interface SignalledRunEnd {
@@ -31,37 +30,8 @@ export async function startAction(
   dirs: RunnerDirs,
   options: { inputs: Record<string, string>; event: unknown; apiUrl: string; entry?: string; extraEnv?: NodeJS.ProcessEnv }
 ): Promise<StartedAction> {
-  const run = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const files = {
-    event: path.join(dirs.root, `event-${run}.json`),
-    output: path.join(dirs.root, `output-${run}`),
-    summary: path.join(dirs.root, `summary-${run}.md`),
-    state: path.join(dirs.root, `state-${run}`)
-  };
-  await Promise.all([
-    writeFile(files.output, ''),
-    writeFile(files.summary, ''),
-    writeFile(files.state, ''),
-    writeFile(files.event, JSON.stringify(options.event))
-  ]);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: dirs.workspace,
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STATE: files.state,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_REPOSITORY: 'aqe/example',
-    GITHUB_API_URL: options.apiUrl,
-    RUNNER_TEMP: dirs.temp,
-    RUNNER_TOOL_CACHE: dirs.toolCache,
-    ...options.extraEnv
-  };
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist', options.entry ?? 'index.js')], {
+  const { files, env, script } = await prepareActionRun(dirs, options);
+  const child = spawn(process.execPath, [script], {
     cwd: dirs.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe']
