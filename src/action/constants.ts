@@ -22,7 +22,24 @@ export const Inputs = {
   OnAccepted: 'on-accepted',
   AllowPullRequestTarget: 'allow-pull-request-target',
   Sandbox: 'sandbox',
-  TestEnv: 'test-env'
+  TestEnv: 'test-env',
+  RouterMode: 'router-mode',
+  Privacy: 'privacy',
+  SensitivePaths: 'sensitive-paths',
+  ComplexityThreshold: 'complexity-threshold',
+  SizeThreshold: 'size-threshold',
+  Escalate: 'escalate',
+  MaxCloudUsd: 'max-cloud-usd',
+  LocalCostPerHour: 'local-cost-per-hour',
+  CloudProvider: 'cloud-provider',
+  AnthropicApiKey: 'anthropic-api-key',
+  AnthropicBaseUrl: 'anthropic-base-url',
+  CloudModel: 'cloud-model',
+  SharedServerUrl: 'shared-server-url',
+  SharedServerApiKey: 'shared-server-api-key',
+  SharedServerModel: 'shared-server-model',
+  CloudTimeout: 'cloud-timeout',
+  CloudMaxRetries: 'cloud-max-retries'
 } as const;
 
 export const Outputs = {
@@ -40,7 +57,12 @@ export const Outputs = {
   GpuDevice: 'gpu-device',
   GpuLayers: 'gpu-layers',
   GpuVramMb: 'gpu-vram-mb',
-  ModelLoadMs: 'model-load-ms'
+  ModelLoadMs: 'model-load-ms',
+  /** Requests sent to the remote provider (fallbacks and escalations included). */
+  CloudRequests: 'cloud-requests',
+  CloudCostUsd: 'cloud-cost-usd',
+  /** What the local tasks' tokens would have cost on the cloud model. */
+  CostAvoidedUsd: 'cost-avoided-usd'
 } as const;
 
 export const State = {

@@ -170,4 +170,7 @@ function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string)
   runner.setOutput(Outputs.CoverageBefore, report.coverageBefore.linesPct ?? '');
   runner.setOutput(Outputs.CoverageAfter, report.coverageAfter.linesPct ?? '');
   runner.setOutput(Outputs.ReportPath, reportPath);
+  runner.setOutput(Outputs.CloudRequests, report.cost?.cloud.requests ?? 0);
+  runner.setOutput(Outputs.CloudCostUsd, (report.cost?.cloud.costUsd ?? 0).toFixed(6));
+  runner.setOutput(Outputs.CostAvoidedUsd, (report.cost?.avoided?.costUsd ?? 0).toFixed(6));
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkTempDir, preflight } from '../config/checkRunEnvironment.js';
+import { ConfigFileError } from '../config/aqeConfigFile.js';
 import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/parseRunOptions.js';
 import { InputError } from '../core/InputError.js';
 import { consoleLogger } from '../core/Logger.js';
@@ -22,7 +23,10 @@ import type { PullRequestHost } from '../repo/ChangedFile.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { renderSummary } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
+import { UnknownModelPriceError } from '../routing/priceTable.js';
+import { renderComparison } from './abComparison.js';
 import { runDiffCoverage } from './diffCoverageCommand.js';
+import { evaluateAb, parseEvalSide } from './evalCommand.js';
 import { prepareExamplePullRequest } from './exampleRepo.js';
 
 const USAGE = `aqe ${TOOL_VERSION}: generate unit tests for changed code with a local LLM, keep only those that pass and raise coverage.
@@ -33,6 +37,12 @@ Usage:
   aqe diff-coverage --base REF --coverage FILE [--head REF] [--repo DIR] [--fail-under PCT]
                                              coverage of the lines REF...HEAD changed, from an istanbul JSON,
                                              lcov or Cobertura file any test run wrote; exit 1 below --fail-under
+  aqe eval --ab (--base REF [--head REF] | --demo [--dir DIR]) [--a SIDE] [--b SIDE] [options]
+                                             the same targets through two providers, one after the other:
+                                             acceptance rate, changed-line coverage gain, cost and latency
+                                             of each, from real verdicts. SIDE: local (default for --a),
+                                             cloud (default for --b), replay:FILE. Nothing is written into
+                                             the repository; the comparison is saved as JSON.
   aqe --version | --help
 
 Options (same meaning and defaults as the action inputs):
@@ -60,6 +70,21 @@ Options (same meaning and defaults as the action inputs):
                         how tests are confined: Linux namespaces through bubblewrap (require: or fail),
                         off: only an allow-listed environment, a private HOME and reaped processes
   --test-env NAMES      variables of your environment the tests also get, comma-separated (never secrets)
+
+Routing (see README: Routing and cost; also .aqe/config.yml in the repository):
+  --router-mode MODE    hybrid-auto | hybrid-prefer-local | local-only | cloud-only   default hybrid-auto
+  --privacy MODE        strict (never the cloud) | balanced | off   default balanced
+  --sensitive-paths GLOBS  files that never leave the machine, comma-separated
+  --complexity-threshold N  hybrid-auto: complexity above N goes to the cloud   default 10
+  --size-threshold N    hybrid-auto: changed units over N lines go to the cloud (0 = off)
+  --escalate BOOL       files the local model failed on go once more to the cloud   default true
+  --max-cloud-usd USD   spend cap for the run; requests that could pass it run locally
+  --local-cost-per-hour USD  what an hour of this machine costs, for the cost section
+  --cloud-provider P    auto | anthropic | openai-compatible        default auto
+  --cloud-model NAME    Anthropic model                             default claude-sonnet-5-5
+  --anthropic-base-url URL, --shared-server-url URL, --shared-server-model NAME,
+  --cloud-timeout S, --cloud-max-retries N
+  Keys come from the environment, never from flags: ANTHROPIC_API_KEY, AQE_SHARED_SERVER_API_KEY.
 `;
 
 /** CLI flag → action input of the same meaning. */
@@ -82,7 +107,22 @@ const FLAG_INPUTS = {
   'replay-mode': 'replay-mode',
   'on-accepted': 'on-accepted',
   sandbox: 'sandbox',
-  'test-env': 'test-env'
+  'test-env': 'test-env',
+  'router-mode': 'router-mode',
+  privacy: 'privacy',
+  'sensitive-paths': 'sensitive-paths',
+  'complexity-threshold': 'complexity-threshold',
+  'size-threshold': 'size-threshold',
+  escalate: 'escalate',
+  'max-cloud-usd': 'max-cloud-usd',
+  'local-cost-per-hour': 'local-cost-per-hour',
+  'cloud-provider': 'cloud-provider',
+  'anthropic-base-url': 'anthropic-base-url',
+  'cloud-model': 'cloud-model',
+  'shared-server-url': 'shared-server-url',
+  'shared-server-model': 'shared-server-model',
+  'cloud-timeout': 'cloud-timeout',
+  'cloud-max-retries': 'cloud-max-retries'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
@@ -95,6 +135,10 @@ export async function runCli(argv: string[]): Promise<number> {
       options: {
         ...Object.fromEntries(Object.keys(FLAG_INPUTS).map((k) => [k, { type: 'string' as const }])),
         head: { type: 'string' },
+        ab: { type: 'boolean' },
+        demo: { type: 'boolean' },
+        a: { type: 'string' },
+        b: { type: 'string' },
         dir: { type: 'string' },
         'artifact-dir': { type: 'string' },
         coverage: { type: 'string' },
@@ -118,15 +162,19 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'diff-coverage' && !values.help) return diffCoverageCli(flag);
-  if (values.help || (command !== 'run' && command !== 'demo')) {
+  if (values.help || (command !== 'run' && command !== 'demo' && command !== 'eval')) {
     (values.help ? process.stdout : process.stderr).write(USAGE);
     return values.help ? 0 : 2;
   }
   const raw: RawInputs = {};
   for (const [name, input] of Object.entries(FLAG_INPUTS)) raw[input] = flag(name);
+  // Keys stay out of flags, where they would land in shell history and process listings.
+  raw['anthropic-api-key'] = process.env.ANTHROPIC_API_KEY;
+  raw['shared-server-api-key'] = process.env.AQE_SHARED_SERVER_API_KEY;
   // Ctrl-C (or a SIGTERM) stops the run's tests, removes its scratch copy and still writes the report; a second one stops at once.
   const signals = cancelOnTerminationSignals((m) => consoleLogger.warn(m));
   try {
+    if (command === 'eval') return await evalCli(raw, flag, values.ab === true, values.demo === true);
     const artifactDir = flag('artifact-dir');
     const report = command === 'demo' ? await demo(raw, flag('dir'), artifactDir) : await run(raw, flag('head') ?? 'HEAD', artifactDir);
     process.stdout.write(`${renderSummary(report, { reportPath: report.reportPath })}\n`);
@@ -134,13 +182,58 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`aqe: ${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof RunCancelledError) return exitCodeFor(error.signal);
-    return error instanceof InputError ? 2 : 1;
+    return isUsageError(error) ? 2 : 1;
   } finally {
     signals.release();
   }
 }
 
 type ReportWithPath = RunReport & { reportPath: string };
+
+/** A wrong flag, a wrong value in .aqe/config.yml, or a cloud model without a price: the user's to fix, exit 2. */
+function isUsageError(error: unknown): boolean {
+  return error instanceof InputError || error instanceof ConfigFileError || error instanceof UnknownModelPriceError;
+}
+
+/** `aqe eval --ab`: both sides on the same pull request (the example one with --demo), then the comparison. */
+async function evalCli(raw: RawInputs, flag: (name: string) => string | undefined, ab: boolean, useDemo: boolean): Promise<number> {
+  if (!ab) throw new InputError('--ab', 'eval needs --ab', 'Run aqe eval --ab to compare two providers on the same targets');
+  const sides = [parseEvalSide('--a', flag('a') ?? 'local', process.cwd()), parseEvalSide('--b', flag('b') ?? 'cloud', process.cwd())] as const;
+  const dir = flag('dir');
+  if (dir) await checkTempDir(path.resolve(dir), '--dir');
+  else await checkTempDir(os.tmpdir(), 'TMPDIR');
+  const workDir = dir ? path.resolve(dir) : await mkdtemp(path.join(os.tmpdir(), 'aqe-eval-'));
+  let target: { repository: string; host: (repoDir: string) => PullRequestHost; workspace?: string };
+  if (useDemo) {
+    const pr = await prepareExamplePullRequest(path.join(workDir, 'example'));
+    if (!raw.model) raw.model = 'demo';
+    raw['working-directory'] = pr.repoDir;
+    target = {
+      repository: 'examples/ts-lib',
+      host: () => new GitPullRequestHost(pr.repoDir, pr.baseSha, pr.headSha),
+      workspace: path.join(workDir, 'example')
+    };
+  } else {
+    const base = raw['base-ref'];
+    if (!base)
+      throw new InputError(
+        '--base',
+        'no base revision was given',
+        'Pass the branch or commit the changes are compared with (e.g. --base origin/main), or --demo'
+      );
+    const head = flag('head') ?? 'HEAD';
+    target = { repository: path.basename(path.resolve(raw['working-directory'] ?? '.')), host: (repoDir) => new GitPullRequestHost(repoDir, base, head) };
+  }
+  const { comparison, reportPath } = await evaluateAb(sides, raw, workDir, async (sideRaw, label) => {
+    consoleLogger.info(`A/B evaluation: running every target through ${label}.`);
+    const options = parseRunOptions(sideRaw, { cwd: process.cwd(), tempDir: workDir });
+    await preflight(options, { ...(target.workspace ? { workspace: target.workspace } : {}), tempDir: workDir, tempDirInput: dir ? '--dir' : 'TMPDIR' });
+    return runLocally(options, workDir, target.repository, target.host, path.join(workDir, `artifacts-${label.replace(/[^\w.-]+/g, '_')}`));
+  });
+  process.stdout.write(renderComparison(comparison));
+  consoleLogger.info(`A/B comparison: ${reportPath}`);
+  return 0;
+}
 
 async function diffCoverageCli(flag: (name: string) => string | undefined): Promise<number> {
   try {
@@ -168,7 +261,7 @@ async function diffCoverageCli(flag: (name: string) => string | undefined): Prom
     return outcome.passed ? 0 : 1;
   } catch (error) {
     process.stderr.write(`aqe: ${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof InputError ? 2 : 1;
+    return isUsageError(error) ? 2 : 1;
   }
 }
 

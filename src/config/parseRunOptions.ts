@@ -12,6 +12,7 @@ import {
   type RunOptions
 } from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
+import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS } from './parseRoutingOptions.js';
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
 export type RawInputs = Partial<Record<keyof typeof INPUT_DEFAULTS, string>>;
@@ -38,7 +39,9 @@ export const INPUT_DEFAULTS = {
   'on-accepted': 'write',
   'allow-pull-request-target': 'false',
   sandbox: 'auto',
-  'test-env': ''
+  'test-env': '',
+  // Blank, so that an input the user did not set falls through to .aqe/config.yml before the default applies.
+  ...(Object.fromEntries(Object.keys(ROUTING_INPUT_DEFAULTS).map((name) => [name, ''])) as Record<keyof typeof ROUTING_INPUT_DEFAULTS, ''>)
 } as const;
 
 export interface ParseContext {
@@ -130,7 +133,8 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     onAccepted: onAccepted as DeliveryMode,
     allowPullRequestTarget: parseBoolean('allow-pull-request-target', value('allow-pull-request-target')),
     sandbox: sandbox as SandboxOption,
-    testEnv: parseVariableNames('test-env', value('test-env'))
+    testEnv: parseVariableNames('test-env', value('test-env')),
+    routing: parseRoutingOptions(raw, repoDir)
   };
 }
 

@@ -1,3 +1,5 @@
+import type { RoutingOptions } from './Routing.js';
+
 /**
  * A run's options once checked (config/parseRunOptions.ts builds them from action inputs or CLI
  * flags). Apart from the parsing, so that the libraries that take options (inference) do not
@@ -68,6 +70,8 @@ export interface RunOptions {
    * an allow-list, never the job's environment, so anything else they need must be named here.
    */
   testEnv: string[];
+  /** Which provider answers each task, under which rules, prices and budget. */
+  routing: RoutingOptions;
 }
 
 export type ReplayMode = 'record' | 'replay';

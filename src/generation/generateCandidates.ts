@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../core/Logger.js';
 import type { CoverageData } from '../coverage/CoverageData.js';
-import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
+import type { ChatRequest, GenerationResult, TextProvider } from '../inference/TextProvider.js';
 import { cancellationSignal } from '../process/cancellation.js';
 import { buildPrompt, buildRepairPrompt, type Prompt } from './buildPrompt.js';
 import { extractCode } from './extractCode.js';
@@ -15,6 +15,8 @@ export interface Generation {
   /** The same file relative to the repository: what requests carry (replay files are keyed by it). */
   requestTarget: string;
   placement: TestPlacement;
+  /** Who answers this target's requests, repairs included: the provider its routing decision chose. */
+  provider: TextProvider;
   prompt?: Prompt;
   answers: GenerationResult[];
   /** Why the first answer produced no code (the model failed, or wrote none). */
@@ -26,7 +28,7 @@ export interface Generation {
 export interface TargetFocus {
   /** Lines to cover first: changed lines no test reaches, or every uncovered line when the changes are unknown. */
   uncoveredLines: number[];
-  changedUnits?: Array<{ name: string; signature: string; complexity: number }>;
+  changedUnits?: Array<{ name: string; signature: string; complexity: number; lines: number }>;
   importSignatures?: string;
 }
 
@@ -45,28 +47,32 @@ export interface GenerationSettings {
 const PROGRESS_INTERVAL_MS = 10_000;
 const MIN_PROMPT_CHARS = 1000;
 
+/** One target to write a test file for, and the provider its routing decision chose. */
+export interface GenerationTask {
+  target: string;
+  placement: TestPlacement;
+  focus?: TargetFocus;
+  provider: TextProvider;
+}
+
 /**
- * Asks the model for one test file per target, all at once: the provider queues them over its
+ * Asks for one test file per target, all at once: each provider queues its requests over its
  * parallel sequences. Progress lines keep a long run from looking stalled.
  */
-export async function generateCandidates(
-  placements: ReadonlyArray<{ target: string; placement: TestPlacement; focus?: TargetFocus }>,
-  provider: TextProvider,
-  settings: GenerationSettings,
-  logger: Logger
-): Promise<Generation[]> {
+export async function generateCandidates(tasks: readonly GenerationTask[], settings: GenerationSettings, logger: Logger): Promise<Generation[]> {
   return Promise.all(
-    placements.map(async ({ target, placement, focus }, i) => {
+    tasks.map(async ({ target, placement, focus, provider }, i) => {
       const generation: Generation = {
         target,
         requestTarget: settings.packageDir ? path.posix.join(settings.packageDir, target) : target,
         placement,
+        provider,
         answers: []
       };
-      const label = `[${i + 1}/${placements.length}] ${settings.packageDir ? path.posix.join(settings.packageDir, target) : target}`;
+      const label = `[${i + 1}/${tasks.length}] ${generation.requestTarget}`;
       try {
         generation.prompt = await promptFor(target, placement, focus, provider, settings);
-        const answer = await ask(provider, generation.prompt, generation.requestTarget, settings.maxTokens, label, logger);
+        const answer = await ask(provider, generation.prompt, generation.prompt.user, generation.requestTarget, settings.maxTokens, label, logger);
         generation.answers.push(answer);
         generation.code = extractCode(answer.text);
         if (generation.code === undefined) {
@@ -86,13 +92,20 @@ export async function repairCandidate(
   generation: Generation,
   previousCode: string,
   failure: string,
-  provider: TextProvider,
   maxTokens: number,
   logger: Logger
 ): Promise<string | undefined> {
   if (!generation.prompt) return undefined;
   const prompt = buildRepairPrompt(generation.prompt, generation.placement.testFile, previousCode, failure);
-  const answer = await ask(provider, prompt, generation.requestTarget, maxTokens, `repair ${generation.requestTarget}`, logger);
+  const answer = await ask(
+    generation.provider,
+    prompt,
+    generation.prompt.user,
+    generation.requestTarget,
+    maxTokens,
+    `repair ${generation.requestTarget}`,
+    logger
+  );
   generation.answers.push(answer);
   return extractCode(answer.text);
 }
@@ -136,12 +149,26 @@ async function promptFor(
   return prompt;
 }
 
-async function ask(provider: TextProvider, prompt: Prompt, target: string, maxTokens: number, label: string, logger: Logger): Promise<GenerationResult> {
+/**
+ * One request. `resent` is the start of the user text every round for this target sends again (the first prompt,
+ * which a repair repeats): a cloud provider caches it, so a repair round reads it from the prompt cache instead of
+ * paying for it again; local providers ignore it.
+ */
+async function ask(
+  provider: TextProvider,
+  prompt: Prompt,
+  resent: string,
+  target: string,
+  maxTokens: number,
+  label: string,
+  logger: Logger
+): Promise<GenerationResult> {
   let tokens = 0;
   let lastLog = Date.now();
-  const answer = await provider.chat({
+  const request: ChatRequest & { cacheableUserPrefix: string } = {
     system: prompt.system,
     user: prompt.user,
+    cacheableUserPrefix: resent,
     maxTokens,
     temperature: 0,
     target,
@@ -154,7 +181,8 @@ async function ask(provider: TextProvider, prompt: Prompt, target: string, maxTo
         logger.info(`  ${label}: ~${tokens} tokens so far…`);
       }
     }
-  });
+  };
+  const answer = await provider.chat(request);
   logger.info(
     `  ${label}: ${answer.usage.completionTokens} tokens in ${(answer.timings.generationMs / 1000).toFixed(1)} s (${answer.timings.tokensPerSecond.toFixed(1)} tokens/s)${answer.finishReason === 'length' ? ', cut at max-tokens' : ''}`
   );

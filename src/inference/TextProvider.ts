@@ -56,6 +56,8 @@ export interface GenerationResult {
    * the parts of it a cloud provider read from or wrote to its prompt cache (absent for local providers).
    */
   usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+  /** HTTP attempts beyond the first that the cloud SDK made for this answer (429, 529, 5xx, timeouts); absent for local providers. */
+  retries?: number;
   timings: {
     /** Waiting for a free sequence slot. */
     queuedMs: number;

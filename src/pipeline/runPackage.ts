@@ -10,7 +10,7 @@ import { CoverageData } from '../coverage/CoverageData.js';
 import { diffCoverage } from '../coverage/diffCoverage.js';
 import { type Generation, generateCandidates, repairCandidate, type TargetFocus } from '../generation/generateCandidates.js';
 import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
-import type { TextProvider } from '../inference/TextProvider.js';
+import type { HybridRouter, RouteTask } from '../routing/HybridRouter.js';
 import { RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import type { PackageResult } from '../reporting/buildRunReport.js';
 import type { CancelledRun, CandidateRecord } from '../reporting/RunReport.js';
@@ -18,14 +18,16 @@ import type { TestSandbox } from '../sandbox/TestSandbox.js';
 import type { PackageWork } from '../targets/groupByPackage.js';
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
 import { acceptCandidates } from '../validation/acceptCandidates.js';
-import { type CandidateTest, reject } from '../validation/CandidateTest.js';
+import type { CandidateTest } from '../validation/CandidateTest.js';
 import { firstLine } from '../validation/condenseFailureText.js';
 import { throwOnMachineFault } from '../validation/machineFaults.js';
 import { type Baseline, runBaseline } from '../validation/runBaseline.js';
 import { runFailures } from '../validation/runFailures.js';
 import type { TestRunResult } from '../validation/runners/TestRunner.js';
 import type { ScratchCopy } from '../validation/ScratchCopy.js';
-import { type ValidationSettings, validateCandidates } from '../validation/validateCandidates.js';
+import { type ValidationSettings, type ValidationStats, validateCandidates } from '../validation/validateCandidates.js';
+import { candidateOf } from './candidateOf.js';
+import { type Escalation, escalateFailures } from './escalateFailures.js';
 
 export interface PackageServices {
   options: RunOptions;
@@ -36,8 +38,8 @@ export interface PackageServices {
   workRoot: string;
   logger: Logger;
   warn: (message: string) => void;
-  /** Loads the model on first use (once per run, shared by all packages). */
-  provider: () => Promise<{ provider: TextProvider; model: string }>;
+  /** Decides who answers each target (loading the local model on first use, once per run) and keeps the account. */
+  router: HybridRouter;
   typescript?: TypeScriptApi;
   seed: number;
 }
@@ -49,14 +51,18 @@ export interface PackageOutcome {
   generationMs: number;
 }
 
+/** Answers a source file is sent to the model with, in characters, besides the source (instructions, example, signatures). */
+const PROMPT_OVERHEAD_CHARS = 6000;
+
 /** A package's stages, in order, as a cancellation names the one under way. */
-export type PackageStage = 'baseline' | 'model loading' | 'generation' | 'validation' | 'acceptance';
+export type PackageStage = 'baseline' | 'model loading' | 'generation' | 'validation' | 'escalation' | 'acceptance';
 
 const STAGE_WORDS: Readonly<Record<PackageStage, string>> = {
   baseline: 'the baseline run of',
   'model loading': 'loading the model for',
   generation: 'generating tests for',
   validation: 'validating the candidates of',
+  escalation: 'escalating the failed files of',
   acceptance: 'the final run of'
 };
 
@@ -124,7 +130,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   });
 
   // Where the package stands, for a cancellation: it reports what had finished and nothing else.
-  const stood: { stage: PackageStage; baseline?: Baseline; model?: string; generations?: Generation[]; candidates?: CandidateTest[]; generationMs: number } = {
+  const stood: { stage: PackageStage; baseline?: Baseline; generations?: Generation[]; candidates?: CandidateTest[]; generationMs: number } = {
     stage: 'baseline',
     generationMs: 0
   };
@@ -153,7 +159,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     const partial: PackageOutcome = {
       result: result({
         baseline: stood.baseline.figures,
-        candidates: decided.map((c) => toRecord(c, generations, before, stood.model ?? '', inRepo)),
+        candidates: decided.map((c) => toRecord(c, generations, before, inRepo, services.router, [])),
         ...figures(before, before)
       }),
       generations,
@@ -194,76 +200,106 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     return { result: result({ baseline: baseline.figures, notRun: reason, candidates: [], ...figures(none, none) }), generations: [], generationMs: 0 };
   }
 
-  const { provider, model } = await stage('model loading', () => services.provider());
-  stood.model = model;
   const layout = detectTestLayout(repoDir);
   const taken = new Set<string>();
   const placements = await Promise.all(
     work.targets.map(async (target) => {
       const placement = placeTest(repoDir, layout, target, taken);
       taken.add(placement.testFile);
-      return { target, placement, focus: await focusOn(target, repoDir, work.changedLines.get(target), baseline.result.coverage, services.typescript) };
+      const focused = await focusOn(target, repoDir, work.changedLines.get(target), baseline.result.coverage, services.typescript);
+      return { target, placement, ...focused };
     })
   );
+  // Each target's decision (and the local model, loaded the first time a decision needs it).
+  const routed = await stage('model loading', () =>
+    Promise.all(
+      placements.map(async (p) => {
+        const route = routeTaskOf(inRepo(p.target), p.focus, p.sourceChars, options.maxTokens);
+        const { provider } = await services.router.route(route);
+        return { generation: { target: p.target, placement: p.placement, focus: p.focus, provider }, route };
+      })
+    )
+  );
+  const tasks = new Map(routed.map((r) => [r.generation.target, r]));
+  const generationSettings = {
+    repoDir,
+    packageDir: work.packageDir,
+    framework: work.runner.name,
+    maxTokens: options.maxTokens,
+    existingTests: layout.existingTests,
+    baseline: baseline.result.coverage
+  };
   const generationStarted = Date.now();
   const generations = await stage('generation', () =>
     logger.group(`Generating ${placements.length} test file(s)${label}`, () =>
       generateCandidates(
-        placements,
-        provider,
-        {
-          repoDir,
-          packageDir: work.packageDir,
-          framework: work.runner.name,
-          maxTokens: options.maxTokens,
-          existingTests: layout.existingTests,
-          baseline: baseline.result.coverage
-        },
+        routed.map((r) => r.generation),
+        generationSettings,
         logger
       )
     )
   );
-  const generationMs = Date.now() - generationStarted;
   stood.generations = generations;
-  stood.generationMs = generationMs;
+  stood.generationMs = Date.now() - generationStarted;
 
-  const candidates = generations.map(toCandidate);
-  stood.candidates = candidates;
+  const first = generations.map(candidateOf);
+  stood.candidates = first;
   const settings: ValidationSettings = {
     repeatRuns: options.repeatRuns,
     maxRepairs: options.maxRepairs,
     testTimeoutMs: options.testTimeoutMs,
-    workers: Math.max(1, Math.min(os.availableParallelism(), candidates.length)),
+    workers: Math.max(1, Math.min(os.availableParallelism(), first.length)),
     strategy: 'batched',
     seed: services.seed
   };
-  const validation = await stage('validation', () =>
-    logger.group(`Validating candidates in a scratch copy${label}`, async () =>
+  const existingTests = await readExistingTests(repoDir, layout.existingTests);
+  const validate = (batch: CandidateTest[], pool: readonly Generation[], repairs: number, name: string): Promise<ValidationStats> =>
+    logger.group(`${name}${label}`, () =>
       validateCandidates(
-        candidates,
+        batch,
         {
           runner: work.runner,
           sandbox: services.sandbox,
           scratch,
           workRoot: path.join(services.workRoot, slug(work.packageDir || 'root')),
           coverageFiles: work.targets,
-          existingTests: await readExistingTests(repoDir, layout.existingTests),
+          existingTests,
           ...(services.typescript ? { editor: analysisTestCaseEditor(services.typescript) } : {}),
           repair: (c, failure) =>
             repairCandidate(
-              generations.find((g) => g.target === c.target)!,
+              pool.find((g) => g.target === c.target)!,
               c.code,
               failure,
-              provider,
               options.maxTokens,
               logger
             ),
           log: (m) => logger.info(m)
         },
-        settings
+        { ...settings, maxRepairs: repairs, workers: Math.max(1, Math.min(os.availableParallelism(), batch.length)) }
       )
-    )
+    );
+  const firstValidation = await stage('validation', () => validate(first, generations, options.maxRepairs, 'Validating candidates in a scratch copy'));
+
+  const escalationStarted = Date.now();
+  const escalated = await stage('escalation', () =>
+    escalateFailures({
+      candidates: first,
+      generations,
+      tasks,
+      router: services.router,
+      baseline: baseline.result.coverage,
+      changedLines: work.changedLines,
+      generate: (again) => logger.group(`Escalating ${again.length} test file(s)${label}`, () => generateCandidates(again, generationSettings, logger)),
+      validate: (batch) => validate(batch, generations, 0, 'Validating the escalated candidates'),
+      logger
+    })
   );
+  const candidates = escalated.candidates;
+  const allGenerations = [...generations, ...escalated.generations.filter((g) => !generations.includes(g))];
+  stood.candidates = candidates;
+  stood.generations = escalated.generations;
+  if (escalated.escalations.length > 0) stood.generationMs += Date.now() - escalationStarted;
+  const validation = sumValidation(firstValidation, escalated.validation);
 
   const suiteFinishes = baseline.health.runFailure?.kind !== 'timed-out';
   const acceptance = await stage('acceptance', () =>
@@ -286,12 +322,12 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   return {
     result: result({
       baseline: baseline.figures,
-      candidates: candidates.map((c) => toRecord(c, generations, acceptance.before, model, inRepo)),
+      candidates: candidates.map((c) => toRecord(c, escalated.generations, acceptance.before, inRepo, services.router, escalated.escalations)),
       validation,
       ...figures(acceptance.before, acceptance.after)
     }),
-    generations,
-    generationMs
+    generations: allGenerations,
+    generationMs: stood.generationMs
   };
 }
 
@@ -308,38 +344,55 @@ async function focusOn(
   changedLines: number[] | undefined,
   baseline: CoverageData,
   typescript: TypeScriptApi | undefined
-): Promise<TargetFocus> {
+): Promise<{ focus: TargetFocus; sourceChars: number }> {
   const uncovered = baseline.uncoveredLines(target);
   const changed = changedLines ? new Set(changedLines) : undefined;
   // A file no test loads has no baseline data: every changed line is uncovered.
   const focus: TargetFocus = { uncoveredLines: baseline.counts(target) ? uncovered.filter((l) => !changed || changed.has(l)) : (changedLines ?? []) };
-  if (!typescript) return focus;
   const text = await readFile(path.join(repoDir, target), 'utf8').catch(() => undefined);
-  if (text === undefined) return focus;
+  if (text === undefined || !typescript) return { focus, sourceChars: text?.length ?? 0 };
   const units = extractUnits(typescript, target, text, changedLines).filter((u) => u.changed && u.exported && u.kind !== 'class');
-  focus.changedUnits = units.map((u) => ({ name: u.name, signature: u.signature, complexity: u.complexity }));
+  focus.changedUnits = units.map((u) => ({ name: u.name, signature: u.signature, complexity: u.complexity, lines: u.linesOfCode }));
   const imports = summarizeImports(typescript, path.join(repoDir, target), text, { rootDir: repoDir });
   if (imports.text) focus.importSignatures = imports.text;
-  return focus;
+  return { focus, sourceChars: text.length };
 }
 
-function toCandidate(g: Generation): CandidateTest {
-  const candidate: CandidateTest = {
-    target: g.target,
-    testFile: g.placement.testFile,
-    code: g.code ?? '',
-    attempts: g.answers.length,
-    runs: 0,
-    cases: [],
-    state: 'pending'
+/**
+ * What the router decides a target by: its changed units (complexity, size) and a first estimate of
+ * the prompt (the exact count is taken on the request itself, before any money is committed).
+ */
+function routeTaskOf(target: string, focus: TargetFocus, sourceChars: number, maxTokens: number): RouteTask {
+  return {
+    target,
+    units: (focus.changedUnits ?? []).map((u) => ({ name: u.name, complexity: u.complexity, lines: u.lines })),
+    estimatedPromptTokens: Math.ceil((sourceChars + PROMPT_OVERHEAD_CHARS) / 3),
+    maxTokens
   };
-  if (g.code === undefined) reject(candidate, 'generation', g.error ?? 'the answer held no test code');
-  return candidate;
+}
+
+function sumValidation(a: ValidationStats, b: ValidationStats | undefined): ValidationStats {
+  return b ? { processes: a.processes + b.processes, fileRuns: a.fileRuns + b.fileRuns, durationMs: a.durationMs + b.durationMs } : a;
 }
 
 /** A candidate's final verdict as the report records it, with repo-relative paths. */
-function toRecord(c: CandidateTest, generations: Generation[], before: CoverageData, model: string, inRepo: (file: string) => string): CandidateRecord {
-  const answers = generations.find((g) => g.target === c.target)?.answers ?? [];
+function toRecord(
+  c: CandidateTest,
+  generations: readonly Generation[],
+  before: CoverageData,
+  inRepo: (file: string) => string,
+  router: HybridRouter,
+  escalations: readonly Escalation[]
+): CandidateRecord {
+  const generation = generations.find((g) => g.target === c.target);
+  const answers = generation?.answers ?? [];
+  const info = generation?.provider.info();
+  // The last decision for the target says which tier wrote the file (a fallback or an escalation moves it).
+  const decision = router
+    .decisions()
+    .filter((d) => d.target === inRepo(c.target))
+    .at(-1);
+  const escalation = escalations.find((e) => e.target === c.target);
   return {
     targetFile: inRepo(c.target),
     testFile: inRepo(c.testFile),
@@ -356,8 +409,12 @@ function toRecord(c: CandidateTest, generations: Generation[], before: CoverageD
     promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0),
     completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0),
     generationMs: answers.reduce((n, a) => n + a.timings.generationMs, 0),
-    provider: answers[0]?.provider ?? 'local',
-    model,
+    provider: answers.at(-1)?.provider ?? info?.provider ?? 'local',
+    model: answers.at(-1)?.model ?? info?.model ?? '',
+    tier: decision?.tier ?? 'local',
+    ...(escalation
+      ? { escalation: { fromProvider: escalation.from.provider, fromModel: escalation.from.model, localRejection: escalation.localRejection } }
+      : {}),
     ...(c.confirmedWithSuite === false ? { confirmedWithSuite: false } : {})
   };
 }

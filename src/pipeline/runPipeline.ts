@@ -12,7 +12,11 @@ import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import { processesSettled, removeOnForcedStop, RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import { asInfrastructureError } from '../process/InfrastructureError.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
-import { buildRunReport, inferenceFigures, type PackageResult } from '../reporting/buildRunReport.js';
+import { RecordingProvider } from '../inference/ReplayProvider.js';
+import type { TextProvider } from '../inference/TextProvider.js';
+import { buildRunReport, inferenceFigures, type PackageResult, type RoutingResults } from '../reporting/buildRunReport.js';
+import { createRemoteProvider } from '../routing/createRemoteProvider.js';
+import { HybridRouter } from '../routing/HybridRouter.js';
 import type { CancelledRun, DeliveryFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
 import { type FoundTargets, findTargets } from '../targets/findTargets.js';
@@ -104,6 +108,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     packages: worked?.packages ?? [],
     validationSettings: { seed: shuffleSeed(ctx.pullRequest?.headSha), repeatRuns: options.repeatRuns, maxRepairs: options.maxRepairs },
     ...(worked?.inference ? { inference: worked.inference } : {}),
+    ...(worked?.routing ? { routing: worked.routing } : {}),
     ...(worked?.delivery ? { delivery: worked.delivery } : {}),
     ...(worked?.isolation ? { isolation: worked.isolation } : {}),
     ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
@@ -125,6 +130,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
 interface PackagesWorked {
   packages: PackageResult[];
   inference?: InferenceFigures;
+  routing?: RoutingResults;
   delivery?: DeliveryFigures;
   isolation: RunReport['isolation'];
   /** Set when the run was cancelled: `packages` are then those that finished, and the one under way as it stood. */
@@ -145,7 +151,7 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     });
   // A forced stop (a second signal) has no time to unwind: it removes the directory itself.
   const releaseWorkRoot = removeOnForcedStop(workRoot);
-  let loaded: LoadedProvider | undefined;
+  const router = createRouter(ctx, packages, warn);
   let sandbox: TestSandbox | undefined;
   let step = 'preparing the scratch copy';
   const outcomes: PackageOutcome[] = [];
@@ -176,32 +182,19 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
       warn,
       seed: shuffleSeed(ctx.pullRequest?.headSha),
       ...(typescript ? { typescript } : {}),
-      provider: async () => {
-        if (!loaded) {
-          loaded = await logger.group('Loading the model', ctx.loadProvider);
-          const info = loaded.provider.info();
-          logger.info(
-            `Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`
-          );
-          if (loaded.demoNotice) logger.warn(loaded.demoNotice);
-          const targetsWarning = loaded.targetsWarning?.(
-            packages.flatMap((p) => p.targets.map((t) => (p.packageDir === '' ? t : path.posix.join(p.packageDir, t))))
-          );
-          if (targetsWarning) warn(targetsWarning);
-        }
-        return { provider: loaded.provider, model: loaded.provider.info().model };
-      }
+      router
     };
     for (const work of packages) outcomes.push(await runPackage(work, services));
     for (const e of sandbox.events) logger.info(`Sandbox, ${e.run}${e.testFile ? ` (${e.testFile})` : ''}: ${CONFINEMENT_EVENT_LABELS[e.kind]}: ${e.detail}`);
     const results = outcomes.map((o) => o.result);
-    const inference = inferenceOf(loaded, outcomes);
-    if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}), isolation: isolation() };
+    const inference = inferenceOf(router, outcomes);
+    const routing = routingResults(options, router);
+    if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}), routing, isolation: isolation() };
     // The last moment a cancellation keeps the working tree as it was.
     throwIfCancelled();
     step = 'delivering the accepted tests';
     const delivery = await deliver(ctx, results, scratch.dir, workRoot, warn);
-    return { packages: results, ...(inference ? { inference } : {}), delivery, isolation: isolation() };
+    return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation() };
   } catch (error) {
     if (error instanceof RunCancelledError) {
       // What had finished is reported: the packages done, the one under way as it stood, the rest not started.
@@ -214,27 +207,82 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
         during: error instanceof PackageCancelledError ? error.during : step,
         unfinished: [...(error instanceof PackageCancelledError ? error.unfinished : []), ...notStarted]
       };
-      const inference = inferenceOf(loaded, outcomes);
-      return { packages: outcomes.map((o) => o.result), ...(inference ? { inference } : {}), isolation: isolation(), cancelled };
+      const inference = inferenceOf(router, outcomes);
+      return {
+        packages: outcomes.map((o) => o.result),
+        ...(inference ? { inference } : {}),
+        routing: routingResults(options, router),
+        isolation: isolation(),
+        cancelled
+      };
     }
     // A full disk or a read-only directory surfaces wherever a file is written; the user needs the directory, not the call.
     throw asInfrastructureError(error, workRoot) ?? error;
   } finally {
-    await loaded?.provider.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
+    await router.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
     await removeWorkRoot(workRoot);
     releaseWorkRoot();
   }
 }
 
-/** The inference section, from the answers of the packages that got that far; undefined when no model was loaded. */
-function inferenceOf(loaded: LoadedProvider | undefined, outcomes: readonly PackageOutcome[]): InferenceFigures | undefined {
-  if (!loaded) return undefined;
-  const answers = outcomes.flatMap((o) => o.generations.flatMap((g) => g.answers));
+/**
+ * The router over this run's providers: the local one (or the replay file) as the face loads it,
+ * and the remote one when one is configured. Answers from a replay file stand in for both tiers,
+ * so a replayed run sends nothing anywhere; a recorded run records both tiers' answers.
+ */
+function createRouter(ctx: PipelineContext, packages: readonly PackageWork[], warn: (message: string) => void): HybridRouter {
+  const { options, logger } = ctx;
+  const targets = packages.flatMap((p) => p.targets.map((t) => (p.packageDir === '' ? t : path.posix.join(p.packageDir, t))));
+  const local = async (): Promise<LoadedProvider> => {
+    const loaded = await logger.group('Loading the model', ctx.loadProvider);
+    const info = loaded.provider.info();
+    logger.info(
+      `Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`
+    );
+    if (loaded.demoNotice) logger.warn(loaded.demoNotice);
+    const targetsWarning = loaded.targetsWarning?.(targets);
+    if (targetsWarning) warn(targetsWarning);
+    return loaded;
+  };
+  const remoteOptions = options.routing.remote;
+  const replaying = options.replay?.mode === 'replay';
+  if (remoteOptions && replaying) logger.info('Answering from the replay file: the remote provider is not contacted, and every task is answered locally.');
+  const remote =
+    remoteOptions && !replaying
+      ? async (): Promise<TextProvider> => {
+          const provider = await createRemoteProvider(remoteOptions, options.contextSize, Math.max(1, targets.length));
+          return options.replay?.mode === 'record' ? new RecordingProvider(provider, options.replay.file) : provider;
+        }
+      : undefined;
+  return new HybridRouter(options.routing, { local, ...(remote ? { remote } : {}) }, logger);
+}
+
+/** What the router did, for the report's routing and cost sections. */
+function routingResults(options: RunOptions, router: HybridRouter): RoutingResults {
+  const configFile = options.routing.configFile;
+  return {
+    options: options.routing,
+    ...(configFile ? { configFile: path.relative(options.repoDir, configFile).split(path.sep).join('/') } : {}),
+    decisions: router.decisions(),
+    telemetry: router.telemetry(),
+    budget: router.budget,
+    fallbacks: router.fallbacks()
+  };
+}
+
+/** The inference section, from the answers of the packages that got that far; undefined when no model answered. */
+function inferenceOf(router: HybridRouter, outcomes: readonly PackageOutcome[]): InferenceFigures | undefined {
+  const loaded = router.loadedLocal();
+  const generations = outcomes.flatMap((o) => o.generations);
+  // A cloud-only run loads no local model: its section describes the remote provider.
+  const info = loaded?.provider.info() ?? generations[0]?.provider.info();
+  if (!info) return undefined;
+  const answers = generations.flatMap((g) => g.answers);
   return inferenceFigures(
-    loaded.provider.info(),
+    info,
     { promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0), completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0) },
     outcomes.reduce((n, o) => n + o.generationMs, 0),
-    loaded.demoNotice
+    loaded?.demoNotice
   );
 }
 

@@ -6,7 +6,9 @@ import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
  */
 
 import type { CoverageFigures } from '../core/CoverageFigures.js';
+import type { Tier } from '../core/Routing.js';
 import type { BaselineRunFailure, BrokenTestFile, CaseRecord, RejectionStage } from '../core/verdicts.js';
+import type { CostSection, ProviderTelemetry, RoutingSection } from '../routing/RoutingFigures.js';
 
 export type CandidateStatus = 'accepted' | 'rejected';
 
@@ -32,8 +34,12 @@ export interface CandidateRecord {
   completionTokens: number;
   /** Model time for this file, repairs included. */
   generationMs: number;
+  /** Who wrote the file as it was judged (after any fallback or escalation). */
   provider: string;
   model: string;
+  tier: Tier;
+  /** Set when the local model's file fell short and the remote model wrote this one instead. */
+  escalation?: { fromProvider: string; fromModel: string; localRejection: { stage: RejectionStage; reason: string } };
   /**
    * False when an accepted file could not be run next to the repository's suite (the suite
    * timed out or crashed first): it passed every run alone, but its fit with the suite is unproven.
@@ -57,7 +63,7 @@ export interface InferenceFigures {
   completionTokens: number;
   /** Completion tokens per second of generation wall time (aggregate over parallel sequences). */
   tokensPerSecond: number;
-  /** Cloud spend in USD; 0 for local inference. */
+  /** Cloud spend in USD (the cost section has the whole account); 0 when every task ran locally. */
   costUsd: number;
   /** Set when the run used the project's generated demo model rather than a real one. */
   demoModelNotice?: string;
@@ -129,6 +135,12 @@ export interface RunReport {
   validation?: ValidationFigures;
   /** What confined the tests aqe ran, and what the confinement saw; absent when no test ran. */
   isolation?: IsolationInEffect & { events: ConfinementEvent[] };
+  /** Which provider answered each target, and why; absent when nothing was generated. */
+  routing?: RoutingSection;
+  /** What each provider did: requests, tokens, latency, errors, retries, fallbacks, cost. */
+  telemetry?: ProviderTelemetry[];
+  /** What the run cost, what it avoided, and the budget; absent when nothing was generated. */
+  cost?: CostSection;
   /** Set when the run was cancelled (SIGINT/SIGTERM): nothing was delivered, and the figures are those of what had finished. */
   cancelled?: CancelledRun;
   warnings: string[];

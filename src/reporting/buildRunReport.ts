@@ -2,7 +2,11 @@ import type { CoverageFigures } from '../core/CoverageFigures.js';
 import type { PackageBaseline } from '../core/verdicts.js';
 import { sumCoverageFigures } from '../coverage/coverageFigures.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
+import type { RouteDecision, RoutingOptions } from '../core/Routing.js';
 import type { ProviderInfo } from '../inference/TextProvider.js';
+import { buildCostSection } from '../routing/costAccounting.js';
+import { DEFAULT_CLOUD_MODEL, resolvePrice } from '../routing/priceTable.js';
+import type { CostSection, ProviderTelemetry, RoutingSection } from '../routing/RoutingFigures.js';
 import type { CandidateRecord, DeliveryFigures, InferenceFigures, RunReport } from './RunReport.js';
 
 /** What one package's stages produced; paths repo-relative. */
@@ -23,6 +27,17 @@ export interface PackageResult {
   changedAfter: CoverageFigures;
 }
 
+/** What the router did: its settings, every decision, each provider's figures and the budget as it ended. */
+export interface RoutingResults {
+  options: RoutingOptions;
+  /** The configuration file that was read, repo-relative. */
+  configFile?: string;
+  decisions: RouteDecision[];
+  telemetry: ProviderTelemetry[];
+  budget: { readonly maxUsd: number | null; readonly spentUsd: number; readonly exhausted: boolean; readonly tasksKeptLocal: number };
+  fallbacks: number;
+}
+
 /** Everything a run found out, stage by stage: the report is made from this once, at the end. */
 export interface RunResults {
   toolVersion: string;
@@ -38,6 +53,7 @@ export interface RunResults {
   packages: PackageResult[];
   validationSettings: { seed: number; repeatRuns: number; maxRepairs: number };
   inference?: InferenceFigures;
+  routing?: RoutingResults;
   delivery?: DeliveryFigures;
   isolation?: RunReport['isolation'];
   cancelled?: RunReport['cancelled'];
@@ -83,10 +99,54 @@ export function buildRunReport(r: RunResults): RunReport {
       durationMs: worked.reduce((n, p) => n + (p.validation?.durationMs ?? 0), 0)
     };
   }
+  if (r.routing && r.routing.decisions.length > 0) {
+    report.routing = routingSection(r.routing, candidates);
+    report.telemetry = r.routing.telemetry;
+    report.cost = costSection(r.routing);
+    report.inference.costUsd = report.cost.cloud.costUsd;
+  }
   if (r.delivery) report.delivery = r.delivery;
   if (r.isolation) report.isolation = r.isolation;
   if (r.cancelled) report.cancelled = r.cancelled;
   return report;
+}
+
+function routingSection(r: RoutingResults, candidates: readonly CandidateRecord[]): RoutingSection {
+  const escalated = candidates.filter((c) => c.escalation !== undefined);
+  return {
+    mode: r.options.mode,
+    privacy: r.options.privacy,
+    remote: r.options.remote ? { provider: r.options.remote.kind, model: r.options.remote.model } : null,
+    ...(r.configFile ? { configFile: r.configFile } : {}),
+    decisions: r.decisions,
+    tasks: { local: candidates.filter((c) => c.tier === 'local').length, cloud: candidates.filter((c) => c.tier === 'cloud').length },
+    escalations: { total: escalated.length, accepted: escalated.filter((c) => c.status === 'accepted').length },
+    fallbacks: r.fallbacks
+  };
+}
+
+/**
+ * The cost section. Local tasks are compared with the remote model when it is the Anthropic API (or
+ * has a price of the user's), else with the default cloud model, so a local-only run still shows
+ * what it avoided.
+ */
+function costSection(r: RoutingResults): CostSection {
+  const remote = r.options.remote;
+  const model = remote && (remote.kind === 'anthropic' || r.options.prices[remote.model]) ? remote.model : DEFAULT_CLOUD_MODEL;
+  let cloudModel: Parameters<typeof buildCostSection>[0]['cloudModel'] = null;
+  try {
+    const { price, source } = resolvePrice(model, r.options.prices);
+    cloudModel = { model, price, priceSource: source };
+  } catch {
+    // A model without a price has no comparison; the routing options refuse one that would be billed.
+  }
+  return buildCostSection({
+    telemetry: r.telemetry,
+    cloudModel,
+    localCostPerHour: r.options.localCostPerHour,
+    localCostSource: r.options.localCostSource,
+    budget: { maxUsd: r.budget.maxUsd, spentUsd: r.budget.spentUsd, exhausted: r.budget.exhausted, tasksKeptLocal: r.budget.tasksKeptLocal }
+  });
 }
 
 function baselineFigures(packages: readonly PackageResult[]): RunReport['baseline'] {

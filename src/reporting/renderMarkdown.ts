@@ -9,6 +9,7 @@ import type { RejectionStage } from '../core/verdicts.js';
 import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
 import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, formatTokensPerSecond, shortSha } from '../core/formatNumbers.js';
+import { costTable, formatUsd, routingLine, routingTable } from './renderRouting.js';
 import { alertBlock, codeSpan, detailsBlock, escapeHtml, escapeText, markdownTable, sliceToUtf8Bytes, sliceWhole, truncateText } from './markdownText.js';
 
 /** Hidden first line of our PR comment; how a later run finds the comment to update instead of adding another. */
@@ -108,6 +109,8 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   }
 
   parts.push('### ⚙️ Inference', inferenceTable(report.inference));
+  if (report.routing) parts.push('### 🧭 Routing', routingTable(report.routing, level.maxItems, level.maxReasonChars));
+  if (report.cost) parts.push('### 💰 Cost', costTable(report.cost));
   parts.push(footer(report));
   return `${parts.join('\n\n')}\n`;
 }
@@ -139,6 +142,16 @@ function commentAt(report: RunReport, level: DetailLevel, options: RenderOptions
   const inf = report.inference;
   const inferenceSummary = `⚙️ Inference: ${escapeHtml(inf.model)} on ${escapeHtml(inf.hardware)} · ${formatTokensPerSecond(inf.tokensPerSecond)} tokens/s`;
   parts.push(detailsBlock(inferenceSummary, inferenceTable(inf)));
+  if (report.routing) {
+    const r = report.routing;
+    parts.push(
+      detailsBlock(
+        `🧭 Routing: ${formatCount(r.tasks.local)} local, ${formatCount(r.tasks.cloud)} cloud`,
+        routingTable(r, level.maxItems, level.maxReasonChars)
+      )
+    );
+  }
+  if (report.cost) parts.push(detailsBlock(`💰 Cost: ${escapeHtml(formatUsd(report.cost.totalUsd))}`, costTable(report.cost)));
   parts.push(footer(report));
   return `${parts.join('\n\n')}\n`;
 }
@@ -195,6 +208,8 @@ function contextLines(report: RunReport): string[] {
     );
   }
   if (report.isolation) lines.push(isolationLine(report.isolation));
+  const routing = routingLine(report);
+  if (routing) lines.push(routing);
   return lines;
 }
 

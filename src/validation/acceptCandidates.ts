@@ -1,4 +1,5 @@
 import { CoverageData } from '../coverage/CoverageData.js';
+import type { RejectionStage } from '../core/verdicts.js';
 import { type CandidateTest, reject } from './CandidateTest.js';
 import { firstLine } from './condenseFailureText.js';
 import { judgeCoverageGain } from './judgeCoverageGain.js';
@@ -110,4 +111,22 @@ async function confirmWithSuite(
       return candidates.filter((c) => c.state === 'accepted').reduce((k, c) => k.merge(c.coverage ?? CoverageData.empty()), before);
     }
   }
+}
+
+/**
+ * What acceptance would make of one candidate against the suite alone: its rejection, or, for a
+ * stable file, the coverage verdict that would turn it away; undefined when it may be accepted.
+ * The pipeline asks before acceptance, so a file the local model failed on can go to another
+ * model while there is still time to prove its answer.
+ */
+export function expectedRejection(
+  c: CandidateTest,
+  baseline: CoverageData,
+  changedLines: readonly number[] | undefined
+): { stage: RejectionStage; reason: string } | undefined {
+  if (c.state === 'rejected') return c.rejection;
+  if (c.state !== 'stable') return undefined;
+  const own = c.coverage ?? CoverageData.empty();
+  const verdict = judgeCoverageGain(own, c.target, baseline.withUnloadedFiles(own), changedLines, c);
+  return verdict.accepted ? undefined : { stage: verdict.stage, reason: verdict.reason };
 }

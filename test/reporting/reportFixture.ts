@@ -74,6 +74,7 @@ export function makeCandidate(overrides: Partial<CandidateRecord> = {}): Candida
     generationMs: 8000,
     provider: 'llama.cpp',
     model: 'qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
+    tier: 'local',
     ...overrides
   };
 }

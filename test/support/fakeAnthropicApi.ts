@@ -58,6 +58,11 @@ export interface FakeAnthropicApi {
 export interface FakeAnthropicOptions {
   /** When set, requests must carry it (Authorization: Bearer or x-api-key), else 401 authentication_error. */
   apiKey?: string;
+  /**
+   * Answers a /v1/messages request when no queued reply is left (queued replies go first), e.g. by what the prompt
+   * holds, for tests whose requests arrive in no fixed order. Without it an unscripted request gets a 500.
+   */
+  respond?: (request: RecordedAnthropicRequest) => AnthropicReply;
 }
 
 /**
@@ -106,7 +111,7 @@ export async function startFakeAnthropicApi(options: FakeAnthropicOptions = {}):
       sendJson(res, 200, { input_tokens: fakeTokenCount(request.body) });
       return;
     }
-    const reply = queue.shift();
+    const reply = queue.shift() ?? options.respond?.(request);
     if (!reply) {
       sendError(res, { kind: 'error', status: 500, type: 'api_error', message: 'The fake has no scripted reply for this request.' });
       return;

@@ -1,3 +1,5 @@
+import { BUILT_IN_RULE_PRIORITIES, BUILT_IN_RULES } from '../../src/core/Routing.js';
+import { DEFAULT_LOCAL_COST_PER_HOUR } from '../../src/routing/priceTable.js';
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 
@@ -57,7 +59,24 @@ describe('parseRunOptions defaults', () => {
       onAccepted: 'write',
       allowPullRequestTarget: false,
       sandbox: 'auto',
-      testEnv: []
+      testEnv: [],
+      routing: {
+        mode: 'hybrid-auto',
+        privacy: 'balanced',
+        sensitivePaths: [],
+        complexityThreshold: 10,
+        sizeThreshold: 0,
+        maxCloudUsd: null,
+        localCostPerHour: DEFAULT_LOCAL_COST_PER_HOUR,
+        localCostSource: 'default',
+        prices: {},
+        builtInRules: Object.fromEntries(BUILT_IN_RULES.map((name) => [name, { priority: BUILT_IN_RULE_PRIORITIES[name], enabled: true }])),
+        pathRules: [],
+        escalate: true,
+        // No key and no shared server: every task runs locally.
+        remote: null,
+        configFile: null
+      }
     });
   });
 

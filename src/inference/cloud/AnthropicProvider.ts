@@ -16,6 +16,7 @@ import { malformedResponseError, missingApiKeyError, toCloudProviderError, type 
 import { mapUsage, messageParams, readMessage, type AnthropicChatRequest, type MessageOutcome } from './anthropicMessages.js';
 import { CLOUD_INPUTS } from './cloudInputs.js';
 import { CloudProviderError } from './CloudProviderError.js';
+import { countingFetch, retriesOf, withAttemptTally, type AttemptTally } from './countAttempts.js';
 import { UnsupportedRequestError } from './UnsupportedRequestError.js';
 
 export interface AnthropicProviderOptions {
@@ -62,7 +63,15 @@ export class AnthropicProvider implements TextProvider {
     this.context = { model: options.model, host, apiKey };
     // Passing the key explicitly also keeps the SDK from reading ANTHROPIC_* variables or profiles on disk; its log
     // lines could carry prompt text, so it stays silent and faults surface as typed errors instead.
-    this.client = new Anthropic({ apiKey, baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries, logLevel: 'off' });
+    this.client = new Anthropic({
+      apiKey,
+      baseURL,
+      timeout: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      logLevel: 'off',
+      // Every attempt passes through here, so the retries the SDK made for a request can be reported with it.
+      fetch: countingFetch((input: string | URL | Request, init?: RequestInit) => fetch(input, init))
+    });
   }
 
   chat(request: ChatRequest | AnthropicChatRequest): Promise<GenerationResult> {
@@ -141,9 +150,13 @@ export class AnthropicProvider implements TextProvider {
     else outer?.addEventListener('abort', forward, { once: true });
     this.inFlight.add(controller);
     const started = Date.now();
+    const tally: AttemptTally = { attempts: 0 };
     try {
-      const attempt = await send(request, controller.signal);
-      return this.result(request, attempt, started);
+      const attempt = await withAttemptTally(tally, () => send(request, controller.signal));
+      return { ...this.result(request, attempt, started), retries: retriesOf(tally) };
+    } catch (error) {
+      if (error instanceof CloudProviderError) error.retries = retriesOf(tally);
+      throw error;
     } finally {
       outer?.removeEventListener('abort', forward);
       this.inFlight.delete(controller);

@@ -26,6 +26,8 @@ export class CloudProviderError extends InferenceError {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly input: CloudInputName | undefined;
+  /** HTTP attempts beyond the first that the SDK made before giving up; set by the provider once the call has failed. */
+  retries = 0;
 
   constructor(message: string, details: CloudProviderErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

@@ -18,6 +18,7 @@ import {
 } from '../TextProvider.js';
 import { CLOUD_INPUTS } from './cloudInputs.js';
 import { CloudProviderError } from './CloudProviderError.js';
+import { countingFetch, retriesOf, withAttemptTally, type AttemptTally } from './countAttempts.js';
 import { sharedServerError, type SharedServerContext } from './sharedServerErrors.js';
 import { parseSharedServerUrl, type SharedServerUrl } from './sharedServerUrl.js';
 import { UnsupportedRequestError } from './UnsupportedRequestError.js';
@@ -86,7 +87,8 @@ export class OpenAiCompatibleProvider implements TextProvider {
       maxRetries: options.maxRetries,
       // A null default header removes the SDK's own, so no placeholder bearer token is sent to a server without auth.
       defaultHeaders: apiKey === undefined ? { Authorization: null } : undefined,
-      fetch: fetchWithInRealmErrors,
+      // Counting each attempt lets a result (or the error) say how many retries the SDK made for it.
+      fetch: countingFetch(fetchWithInRealmErrors),
       // The SDK logs failed SSE chunks and retries to the console; our errors say the same, in the run's log, once.
       logLevel: 'off'
     });
@@ -176,6 +178,17 @@ export class OpenAiCompatibleProvider implements TextProvider {
   async dispose(): Promise<void> {}
 
   private async generate(request: TextRequest): Promise<GenerationResult> {
+    const tally: AttemptTally = { attempts: 0 };
+    try {
+      const result = await withAttemptTally(tally, () => this.generateOnce(request));
+      return { ...result, retries: retriesOf(tally) };
+    } catch (error) {
+      if (error instanceof CloudProviderError) error.retries = retriesOf(tally);
+      throw error;
+    }
+  }
+
+  private async generateOnce(request: TextRequest): Promise<GenerationResult> {
     const startedAt = Date.now();
     if (request.signal?.aborted) throw new GenerationAbortedError('The request was cancelled before it was sent to the shared server.');
     const promptTokens = this.countPromptTokens(request);

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
+import { examplesDir } from '../../src/core/packageRoot.js';
+import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
+import type { RunReport } from '../../src/reporting/RunReport.js';
+import { resolvePrice } from '../../src/routing/priceTable.js';
+import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
+import { fakeTokenCount, startFakeAnthropicApi, type FakeAnthropicApi, type RecordedAnthropicRequest } from '../support/fakeAnthropicApi.js';
+import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+
+const API_KEY = 'sk-ant-test-e2e-0123456789';
+const MODEL = 'claude-sonnet-4-5';
+
+/** What the fake cloud model writes for math.ts: a test of lerp, which the demo model's answer (about strings.ts) lacks. */
+const LERP_ANSWER = [
+  'Here is a jest test file for `src/math.ts`:',
+  '',
+  '```ts',
+  "import { describe, expect, it } from '@jest/globals';",
+  "import { lerp } from '../src/math';",
+  '',
+  "describe('lerp', () => {",
+  "  it('interpolates between a and b', () => {",
+  '    expect(lerp(0, 10, 0.5)).toBe(5);',
+  '  });',
+  '',
+  "  it('clamps t to [0, 1]', () => {",
+  '    expect(lerp(0, 10, 2)).toBe(10);',
+  '    expect(lerp(0, 10, -1)).toBe(0);',
+  '  });',
+  '});',
+  '```',
+  ''
+].join('\n');
+
+function userText(request: RecordedAnthropicRequest): string {
+  const body = request.body as { messages?: Array<{ content: string | Array<{ text?: string }> }> };
+  return (body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : m.content.map((b) => b.text ?? '').join(''))).join('\n');
+}
+
+/**
+ * The action as the runner starts it, in hybrid-auto, on the example pull request: the demo model
+ * in real llama.cpp is the local tier, the real Anthropic SDK talks to a fake Messages API on
+ * loopback as the cloud tier. complexity-threshold 2 sends strings.ts (truncate has complexity 3)
+ * to the cloud and keeps math.ts (lerp: 1) local; the demo model's answer for math.ts tests
+ * strings.ts instead, adds nothing to math.ts, and so is escalated once to the cloud.
+ */
+describe('hybrid routing end to end', () => {
+  const owner = 'aqe';
+  const repo = 'example';
+  const number = 11;
+  let github: FakeGitHubApi;
+  let cloud: FakeAnthropicApi;
+  let dirs: RunnerDirs;
+  let pr: ExamplePullRequest;
+  let run: ActionRun;
+  let report: RunReport;
+
+  beforeAll(async () => {
+    const stringsAnswer = await readFile(path.join(examplesDir(), 'ts-lib.demo-answer.md'), 'utf8');
+    github = await startFakeGitHubApi();
+    cloud = await startFakeAnthropicApi({
+      apiKey: API_KEY,
+      respond: (request) => {
+        const user = userText(request);
+        // The prompt names the file under test; anything else is a request this test did not expect.
+        if (user.includes('src/strings.ts')) return { kind: 'message', text: stringsAnswer };
+        if (user.includes('src/math.ts')) return { kind: 'message', text: LERP_ANSWER };
+        return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'unexpected prompt' };
+      }
+    });
+    dirs = await makeRunnerDirs('aqe-hybrid-');
+    pr = await prepareExamplePullRequest(dirs.workspace);
+    github.setPullFiles(owner, repo, number, [
+      { filename: 'src/index.ts', status: 'modified' },
+      { filename: 'src/math.ts', status: 'modified' },
+      { filename: 'src/strings.ts', status: 'added' }
+    ]);
+    const event = pullRequestPayload({ owner, repo, number, baseSha: pr.baseSha, headSha: pr.headSha, title: pr.title });
+    run = await runAction(dirs, {
+      inputs: {
+        'report-path': path.join(dirs.root, 'report.json'),
+        'github-token': 'test-token',
+        'working-directory': 'ts-lib',
+        model: 'demo',
+        'max-parallel': '2',
+        'context-size': '4096',
+        'repeat-runs': '2',
+        'router-mode': 'hybrid-auto',
+        'complexity-threshold': '2',
+        'anthropic-api-key': API_KEY,
+        'anthropic-base-url': cloud.url,
+        'cloud-model': MODEL
+      },
+      event,
+      apiUrl: github.url
+    });
+    report = JSON.parse(await readFile(path.join(dirs.root, 'report.json'), 'utf8')) as RunReport;
+  }, 600_000);
+
+  afterAll(async () => {
+    await github?.close();
+    await cloud?.close();
+    if (dirs) await rm(dirs.root, { recursive: true, force: true });
+  });
+
+  it('succeeds', () => {
+    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({ exitCode: 0, stderr: '' });
+  });
+
+  it('sends exactly the tasks the rules select to the cloud: strings.ts by complexity, math.ts by escalation', () => {
+    const decisions = report.routing!.decisions.map((d) => [d.target, d.phase, d.tier, d.rule]);
+    expect(decisions).toEqual(
+      expect.arrayContaining([
+        ['src/strings.ts', 'initial', 'cloud', 'complexity'],
+        ['src/math.ts', 'initial', 'local', 'default'],
+        ['src/math.ts', 'escalation', 'cloud', 'escalation']
+      ])
+    );
+    expect(decisions).toHaveLength(3);
+    const sent = cloud.messageRequests().map((r) => (userText(r).includes('src/strings.ts') ? 'strings' : 'math'));
+    expect(sent.sort()).toEqual(['math', 'strings']);
+    // Every request went with the key, to the model asked for, and was priced before it was sent.
+    for (const r of cloud.messageRequests()) expect((r.body as { model: string }).model).toBe(MODEL);
+    expect(cloud.requests.filter((r) => r.path.startsWith('/v1/messages/count_tokens'))).toHaveLength(2);
+  });
+
+  it('keeps both cloud-written tests and says which came from an escalation', () => {
+    const byTarget = new Map(report.candidates.map((c) => [c.targetFile, c]));
+    expect(byTarget.get('src/strings.ts')).toMatchObject({ status: 'accepted', tier: 'cloud', provider: 'anthropic', model: MODEL });
+    expect(byTarget.get('src/math.ts')).toMatchObject({
+      status: 'accepted',
+      tier: 'cloud',
+      escalation: { fromProvider: 'local', localRejection: { stage: 'no-coverage-gain' } }
+    });
+    expect(report.routing).toMatchObject({ tasks: { local: 0, cloud: 2 }, escalations: { total: 1, accepted: 1 } });
+  });
+
+  it('reports cost figures that follow from the token counts the server billed and the price table', () => {
+    const { price } = resolvePrice(MODEL, {});
+    const billed = cloud.messageRequests().map((r) => ({ input: fakeTokenCount(r.body), output: 1 }));
+    const expected = billed.reduce((usd, b) => usd + (b.input * price.inputPerMTok + b.output * price.outputPerMTok) / 1e6, 0);
+    expect(report.cost!.cloud.requests).toBe(2);
+    expect(report.cost!.cloud.promptTokens).toBe(billed.reduce((n, b) => n + b.input, 0));
+    expect(report.cost!.cloud.costUsd).toBeCloseTo(expected, 9);
+    expect(report.cost!.budget).toMatchObject({ maxUsd: null, exhausted: false });
+    expect(Number(run.outputs['cloud-requests'])).toBe(2);
+    expect(Number(run.outputs['cloud-cost-usd'])).toBeCloseTo(expected, 6);
+    // The local model answered math.ts once: what those tokens would have cost in the cloud is the avoided cost.
+    const local = report.telemetry!.find((t) => t.tier === 'local')!;
+    const avoided = (local.promptTokens * price.inputPerMTok + local.completionTokens * price.outputPerMTok) / 1e6;
+    expect(report.cost!.avoided!.costUsd).toBeCloseTo(avoided, 6);
+    expect(Number(run.outputs['cost-avoided-usd'])).toBeCloseTo(avoided, 6);
+  });
+
+  it('shows the routing and cost sections in the comment and the summary', () => {
+    const comment = github.comments.get(number)?.[0]?.body ?? '';
+    expect(comment.startsWith(STICKY_COMMENT_MARKER)).toBe(true);
+    for (const text of [comment, run.summary]) {
+      expect(text).toContain('Routing');
+      expect(text).toMatch(/1 local|0 local/);
+      expect(text).toContain('complexity');
+      expect(text).toContain('escalation');
+      expect(text).toContain('Cost');
+      expect(text).toContain(MODEL);
+    }
+    // The key never reaches the log, the summary or the comment.
+    for (const text of [comment, run.summary, run.stdout, run.stderr]) expect(text).not.toContain(API_KEY);
+  });
+});
