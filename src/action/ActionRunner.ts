@@ -4,6 +4,8 @@
  */
 export interface ActionRunner {
   getInput(name: string): string;
+  /** Masks a value in every later log line (the runner prints *** instead). */
+  setSecret(value: string): void;
   setOutput(name: string, value: string | number): void;
   saveState(name: string, value: string): void;
   getState(name: string): string;

@@ -4,6 +4,7 @@ import type { ActionRunner } from './ActionRunner.js';
 
 export const coreRunner: ActionRunner = {
   getInput: (name) => core.getInput(name),
+  setSecret: (value) => core.setSecret(value),
   setOutput: (name, value) => core.setOutput(name, value),
   saveState: (name, value) => core.saveState(name, value),
   getState: (name) => core.getState(name),

@@ -32,6 +32,8 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
   try {
     const raw: RawInputs = {};
     for (const name of Object.keys(INPUT_DEFAULTS) as Array<keyof typeof INPUT_DEFAULTS>) raw[name] = runner.getInput(name);
+    // A key passed from a secret is masked by the runner already; one passed any other way is masked here, before any log line.
+    for (const key of [raw[Inputs.AnthropicApiKey], raw[Inputs.SharedServerApiKey]]) if (key) runner.setSecret(key);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const tempDir = env.RUNNER_TEMP || os.tmpdir();
     const options = parseRunOptions(raw, { cwd: workspace, tempDir });

@@ -253,7 +253,8 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     seed: services.seed
   };
   const existingTests = await readExistingTests(repoDir, layout.existingTests);
-  const validate = (batch: CandidateTest[], pool: readonly Generation[], repairs: number, name: string): Promise<ValidationStats> =>
+  // Each validation gets its own output folder: a second one reusing the first's run names would read its leftovers.
+  const validate = (batch: CandidateTest[], pool: readonly Generation[], repairs: number, name: string, folder: string): Promise<ValidationStats> =>
     logger.group(`${name}${label}`, () =>
       validateCandidates(
         batch,
@@ -261,7 +262,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
           runner: work.runner,
           sandbox: services.sandbox,
           scratch,
-          workRoot: path.join(services.workRoot, slug(work.packageDir || 'root')),
+          workRoot: path.join(services.workRoot, folder),
           coverageFiles: work.targets,
           existingTests,
           ...(services.typescript ? { editor: analysisTestCaseEditor(services.typescript) } : {}),
@@ -278,7 +279,9 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
         { ...settings, maxRepairs: repairs, workers: Math.max(1, Math.min(os.availableParallelism(), batch.length)) }
       )
     );
-  const firstValidation = await stage('validation', () => validate(first, generations, options.maxRepairs, 'Validating candidates in a scratch copy'));
+  const firstValidation = await stage('validation', () =>
+    validate(first, generations, options.maxRepairs, 'Validating candidates in a scratch copy', slug(work.packageDir || 'root'))
+  );
 
   const escalationStarted = Date.now();
   const escalated = await stage('escalation', () =>
@@ -290,7 +293,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
       baseline: baseline.result.coverage,
       changedLines: work.changedLines,
       generate: (again) => logger.group(`Escalating ${again.length} test file(s)${label}`, () => generateCandidates(again, generationSettings, logger)),
-      validate: (batch) => validate(batch, generations, 0, 'Validating the escalated candidates'),
+      validate: (batch) => validate(batch, generations, 0, 'Validating the escalated candidates', `${slug(work.packageDir || 'root')}-escalation`),
       logger
     })
   );

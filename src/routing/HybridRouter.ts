@@ -1,5 +1,5 @@
 import type { Logger } from '../core/Logger.js';
-import type { RouteDecision, RoutePhase, RoutingOptions, Tier } from '../core/Routing.js';
+import type { RouteDecision, RoutingOptions, Tier } from '../core/Routing.js';
 import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
 import { CloudBudget } from './CloudBudget.js';
@@ -8,7 +8,7 @@ import { BudgetExhaustedError, describeError } from './errors.js';
 import { maxRequestCostUsd, requestCostUsd } from './priceTable.js';
 import { TelemetryRecorder, type Throughput } from './ProviderTelemetry.js';
 import { remotePrice, type RemotePrice } from './remotePrice.js';
-import { RoutedProvider, type RouterServices } from './RoutedProvider.js';
+import { type DecisionInput, RoutedProvider, type RouterServices } from './RoutedProvider.js';
 import type { ProviderTelemetry } from './RoutingFigures.js';
 
 export interface RouteTask {
@@ -268,16 +268,7 @@ export class HybridRouter {
     this.budget.noteKeptLocal();
   }
 
-  private record(input: {
-    target: string;
-    phase: RoutePhase;
-    tier: Tier;
-    rule: string;
-    reason: string;
-    provider: TextProvider;
-    promptTokens: number;
-    maxTokens: number;
-  }): RouteDecision {
+  private record(input: DecisionInput): RouteDecision {
     const info = input.provider.info();
     const decision: RouteDecision = {
       target: input.target,

@@ -1,4 +1,4 @@
-import type { RouteDecision, Tier } from '../core/Routing.js';
+import type { RouteDecision, RoutePhase, Tier } from '../core/Routing.js';
 import { CloudProviderError } from '../inference/cloud/CloudProviderError.js';
 import { GenerationAbortedError, InferenceError } from '../inference/errors.js';
 import { streamGeneration } from '../inference/streamGeneration.js';
@@ -18,6 +18,18 @@ import type { BudgetReservation, CloudBudget } from './CloudBudget.js';
 import { BudgetExhaustedError, describeError, FallbackFailedError } from './errors.js';
 import type { TelemetryRecorder } from './ProviderTelemetry.js';
 
+/** What a decision is recorded from: the provider it names, and the request size its estimates are made for. */
+export interface DecisionInput {
+  target: string;
+  phase: RoutePhase;
+  tier: Tier;
+  rule: string;
+  reason: string;
+  provider: TextProvider;
+  promptTokens: number;
+  maxTokens: number;
+}
+
 /** What a routed task needs from its router: the providers, the budget, the recorders and the decision log. */
 export interface RouterServices {
   readonly budget: CloudBudget;
@@ -34,16 +46,7 @@ export interface RouterServices {
   cloudCostUsd(usage: GenerationResult['usage']): number;
   recorder(tier: Tier): TelemetryRecorder;
   /** Records (and logs) a decision taken while the task runs. */
-  decide(decision: {
-    target: string;
-    phase: 'fallback';
-    tier: Tier;
-    rule: string;
-    reason: string;
-    provider: TextProvider;
-    promptTokens: number;
-    maxTokens: number;
-  }): RouteDecision;
+  decide(decision: DecisionInput & { phase: 'fallback' }): RouteDecision;
   /** The task went local because of max-cloud-usd (counted once per task). */
   keptLocal(target: string): void;
 }

@@ -2,43 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
-import { examplesDir } from '../../src/core/packageRoot.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { resolvePrice } from '../../src/routing/priceTable.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
-import { fakeTokenCount, startFakeAnthropicApi, type FakeAnthropicApi, type RecordedAnthropicRequest } from '../support/fakeAnthropicApi.js';
+import { exampleCloudModel, promptText } from '../support/exampleCloudModel.js';
+import { fakeTokenCount, startFakeAnthropicApi, type FakeAnthropicApi } from '../support/fakeAnthropicApi.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
 
 const API_KEY = 'sk-ant-test-e2e-0123456789';
 const MODEL = 'claude-sonnet-4-5';
-
-/** What the fake cloud model writes for math.ts: a test of lerp, which the demo model's answer (about strings.ts) lacks. */
-const LERP_ANSWER = [
-  'Here is a jest test file for `src/math.ts`:',
-  '',
-  '```ts',
-  "import { describe, expect, it } from '@jest/globals';",
-  "import { lerp } from '../src/math';",
-  '',
-  "describe('lerp', () => {",
-  "  it('interpolates between a and b', () => {",
-  '    expect(lerp(0, 10, 0.5)).toBe(5);',
-  '  });',
-  '',
-  "  it('clamps t to [0, 1]', () => {",
-  '    expect(lerp(0, 10, 2)).toBe(10);',
-  '    expect(lerp(0, 10, -1)).toBe(0);',
-  '  });',
-  '});',
-  '```',
-  ''
-].join('\n');
-
-function userText(request: RecordedAnthropicRequest): string {
-  const body = request.body as { messages?: Array<{ content: string | Array<{ text?: string }> }> };
-  return (body.messages ?? []).map((m) => (typeof m.content === 'string' ? m.content : m.content.map((b) => b.text ?? '').join(''))).join('\n');
-}
 
 /**
  * The action as the runner starts it, in hybrid-auto, on the example pull request: the demo model
@@ -59,18 +32,8 @@ describe('hybrid routing end to end', () => {
   let report: RunReport;
 
   beforeAll(async () => {
-    const stringsAnswer = await readFile(path.join(examplesDir(), 'ts-lib.demo-answer.md'), 'utf8');
     github = await startFakeGitHubApi();
-    cloud = await startFakeAnthropicApi({
-      apiKey: API_KEY,
-      respond: (request) => {
-        const user = userText(request);
-        // The prompt names the file under test; anything else is a request this test did not expect.
-        if (user.includes('src/strings.ts')) return { kind: 'message', text: stringsAnswer };
-        if (user.includes('src/math.ts')) return { kind: 'message', text: LERP_ANSWER };
-        return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'unexpected prompt' };
-      }
-    });
+    cloud = await startFakeAnthropicApi({ apiKey: API_KEY, respond: await exampleCloudModel() });
     dirs = await makeRunnerDirs('aqe-hybrid-');
     pr = await prepareExamplePullRequest(dirs.workspace);
     github.setPullFiles(owner, repo, number, [
@@ -120,7 +83,7 @@ describe('hybrid routing end to end', () => {
       ])
     );
     expect(decisions).toHaveLength(3);
-    const sent = cloud.messageRequests().map((r) => (userText(r).includes('src/strings.ts') ? 'strings' : 'math'));
+    const sent = cloud.messageRequests().map((r) => (promptText(r).includes('src/strings.ts') ? 'strings' : 'math'));
     expect(sent.sort()).toEqual(['math', 'strings']);
     // Every request went with the key, to the model asked for, and was priced before it was sent.
     for (const r of cloud.messageRequests()) expect((r.body as { model: string }).model).toBe(MODEL);
@@ -166,7 +129,10 @@ describe('hybrid routing end to end', () => {
       expect(text).toContain('Cost');
       expect(text).toContain(MODEL);
     }
-    // The key never reaches the log, the summary or the comment.
-    for (const text of [comment, run.summary, run.stdout, run.stderr]) expect(text).not.toContain(API_KEY);
+    // The key is masked for the runner first, and otherwise never reaches the log, the summary or the comment.
+    const [mask, ...log] = run.stdout.split('\n').filter((l) => l.includes(API_KEY));
+    expect(mask).toBe(`::add-mask::${API_KEY}`);
+    expect(log).toEqual([]);
+    for (const text of [comment, run.summary, run.stderr]) expect(text).not.toContain(API_KEY);
   });
 });

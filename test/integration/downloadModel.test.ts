@@ -344,6 +344,7 @@ describe('post step', () => {
       infos,
       warnings: warns,
       getInput: () => '',
+      setSecret: () => undefined,
       setOutput: () => undefined,
       saveState: () => undefined,
       getState: (name) => state[name] ?? '',

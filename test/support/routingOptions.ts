@@ -1,3 +1,4 @@
+import { DEFAULT_LOCAL_COST_PER_HOUR } from '../../src/routing/priceTable.js';
 import { BUILT_IN_RULE_PRIORITIES, BUILT_IN_RULES, type BuiltInRuleName, type BuiltInRuleSetting, type RoutingOptions } from '../../src/core/Routing.js';
 
 /**
@@ -19,7 +20,7 @@ export function routingOptions(
     complexityThreshold: 10,
     sizeThreshold: 0,
     maxCloudUsd: null,
-    localCostPerHour: 0.36,
+    localCostPerHour: DEFAULT_LOCAL_COST_PER_HOUR,
     localCostSource: 'default',
     prices: {},
     builtInRules,

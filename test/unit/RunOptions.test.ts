@@ -1,11 +1,10 @@
-import { BUILT_IN_RULE_PRIORITIES, BUILT_IN_RULES } from '../../src/core/Routing.js';
-import { DEFAULT_LOCAL_COST_PER_HOUR } from '../../src/routing/priceTable.js';
 import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 
 import { InputError } from '../../src/core/InputError.js';
 import { INPUT_DEFAULTS, parseBoolean, parseInteger, parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
 import { DELIVERY_MODES, GPU_OPTIONS } from '../../src/core/RunOptions.js';
+import { routingOptions } from '../support/routingOptions.js';
 
 const ctx = { cwd: '/work/repo', tempDir: '/tmp/runner-temp' };
 
@@ -60,23 +59,8 @@ describe('parseRunOptions defaults', () => {
       allowPullRequestTarget: false,
       sandbox: 'auto',
       testEnv: [],
-      routing: {
-        mode: 'hybrid-auto',
-        privacy: 'balanced',
-        sensitivePaths: [],
-        complexityThreshold: 10,
-        sizeThreshold: 0,
-        maxCloudUsd: null,
-        localCostPerHour: DEFAULT_LOCAL_COST_PER_HOUR,
-        localCostSource: 'default',
-        prices: {},
-        builtInRules: Object.fromEntries(BUILT_IN_RULES.map((name) => [name, { priority: BUILT_IN_RULE_PRIORITIES[name], enabled: true }])),
-        pathRules: [],
-        escalate: true,
-        // No key and no shared server: every task runs locally.
-        remote: null,
-        configFile: null
-      }
+      // No key and no shared server: every task runs locally.
+      routing: routingOptions()
     });
   });
 

@@ -8,8 +8,9 @@ import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS, type RoutingRawInputs } fr
 import { splitGlobList } from '../../src/config/routingValueChecks.js';
 import { InputError } from '../../src/core/InputError.js';
 import type { RoutingOptions } from '../../src/core/Routing.js';
-import { DEFAULT_CLOUD_MODEL, DEFAULT_LOCAL_COST_PER_HOUR, resolvePrice, UnknownModelPriceError } from '../../src/routing/priceTable.js';
+import { DEFAULT_CLOUD_MODEL, resolvePrice, UnknownModelPriceError } from '../../src/routing/priceTable.js';
 import { remotePrice } from '../../src/routing/remotePrice.js';
+import { routingOptions } from '../support/routingOptions.js';
 
 let root: string;
 let count = 0;
@@ -50,22 +51,7 @@ const KEY = 'sk-test-key-from-a-secret';
 
 describe('parseRoutingOptions: defaults', () => {
   it('fills every option from the defaults when nothing is set and there is no file', () => {
-    expect(parse({})).toEqual({
-      mode: 'hybrid-auto',
-      privacy: 'balanced',
-      sensitivePaths: [],
-      complexityThreshold: 10,
-      sizeThreshold: 0,
-      maxCloudUsd: null,
-      localCostPerHour: DEFAULT_LOCAL_COST_PER_HOUR,
-      localCostSource: 'default',
-      prices: {},
-      builtInRules: defaultBuiltInRules(),
-      pathRules: [],
-      escalate: true,
-      remote: null,
-      configFile: null
-    } satisfies RoutingOptions);
+    expect(parse({})).toEqual(routingOptions({ builtInRules: defaultBuiltInRules() }));
   });
 
   it('defaults cloud-model to the price table current Sonnet, which has a built-in price', () => {

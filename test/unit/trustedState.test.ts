@@ -271,6 +271,7 @@ describe('runPost with forged state', () => {
       infos,
       warnings,
       getInput: () => '',
+      setSecret: () => undefined,
       setOutput: () => undefined,
       saveState: () => undefined,
       getState: reader(state),
