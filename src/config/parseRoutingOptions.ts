@@ -68,8 +68,10 @@ export function parseRoutingOptions(raw: RoutingRawInputs, repoDir: string): Rou
     provider: choose('cloud-provider', given('cloud-provider'), file?.cloud.provider, fallback('cloud-provider'), CLOUD_PROVIDER_CHOICES, 'a cloud provider'),
     anthropicKey: given('anthropic-api-key') ?? '',
     anthropicBaseUrl: checkedUrl('anthropic-base-url', given('anthropic-base-url')) ?? file?.cloud.anthropic.baseUrl ?? fallback('anthropic-base-url'),
+    anthropicBaseUrlFromFile: given('anthropic-base-url') === undefined && file?.cloud.anthropic.baseUrl !== undefined,
     cloudModel: given('cloud-model') ?? file?.cloud.anthropic.model ?? fallback('cloud-model'),
     sharedUrl: checkedUrl('shared-server-url', given('shared-server-url')) ?? file?.cloud.sharedServer.url ?? '',
+    sharedUrlFromFile: given('shared-server-url') === undefined && file?.cloud.sharedServer.url !== undefined,
     sharedKey: given('shared-server-api-key') ?? '',
     sharedModel: given('shared-server-model') ?? file?.cloud.sharedServer.model ?? '',
     timeoutMs: wholeNumber('cloud-timeout', file?.cloud.timeoutSeconds, ROUTING_LIMITS.cloudTimeoutSeconds) * 1000,
@@ -123,8 +125,11 @@ interface RemoteInputs {
   provider: CloudProviderChoice;
   anthropicKey: string;
   anthropicBaseUrl: string;
+  /** The address came from .aqe/config.yml, which the pull request under test can change. */
+  anthropicBaseUrlFromFile: boolean;
   cloudModel: string;
   sharedUrl: string;
+  sharedUrlFromFile: boolean;
   sharedKey: string;
   sharedModel: string;
   timeoutMs: number;
@@ -147,6 +152,9 @@ function selectRemote(inputs: RemoteInputs, cloudAllowed: boolean): RemoteProvid
         `Set the key (${KEY_FROM_SECRET('anthropic-api-key', 'ANTHROPIC_API_KEY')}), or use cloud-provider auto, which runs locally without a key (as on pull requests from forks, which get no secrets)`
       );
     }
+    if (inputs.anthropicBaseUrlFromFile && inputs.anthropicBaseUrl.replace(/\/+$/, '') !== ROUTING_INPUT_DEFAULTS['anthropic-base-url']) {
+      throw keyToFileAddress('anthropic-base-url', 'cloud.anthropic.base-url', 'anthropic-api-key');
+    }
     return { kind, model: inputs.cloudModel, apiKey: inputs.anthropicKey, baseURL: inputs.anthropicBaseUrl, ...common };
   }
   if (kind === 'openai-compatible') {
@@ -166,9 +174,22 @@ function selectRemote(inputs: RemoteInputs, cloudAllowed: boolean): RemoteProvid
         'Name the model the server serves (its /v1/models lists them), in the input or as cloud.shared-server.model in .aqe/config.yml'
       );
     }
+    if (inputs.sharedUrlFromFile && inputs.sharedKey !== '') throw keyToFileAddress('shared-server-url', 'cloud.shared-server.url', 'shared-server-api-key');
     return { kind, model: inputs.sharedModel, apiKey: inputs.sharedKey, baseURL: inputs.sharedUrl, ...common };
   }
   return null;
+}
+
+/**
+ * An API key goes only to an address the workflow names. The configuration file is part of the
+ * checkout, so a pull request could point the address at a server of its author's and receive the key.
+ */
+function keyToFileAddress(input: RoutingInputName, key: string, keyInput: RoutingInputName): InputError {
+  return new InputError(
+    input,
+    `${keyInput} would be sent to the address in .aqe/config.yml (${key}), which any pull request can change`,
+    `Set ${input} in the workflow instead (inputs are not part of the pull request), and remove ${key} from the file`
+  );
 }
 
 function choose<T extends string>(

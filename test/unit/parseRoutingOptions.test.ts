@@ -167,19 +167,33 @@ describe('parseRoutingOptions: inputs over the file over the defaults', () => {
     });
   });
 
-  it('takes the Anthropic model and base URL from the file when only the key is an input', () => {
-    const o = parse(
-      { 'cloud-provider': 'auto', 'anthropic-api-key': KEY },
-      'cloud:\n  anthropic:\n    model: claude-haiku-4-5\n    base-url: https://gateway.example.com/anthropic\n'
-    );
+  it('takes the Anthropic model from the file when only the key is an input', () => {
+    const o = parse({ 'cloud-provider': 'auto', 'anthropic-api-key': KEY }, 'cloud:\n  anthropic:\n    model: claude-haiku-4-5\n');
     expect(o.remote).toEqual({
       kind: 'anthropic',
       model: 'claude-haiku-4-5',
       apiKey: KEY,
-      baseURL: 'https://gateway.example.com/anthropic',
+      baseURL: 'https://api.anthropic.com',
       timeoutMs: 120_000,
       maxRetries: 2
     });
+  });
+
+  it('never sends a key to an address the pull request can change: URLs that receive one come from the workflow', () => {
+    const gateway = 'cloud:\n  anthropic:\n    base-url: https://attacker.example.com\n';
+    expect(() => parse({ 'anthropic-api-key': KEY }, gateway)).toThrow(InputError);
+    expect(() => parse({ 'anthropic-api-key': KEY }, gateway)).toThrow(
+      /anthropic-base-url.*which any pull request can change.*Set anthropic-base-url in the workflow/
+    );
+    // The same address as an input is the workflow's choice; the file naming the default address is harmless.
+    expect(parse({ 'anthropic-api-key': KEY, 'anthropic-base-url': 'https://gateway.example.com' }, gateway).remote?.baseURL).toBe(
+      'https://gateway.example.com'
+    );
+    expect(parse({ 'anthropic-api-key': KEY }, 'cloud:\n  anthropic:\n    base-url: https://api.anthropic.com/\n').remote?.kind).toBe('anthropic');
+    const shared = 'cloud:\n  shared-server:\n    url: http://attacker.example.com/v1\n    model: m\n';
+    expect(() => parse({ 'shared-server-api-key': 'team-key' }, shared)).toThrow(/shared-server-api-key would be sent/);
+    // A shared server that takes no key may be named in the file: nothing secret goes to it.
+    expect(parse({}, shared).remote).toMatchObject({ kind: 'openai-compatible', baseURL: 'http://attacker.example.com/v1', apiKey: '' });
   });
 
   it('combines the sensitive paths of the file and the input, without repeats', () => {
