@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkTempDir, preflight } from '../config/checkRunEnvironment.js';
-import { ConfigFileError } from '../config/aqeConfigFile.js';
+import { ConfigFileError } from '../config/ConfigFileError.js';
 import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../config/parseRunOptions.js';
 import { InputError } from '../core/InputError.js';
 import { consoleLogger } from '../core/Logger.js';

@@ -2,7 +2,9 @@ import { InputError } from '../core/InputError.js';
 import { PRIVACY_MODES, ROUTER_MODES, type RemoteProviderOptions, type RoutingOptions } from '../core/Routing.js';
 import { DEFAULT_CLOUD_MODEL, DEFAULT_LOCAL_COST_PER_HOUR } from '../routing/priceTable.js';
 import { remotePrice } from '../routing/remotePrice.js';
-import { CLOUD_PROVIDER_CHOICES, defaultBuiltInRules, readAqeConfig, ROUTING_LIMITS, type AqeConfig, type CloudProviderChoice } from './aqeConfigFile.js';
+import { readAqeConfig, type AqeConfig } from './aqeConfigFile.js';
+import { CLOUD_PROVIDER_CHOICES, ROUTING_LIMITS, type CloudProviderChoice } from './aqeConfigSchema.js';
+import { defaultBuiltInRules } from './configFileRules.js';
 import { globProblem, parseTrueFalse, parseUsd, parseWholeNumber, splitGlobList, urlProblem } from './routingValueChecks.js';
 
 /**

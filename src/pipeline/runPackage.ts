@@ -1,19 +1,17 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { extractUnits } from '../analysis/extractUnits.js';
 import type { TypeScriptApi } from '../analysis/loadTypeScript.js';
-import { summarizeImports } from '../analysis/summarizeImports.js';
 import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import { CoverageData } from '../coverage/CoverageData.js';
 import { diffCoverage } from '../coverage/diffCoverage.js';
-import { type Generation, generateCandidates, repairCandidate, type TargetFocus } from '../generation/generateCandidates.js';
+import { type Generation, generateCandidates, repairCandidate } from '../generation/generateCandidates.js';
 import { detectTestLayout, placeTest } from '../generation/TestLayout.js';
-import type { HybridRouter, RouteTask } from '../routing/HybridRouter.js';
+import type { HybridRouter } from '../routing/HybridRouter.js';
 import { RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import type { PackageResult } from '../reporting/buildRunReport.js';
-import type { CancelledRun, CandidateRecord } from '../reporting/RunReport.js';
+import type { CancelledRun } from '../reporting/RunReport.js';
 import type { TestSandbox } from '../sandbox/TestSandbox.js';
 import type { PackageWork } from '../targets/groupByPackage.js';
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
@@ -27,7 +25,9 @@ import type { TestRunResult } from '../validation/runners/TestRunner.js';
 import type { ScratchCopy } from '../validation/ScratchCopy.js';
 import { type ValidationSettings, type ValidationStats, validateCandidates } from '../validation/validateCandidates.js';
 import { candidateOf } from './candidateOf.js';
-import { type Escalation, escalateFailures } from './escalateFailures.js';
+import { escalateFailures } from './escalateFailures.js';
+import { toRecord } from './candidateRecord.js';
+import { focusOn, routeTaskOf } from './targetFocus.js';
 
 export interface PackageServices {
   options: RunOptions;
@@ -50,9 +50,6 @@ export interface PackageOutcome {
   generations: Generation[];
   generationMs: number;
 }
-
-/** Answers a source file is sent to the model with, in characters, besides the source (instructions, example, signatures). */
-const PROMPT_OVERHEAD_CHARS = 6000;
 
 /** A package's stages, in order, as a cancellation names the one under way. */
 export type PackageStage = 'baseline' | 'model loading' | 'generation' | 'validation' | 'escalation' | 'acceptance';
@@ -337,89 +334,8 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
 /** The baseline of a package whose suite had not finished when the run was cancelled: nothing measured. */
 const NO_BASELINE: PackageResult['baseline'] = { passed: 0, failed: 0, durationMs: 0, brokenTestFiles: [] };
 
-/**
- * What the prompt for a target concentrates on: the changed lines the suite leaves uncovered,
- * the changed units with their complexity, and the signatures of what the file imports.
- */
-async function focusOn(
-  target: string,
-  repoDir: string,
-  changedLines: number[] | undefined,
-  baseline: CoverageData,
-  typescript: TypeScriptApi | undefined
-): Promise<{ focus: TargetFocus; sourceChars: number }> {
-  const uncovered = baseline.uncoveredLines(target);
-  const changed = changedLines ? new Set(changedLines) : undefined;
-  // A file no test loads has no baseline data: every changed line is uncovered.
-  const focus: TargetFocus = { uncoveredLines: baseline.counts(target) ? uncovered.filter((l) => !changed || changed.has(l)) : (changedLines ?? []) };
-  const text = await readFile(path.join(repoDir, target), 'utf8').catch(() => undefined);
-  if (text === undefined || !typescript) return { focus, sourceChars: text?.length ?? 0 };
-  const units = extractUnits(typescript, target, text, changedLines).filter((u) => u.changed && u.exported && u.kind !== 'class');
-  focus.changedUnits = units.map((u) => ({ name: u.name, signature: u.signature, complexity: u.complexity, lines: u.linesOfCode }));
-  const imports = summarizeImports(typescript, path.join(repoDir, target), text, { rootDir: repoDir });
-  if (imports.text) focus.importSignatures = imports.text;
-  return { focus, sourceChars: text.length };
-}
-
-/**
- * What the router decides a target by: its changed units (complexity, size) and a first estimate of
- * the prompt (the exact count is taken on the request itself, before any money is committed).
- */
-function routeTaskOf(target: string, focus: TargetFocus, sourceChars: number, maxTokens: number): RouteTask {
-  return {
-    target,
-    units: (focus.changedUnits ?? []).map((u) => ({ name: u.name, complexity: u.complexity, lines: u.lines })),
-    estimatedPromptTokens: Math.ceil((sourceChars + PROMPT_OVERHEAD_CHARS) / 3),
-    maxTokens
-  };
-}
-
 function sumValidation(a: ValidationStats, b: ValidationStats | undefined): ValidationStats {
   return b ? { processes: a.processes + b.processes, fileRuns: a.fileRuns + b.fileRuns, durationMs: a.durationMs + b.durationMs } : a;
-}
-
-/** A candidate's final verdict as the report records it, with repo-relative paths. */
-function toRecord(
-  c: CandidateTest,
-  generations: readonly Generation[],
-  before: CoverageData,
-  inRepo: (file: string) => string,
-  router: HybridRouter,
-  escalations: readonly Escalation[]
-): CandidateRecord {
-  const generation = generations.find((g) => g.target === c.target);
-  const answers = generation?.answers ?? [];
-  const info = generation?.provider.info();
-  // The last decision for the target says which tier wrote the file (a fallback or an escalation moves it).
-  const decision = router
-    .decisions()
-    .filter((d) => d.target === inRepo(c.target))
-    .at(-1);
-  const escalation = escalations.find((e) => e.target === c.target);
-  return {
-    targetFile: inRepo(c.target),
-    testFile: inRepo(c.testFile),
-    status: c.state === 'accepted' ? 'accepted' : 'rejected',
-    ...(c.rejection ? { rejection: c.rejection } : {}),
-    testsPassed: c.cases.filter((k) => k.verdict === 'kept').length,
-    testsFailed: c.cases.filter((k) => k.verdict === 'fails' || k.verdict === 'timeout' || k.verdict === 'flaky').length,
-    cases: c.cases,
-    attempts: c.attempts,
-    runs: c.runs,
-    coverageBefore: before.lineFigures([c.target]),
-    // What the file reaches next to the suite (for a rejected one: what it would have reached).
-    coverageAfter: (c.coverage ? before.merge(c.coverage) : before).lineFigures([c.target]),
-    promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0),
-    completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0),
-    generationMs: answers.reduce((n, a) => n + a.timings.generationMs, 0),
-    provider: answers.at(-1)?.provider ?? info?.provider ?? 'local',
-    model: answers.at(-1)?.model ?? info?.model ?? '',
-    tier: decision?.tier ?? 'local',
-    ...(escalation
-      ? { escalation: { fromProvider: escalation.from.provider, fromModel: escalation.from.model, localRejection: escalation.localRejection } }
-      : {}),
-    ...(c.confirmedWithSuite === false ? { confirmedWithSuite: false } : {})
-  };
 }
 
 /** Contents of the package's existing tests, for duplicate checks; capped so a huge suite cannot flood memory. */

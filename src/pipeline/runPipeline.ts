@@ -12,13 +12,11 @@ import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import { processesSettled, removeOnForcedStop, RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import { asInfrastructureError } from '../process/InfrastructureError.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
-import { RecordingProvider } from '../inference/ReplayProvider.js';
-import type { TextProvider } from '../inference/TextProvider.js';
 import { buildRunReport, inferenceFigures, type PackageResult, type RoutingResults } from '../reporting/buildRunReport.js';
-import { createRemoteProvider } from '../routing/createRemoteProvider.js';
-import { HybridRouter } from '../routing/HybridRouter.js';
+import type { HybridRouter } from '../routing/HybridRouter.js';
 import type { CancelledRun, DeliveryFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
+import { createRouter, routingResults } from './createRouter.js';
 import { type FoundTargets, findTargets } from '../targets/findTargets.js';
 import { groupByPackage, type PackageWork } from '../targets/groupByPackage.js';
 import { TestSandbox } from '../sandbox/TestSandbox.js';
@@ -185,6 +183,15 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
       router
     };
     for (const work of packages) outcomes.push(await runPackage(work, services));
+    if (router.fallbacks() > 0) {
+      warn(`${router.fallbacks()} model request(s) failed on one tier and went to the other (fallback); the routing section names each with its error.`);
+    }
+    const budget = router.budget;
+    if (budget.exhausted) {
+      warn(
+        `max-cloud-usd ($${budget.maxUsd ?? 0}) was reached: ${budget.tasksKeptLocal} task(s) ran on the local model instead of the cloud; $${budget.spentUsd.toFixed(4)} was spent.`
+      );
+    }
     for (const e of sandbox.events) logger.info(`Sandbox, ${e.run}${e.testFile ? ` (${e.testFile})` : ''}: ${CONFINEMENT_EVENT_LABELS[e.kind]}: ${e.detail}`);
     const results = outcomes.map((o) => o.result);
     const inference = inferenceOf(router, outcomes);
@@ -223,51 +230,6 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     await removeWorkRoot(workRoot);
     releaseWorkRoot();
   }
-}
-
-/**
- * The router over this run's providers: the local one (or the replay file) as the face loads it,
- * and the remote one when one is configured. Answers from a replay file stand in for both tiers,
- * so a replayed run sends nothing anywhere; a recorded run records both tiers' answers.
- */
-function createRouter(ctx: PipelineContext, packages: readonly PackageWork[], warn: (message: string) => void): HybridRouter {
-  const { options, logger } = ctx;
-  const targets = packages.flatMap((p) => p.targets.map((t) => (p.packageDir === '' ? t : path.posix.join(p.packageDir, t))));
-  const local = async (): Promise<LoadedProvider> => {
-    const loaded = await logger.group('Loading the model', ctx.loadProvider);
-    const info = loaded.provider.info();
-    logger.info(
-      `Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`
-    );
-    if (loaded.demoNotice) logger.warn(loaded.demoNotice);
-    const targetsWarning = loaded.targetsWarning?.(targets);
-    if (targetsWarning) warn(targetsWarning);
-    return loaded;
-  };
-  const remoteOptions = options.routing.remote;
-  const replaying = options.replay?.mode === 'replay';
-  if (remoteOptions && replaying) logger.info('Answering from the replay file: the remote provider is not contacted, and every task is answered locally.');
-  const remote =
-    remoteOptions && !replaying
-      ? async (): Promise<TextProvider> => {
-          const provider = await createRemoteProvider(remoteOptions, options.contextSize, Math.max(1, targets.length));
-          return options.replay?.mode === 'record' ? new RecordingProvider(provider, options.replay.file) : provider;
-        }
-      : undefined;
-  return new HybridRouter(options.routing, { local, ...(remote ? { remote } : {}) }, logger);
-}
-
-/** What the router did, for the report's routing and cost sections. */
-function routingResults(options: RunOptions, router: HybridRouter): RoutingResults {
-  const configFile = options.routing.configFile;
-  return {
-    options: options.routing,
-    ...(configFile ? { configFile: path.relative(options.repoDir, configFile).split(path.sep).join('/') } : {}),
-    decisions: router.decisions(),
-    telemetry: router.telemetry(),
-    budget: router.budget,
-    fallbacks: router.fallbacks()
-  };
 }
 
 /** The inference section, from the answers of the packages that got that far; undefined when no model answered. */

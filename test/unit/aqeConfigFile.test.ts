@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 
-import { ConfigFileError, defaultBuiltInRules, readAqeConfig, type AqeConfig } from '../../src/config/aqeConfigFile.js';
+import { readAqeConfig, type AqeConfig } from '../../src/config/aqeConfigFile.js';
+import { ConfigFileError } from '../../src/config/ConfigFileError.js';
+import { defaultBuiltInRules } from '../../src/config/configFileRules.js';
 import { BUILT_IN_RULE_PRIORITIES, BUILT_IN_RULES, PATH_RULE_PRIORITY } from '../../src/core/Routing.js';
 
 let root: string;

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ConfigFileError, defaultBuiltInRules } from '../../src/config/aqeConfigFile.js';
+import { ConfigFileError } from '../../src/config/ConfigFileError.js';
+import { defaultBuiltInRules } from '../../src/config/configFileRules.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS, type RoutingRawInputs } from '../../src/config/parseRoutingOptions.js';
 import { splitGlobList } from '../../src/config/routingValueChecks.js';
 import { InputError } from '../../src/core/InputError.js';
