@@ -56,6 +56,11 @@ export interface GenerationResult {
    * the parts of it a cloud provider read from or wrote to its prompt cache (absent for local providers).
    */
   usage: { promptTokens: number; completionTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number };
+  /**
+   * What the answer cost in USD, set by the router: a cloud answer its billed tokens at the model's price, a local one
+   * its inference time at local-cost-per-hour. Absent where no router priced it.
+   */
+  costUsd?: number;
   /** HTTP attempts beyond the first that the cloud SDK made for this answer (429, 529, 5xx, timeouts); absent for local providers. */
   retries?: number;
   timings: {

@@ -39,6 +39,7 @@ export function toRecord(
     promptTokens: answers.reduce((n, a) => n + a.usage.promptTokens, 0),
     completionTokens: answers.reduce((n, a) => n + a.usage.completionTokens, 0),
     generationMs: answers.reduce((n, a) => n + a.timings.generationMs, 0),
+    costUsd: answers.reduce((n, a) => n + (a.costUsd ?? 0), 0),
     provider: answers.at(-1)?.provider ?? info?.provider ?? 'local',
     model: answers.at(-1)?.model ?? info?.model ?? '',
     tier: decision?.tier ?? 'local',

@@ -34,6 +34,8 @@ export interface CandidateRecord {
   completionTokens: number;
   /** Model time for this file, repairs included. */
   generationMs: number;
+  /** What this file's answers cost (cloud tokens at the model's price, local inference time at local-cost-per-hour), repairs included. */
+  costUsd: number;
   /** Who wrote the file as it was judged (after any fallback or escalation). */
   provider: string;
   model: string;

@@ -311,6 +311,7 @@ export class HybridRouter {
       cloudAllowed: () => this.cloudAllowed(),
       maxCloudCostUsd: (inputTokens, maxTokens) => this.maxCloudCostUsd(inputTokens, maxTokens),
       cloudCostUsd: (usage: GenerationResult['usage']) => (this.price ? requestCostUsd(this.price.price, usage) : 0),
+      localCostUsd: (generationMs) => (generationMs * this.options.localCostPerHour) / MS_PER_HOUR,
       recorder: (tier) => {
         const recorder = this.recorders.get(tier);
         if (!recorder) throw new Error(`No ${tier} provider was made ready before its request.`);

@@ -44,6 +44,8 @@ export interface RouterServices {
   /** The most a cloud request of this size can cost, and what a finished one did cost. */
   maxCloudCostUsd(inputTokens: number, maxTokens: number): number;
   cloudCostUsd(usage: GenerationResult['usage']): number;
+  /** A local answer's share of the runner's cost: its inference time at local-cost-per-hour. */
+  localCostUsd(generationMs: number): number;
   recorder(tier: Tier): TelemetryRecorder;
   /** Records (and logs) a decision taken while the task runs. */
   decide(decision: DecisionInput & { phase: 'fallback' }): RouteDecision;
@@ -154,7 +156,8 @@ export class RoutedProvider implements TextProvider {
     const costUsd = tier === 'cloud' ? this.services.cloudCostUsd(result.usage) : 0;
     if (reservation) this.services.budget.settle(reservation, costUsd);
     recorder.answered(result, performance.now() - started, costUsd);
-    return result;
+    // Each task carries its share: the runner's time is apportioned by the inference time each answer took.
+    return { ...result, costUsd: tier === 'cloud' ? costUsd : this.services.localCostUsd(result.timings.generationMs) };
   }
 
   /** The exact count where the provider has one (Anthropic's count_tokens), else its estimate, which runs high. */

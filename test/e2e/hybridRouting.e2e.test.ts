@@ -103,8 +103,15 @@ describe('hybrid routing end to end', () => {
 
   it('reports cost figures that follow from the token counts the server billed and the price table', () => {
     const { price } = resolvePrice(MODEL, {});
-    const billed = cloud.messageRequests().map((r) => ({ input: fakeTokenCount(r.body), output: 1 }));
-    const expected = billed.reduce((usd, b) => usd + (b.input * price.inputPerMTok + b.output * price.outputPerMTok) / 1e6, 0);
+    const billed = cloud.messageRequests().map((r) => ({
+      file: promptText(r).includes('src/strings.ts') ? 'src/strings.ts' : 'src/math.ts',
+      input: fakeTokenCount(r.body),
+      output: 1
+    }));
+    const usd = (b: { input: number; output: number }): number => (b.input * price.inputPerMTok + b.output * price.outputPerMTok) / 1e6;
+    const expected = billed.reduce((sum, b) => sum + usd(b), 0);
+    // Each file carries the cost of its own request.
+    for (const b of billed) expect(report.candidates.find((c) => c.targetFile === b.file)!.costUsd).toBeCloseTo(usd(b), 9);
     expect(report.cost!.cloud.requests).toBe(2);
     expect(report.cost!.cloud.promptTokens).toBe(billed.reduce((n, b) => n + b.input, 0));
     expect(report.cost!.cloud.costUsd).toBeCloseTo(expected, 9);

@@ -75,6 +75,7 @@ export function makeCandidate(overrides: Partial<CandidateRecord> = {}): Candida
     provider: 'llama.cpp',
     model: 'qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
     tier: 'local',
+    costUsd: 0.0008,
     ...overrides
   };
 }
