@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,7 +90,10 @@ interface HostileRun {
   nodeModules: string;
   before: { tree: Map<string, string>; gitConfig: string; hooks: string[]; nodeModules: Map<string, string>; toolCache: Map<string, string> };
   run: ActionRun;
-  /** Processes carrying the attacks' token the moment the action exited, and the markers written by MARKER_WAIT_MS later. */
+  /**
+   * Processes carrying the attacks' token the moment the action exited, and the markers written after it exited
+   * (within MARKER_WAIT_MS): a git hook's marker at all, a survivor's when it has a line stamped after the exit.
+   */
   survivorsAtExit: Array<{ pid: number; cmdline: string }>;
   markers: string[];
   report: RunReport;
@@ -269,9 +272,10 @@ async function attack(setup: Setup, options: HostileRunOptions): Promise<Hostile
     timeoutMs: 240_000,
     extraEnv: { ...jobSecrets, GITHUB_ENV: githubEnv, GITHUB_PATH: githubPath, GITHUB_SERVER_URL: legit.url }
   });
+  const exitedAt = Date.now();
   const survivorsAtExit = processesCarrying(token);
   await new Promise((resolve) => setTimeout(resolve, MARKER_WAIT_MS));
-  const markers = readdirSync(markerDir).sort();
+  const markers = markersWrittenAfter(markerDir, exitedAt);
   killCarrying(token);
   const reportText = await readFile(path.join(dirs.root, 'report.json'), 'utf8').catch(() => undefined);
   // Every assertion below reads what the run left: without a finished run they would prove nothing.
@@ -542,3 +546,17 @@ describe('hostile code with sandbox: off (the fallback)', () => {
     expect(h.markers.filter((m) => GIT_HOOK_MARKERS.some((k) => m === `git-${k}`))).toEqual([]);
   });
 });
+
+/** Markers that prove activity after `exitedAt`: a file with no time stamps (a hook ran), or a survivor's line stamped later. */
+function markersWrittenAfter(markerDir: string, exitedAt: number): string[] {
+  return readdirSync(markerDir)
+    .filter((name) => {
+      const stamps = readFileSync(path.join(markerDir, name), 'utf8')
+        .split('\n')
+        .map((line) => /^(\d{13}) /.exec(line)?.[1])
+        .filter((stamp): stamp is string => stamp !== undefined)
+        .map(Number);
+      return stamps.length === 0 || stamps.some((stamp) => stamp > exitedAt);
+    })
+    .sort();
+}

@@ -53,7 +53,11 @@ export function forgeValue(t: HostileTargets): string {
   return t.forgeParts.join('');
 }
 
-/** Markers a survivor of `role` writes, by kind, once it has lived 2 s. */
+/**
+ * Markers a survivor of `role` writes, by kind: a line with the time (epoch ms) every 250 ms for as long as it lives,
+ * so a test can tell a process that outlived the run (a line stamped after the action exited) from one that was
+ * merely slow to be reaped while its run was still going.
+ */
 export const SURVIVOR_KINDS = ['plain', 'detached', 'setsid', 'nohup', 'double-fork', 'ignores-sigterm', 'shell-loop'] as const;
 /** The kind that also clears its environment: only a PID namespace catches it. */
 export const ENV_CLEARING_SURVIVOR = 'no-environment';
@@ -64,8 +68,7 @@ export const GIT_HOOK_MARKERS = ['hook-reference-transaction', 'hook-pre-push', 
 const SURVIVOR_SCRIPT = [
   'const [marker, token] = process.argv.slice(1);',
   "for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => undefined);",
-  "setTimeout(() => { try { require('fs').appendFileSync(marker, 'alive ' + token + '\\n'); } catch {} }, 2000);",
-  'setInterval(() => undefined, 1000);',
+  "setInterval(() => { try { require('fs').appendFileSync(marker, Date.now() + ' alive ' + token + '\\n'); } catch {} }, 250);",
   'setTimeout(() => process.exit(0), 300000);'
 ].join('\n');
 
@@ -252,7 +255,7 @@ function leaveSurvivors(clearEnvironment: boolean): string[] {
     start('nohup', 'nohup', node('nohup'), { detached: true }),
     start('double-fork', 'sh', ['-c', '(setsid ' + node('double-fork').map(quote).join(' ') + ' &) ; exit 0']),
     start('ignores-sigterm', process.execPath, node('ignores-sigterm').slice(1), { detached: true }),
-    start('shell-loop', 'setsid', ['sh', '-c', 'trap "" TERM HUP INT; sleep 2; echo alive >> "$1"; while :; do sleep 1; done', TOKEN, marker('shell-loop')])
+    start('shell-loop', 'setsid', ['sh', '-c', 'trap "" TERM HUP INT; while :; do echo "$(date +%s%3N) alive" >> "$1"; sleep 0.25; done', TOKEN, marker('shell-loop')])
   ];
   if (clearEnvironment) results.push(start('${ENV_CLEARING_SURVIVOR}', 'setsid', node('${ENV_CLEARING_SURVIVOR}'), { env: { PATH: '/usr/bin:/bin' } }));
   return results;
