@@ -5,7 +5,8 @@ import { remotePrice } from '../routing/remotePrice.js';
 import { readAqeConfig, type AqeConfig } from './aqeConfigFile.js';
 import { CLOUD_PROVIDER_CHOICES, ROUTING_LIMITS, type CloudProviderChoice } from './aqeConfigSchema.js';
 import { defaultBuiltInRules } from './configFileRules.js';
-import { globProblem, parseTrueFalse, parseUsd, parseWholeNumber, splitGlobList, urlProblem } from './routingValueChecks.js';
+import { parseBoolean, parseInteger, parseUsd } from './inputValues.js';
+import { globProblem, splitGlobList, urlProblem } from './routingValueChecks.js';
 
 /**
  * The router's inputs and what each means when it is not set anywhere. An input left empty falls to
@@ -53,15 +54,15 @@ export function parseRoutingOptions(raw: RoutingRawInputs, repoDir: string): Rou
   const fallback = (name: RoutingInputName): string => ROUTING_INPUT_DEFAULTS[name];
   const wholeNumber = (name: RoutingInputName, fromFile: number | undefined, range: { min: number; max: number }): number => {
     const text = given(name);
-    if (text !== undefined) return parseWholeNumber(name, text, range);
-    return fromFile ?? parseWholeNumber(name, fallback(name), range);
+    if (text !== undefined) return parseInteger(name, text, range.min, range.max);
+    return fromFile ?? parseInteger(name, fallback(name), range.min, range.max);
   };
 
   const mode = choose('router-mode', given('router-mode'), file?.router.mode, fallback('router-mode'), ROUTER_MODES, 'a router mode');
   const privacy = choose('privacy', given('privacy'), file?.router.privacy, fallback('privacy'), PRIVACY_MODES, 'a privacy mode');
   const escalateText = given('escalate');
   const escalate =
-    escalateText !== undefined ? parseTrueFalse('escalate', escalateText) : (file?.router.escalate ?? parseTrueFalse('escalate', fallback('escalate')));
+    escalateText !== undefined ? parseBoolean('escalate', escalateText) : (file?.router.escalate ?? parseBoolean('escalate', fallback('escalate')));
   const maxCloudText = given('max-cloud-usd');
   const maxCloudUsd = maxCloudText !== undefined ? parseUsd('max-cloud-usd', maxCloudText, ROUTING_LIMITS.maxCloudUsd) : (file?.cost.maxCloudUsd ?? null);
   const local = localCost(given('local-cost-per-hour'), file);

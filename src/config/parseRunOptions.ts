@@ -12,6 +12,7 @@ import {
   type RunOptions
 } from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
+import { parseBoolean, parseInteger } from './inputValues.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS } from './parseRoutingOptions.js';
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
@@ -136,24 +137,6 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     testEnv: parseVariableNames('test-env', value('test-env')),
     routing: parseRoutingOptions(raw, repoDir)
   };
-}
-
-export function parseInteger(input: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text)) {
-    throw new InputError(input, `"${text}" is not a whole number`, `Give a number from ${min} to ${max}`);
-  }
-  const n = Number(text);
-  if (n < min || n > max) {
-    throw new InputError(input, `${n} is out of range`, `Give a number from ${min} to ${max}`);
-  }
-  return n;
-}
-
-export function parseBoolean(input: string, text: string): boolean {
-  const t = text.toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(t)) return true;
-  if (['false', 'no', '0', 'off'].includes(t)) return false;
-  throw new InputError(input, `"${text}" is not a boolean`, 'Use true or false');
 }
 
 /** Variable names, separated by commas, spaces or new lines; each checked so a typo or a value pasted by mistake is caught. */

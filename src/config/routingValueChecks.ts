@@ -1,5 +1,4 @@
 import picomatch from 'picomatch';
-import { InputError } from '../core/InputError.js';
 
 /** What is wrong with a value, and what to write instead. */
 export interface ValueProblem {
@@ -114,38 +113,4 @@ export function quote(text: string, max = 60): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
-}
-
-/**
- * A whole number within a range. The same rules and words as parseRunOptions' parseInteger, kept here because
- * parseRunOptions imports this module's neighbour (parseRoutingOptions) and an import back would be a cycle.
- */
-export function parseWholeNumber(input: string, text: string, range: { min: number; max: number }): number {
-  if (!/^\d+$/.test(text)) throw new InputError(input, `"${quoteless(text)}" is not a whole number`, `Give a number from ${range.min} to ${range.max}`);
-  const n = Number(text);
-  if (n < range.min || n > range.max) throw new InputError(input, `${n} is out of range`, `Give a number from ${range.min} to ${range.max}`);
-  return n;
-}
-
-/** An amount in USD: decimals allowed (2.50), never negative. */
-export function parseUsd(input: string, text: string, range: { min: number; max: number }): number {
-  const fix = `Give an amount in US dollars from ${range.min} to ${range.max}, written like 2.50 (no $ sign, a dot for decimals)`;
-  if (/^-\s*(\d+(\.\d*)?|\.\d+)$/.test(text)) throw new InputError(input, `${text.replace(/\s+/g, '')} is negative`, fix);
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text)) throw new InputError(input, `"${quoteless(text)}" is not an amount`, fix);
-  const n = Number(text);
-  if (n < range.min || n > range.max) throw new InputError(input, `${n} is out of range`, fix);
-  return n;
-}
-
-/** true/false and their usual spellings, as parseRunOptions' parseBoolean reads them. */
-export function parseTrueFalse(input: string, text: string): boolean {
-  const t = text.toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(t)) return true;
-  if (['false', 'no', '0', 'off'].includes(t)) return false;
-  throw new InputError(input, `"${quoteless(text)}" is not a boolean`, 'Use true or false');
-}
-
-/** User text for inside "…" in an InputError: control characters escaped, cut short. */
-function quoteless(text: string): string {
-  return quote(text, 40).slice(1, -1);
 }

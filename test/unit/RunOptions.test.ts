@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 
 import { InputError } from '../../src/core/InputError.js';
-import { INPUT_DEFAULTS, parseBoolean, parseInteger, parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
+import { parseBoolean, parseInteger } from '../../src/config/inputValues.js';
+import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
 import { DELIVERY_MODES, GPU_OPTIONS } from '../../src/core/RunOptions.js';
 import { routingOptions } from '../support/routingOptions.js';
 
