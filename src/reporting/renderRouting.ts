@@ -13,6 +13,8 @@ import type { RunReport } from './RunReport.js';
 export function formatUsd(usd: number): string {
   if (!Number.isFinite(usd)) return 'n/a';
   if (usd === 0) return '$0.00';
+  // A local share of a few milliseconds would print as $0.0000 and read as exactly free.
+  if (Math.abs(usd) < 0.0001) return usd > 0 ? '<$0.0001' : '>-$0.0001';
   return Math.abs(usd) < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 

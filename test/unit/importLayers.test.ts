@@ -31,6 +31,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   events: 1,
   gguf: 1,
   process: 1,
+  privacy: 1, // what may leave the machine: the egress guard, secret redaction, the audit log
   core: 0 // shared vocabulary
 };
 
