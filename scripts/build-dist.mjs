@@ -10,6 +10,8 @@ import path from 'node:path';
 const entries = [
   ['src/main.ts', 'index.js', ''],
   ['src/post.ts', 'post.js', ''],
+  // Loaded with node --import into the Node processes a strict-privacy run starts: Node built-ins only, no chunks.
+  ['src/privacy/egressGuardPreload.ts', 'egressGuardPreload.js', ''],
   ['src/cli.ts', 'index.js', 'cli']
 ];
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

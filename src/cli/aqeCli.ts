@@ -24,6 +24,7 @@ import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { renderSummary } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
 import { UnknownModelPriceError } from '../routing/priceTable.js';
+import { PrivacyViolationError } from '../privacy/PrivacyViolationError.js';
 import { renderComparison } from './abComparison.js';
 import { runDiffCoverage } from './diffCoverageCommand.js';
 import { evaluateAb, parseEvalSide } from './evalCommand.js';
@@ -190,9 +191,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
 type ReportWithPath = RunReport & { reportPath: string };
 
-/** A wrong flag, a wrong value in .aqe/config.yml, or a cloud model without a price: the user's to fix, exit 2. */
+/** A wrong flag, a wrong value in .aqe/config.yml, a cloud model without a price, a provider the privacy mode forbids: the user's to fix, exit 2. */
 function isUsageError(error: unknown): boolean {
-  return error instanceof InputError || error instanceof ConfigFileError || error instanceof UnknownModelPriceError;
+  return error instanceof InputError || error instanceof ConfigFileError || error instanceof UnknownModelPriceError || error instanceof PrivacyViolationError;
 }
 
 /** `aqe eval --ab`: both sides on the same pull request (the example one with --demo), then the comparison. */
