@@ -1,4 +1,5 @@
-import { formatUsd } from '../reporting/renderRouting.js';
+import { formatUsd } from '../core/formatNumbers.js';
+import { nearestRank } from '../routing/ProviderTelemetry.js';
 import type { RunReport } from '../reporting/RunReport.js';
 
 /** One side of an A/B evaluation, from its run's report: real verdicts, not text similarity. */
@@ -44,7 +45,7 @@ export function sideFigures(label: string, report: RunReport): SideFigures {
     acceptancePct: targets > 0 ? round((report.testsAccepted / targets) * 100, 1) : 0,
     changedLinesGainPp: before === null || after === null ? null : round(after - before, 2),
     costUsd: report.cost?.totalUsd ?? report.inference.costUsd,
-    latencyMs: { p50: nearestRank(latencies, 50), p95: nearestRank(latencies, 95) },
+    latencyMs: { p50: nearestRank(latencies, 0.5), p95: nearestRank(latencies, 0.95) },
     rejections
   };
 }
@@ -83,11 +84,6 @@ export function renderComparison(c: AbComparison): string {
         (c.bOfA.changedLinesGain === null ? '.' : ` and ${c.bOfA.changedLinesGain.toFixed(1)}% of its changed-line coverage gain.`);
   const caution = c.sameTargets ? '' : '\nWarning: the two runs did not work on the same targets; compare with care.';
   return `${table}\n\n${verdict}${caution}\n`;
-}
-
-function nearestRank(sorted: readonly number[], percentile: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
 }
 
 function round(n: number, digits: number): number {

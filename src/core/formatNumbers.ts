@@ -56,12 +56,18 @@ export function formatTokensPerSecond(tokensPerSecond: number): string {
   return tokensPerSecond.toFixed(1);
 }
 
-/** Local inference is free; saying so explicitly is the point of the figure. */
-export function formatCostUsd(usd: number): string {
+/** Money as a reader wants it: cents, or four decimals below a cent, so a small spend does not read as free. */
+export function formatUsd(usd: number): string {
   if (!Number.isFinite(usd) || usd < 0) return NOT_AVAILABLE;
-  if (usd === 0) return '$0.00 (local)';
-  // Sub-cent spend would round to "$0.00" and read as free.
+  if (usd === 0) return '$0.00';
+  // A local share of a few milliseconds would print as $0.0000 and read as exactly free.
+  if (usd < 0.0001) return '<$0.0001';
   return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
+
+/** The cloud spend of a run: nothing spent means every task ran locally, and saying so is the point of the figure. */
+export function formatCostUsd(usd: number): string {
+  return usd === 0 ? '$0.00 (local)' : formatUsd(usd);
 }
 
 export function shortSha(sha: string): string {

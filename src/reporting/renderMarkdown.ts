@@ -8,8 +8,8 @@ import { CONFINEMENT_EVENT_LABELS, type ConfinementEvent } from '../core/Isolati
 import type { RejectionStage } from '../core/verdicts.js';
 import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
-import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, formatTokensPerSecond, shortSha } from '../core/formatNumbers.js';
-import { costTable, formatUsd, routingLine, routingTable } from './renderRouting.js';
+import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, formatTokensPerSecond, formatUsd, shortSha } from '../core/formatNumbers.js';
+import { costTable, routingLine, routingTable } from './renderRouting.js';
 import { alertBlock, codeSpan, detailsBlock, escapeHtml, escapeText, markdownTable, sliceToUtf8Bytes, sliceWhole, truncateText } from './markdownText.js';
 
 /** Hidden first line of our PR comment; how a later run finds the comment to update instead of adding another. */

@@ -3,20 +3,11 @@
  * what the run cost, what it avoided, and the budget. Pure functions of the report.
  */
 
-import { formatCount, formatDuration, formatPercent } from '../core/formatNumbers.js';
+import { formatCount, formatDuration, formatPercent, formatUsd } from '../core/formatNumbers.js';
 import type { RouteDecision } from '../core/Routing.js';
 import type { CostSection, RoutingSection } from '../routing/RoutingFigures.js';
 import { codeSpan, escapeText, markdownTable, truncateText } from './markdownText.js';
 import type { RunReport } from './RunReport.js';
-
-/** Money as a reader wants it: cents, or four decimals below a cent so a small spend does not read as free. */
-export function formatUsd(usd: number): string {
-  if (!Number.isFinite(usd)) return 'n/a';
-  if (usd === 0) return '$0.00';
-  // A local share of a few milliseconds would print as $0.0000 and read as exactly free.
-  if (Math.abs(usd) < 0.0001) return usd > 0 ? '<$0.0001' : '>-$0.0001';
-  return Math.abs(usd) < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
-}
 
 /** One line for the run's context: the mode, local vs cloud, and the money. */
 export function routingLine(report: RunReport): string | undefined {

@@ -3,6 +3,7 @@ import type { RouteDecision, RoutingOptions, Tier } from '../core/Routing.js';
 import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
 import { CloudBudget } from './CloudBudget.js';
+import { localInferenceCostUsd } from './costAccounting.js';
 import { decideRoute, type RouteFacts, type TierChoice } from './decideRoute.js';
 import { BudgetExhaustedError, describeError } from './errors.js';
 import { maxRequestCostUsd, requestCostUsd } from './priceTable.js';
@@ -42,8 +43,6 @@ export const NOMINAL_THROUGHPUT: Readonly<Record<Tier, Throughput>> = Object.fre
   local: Object.freeze({ promptTokensPerSecond: 60, completionTokensPerSecond: 10 }),
   cloud: Object.freeze({ promptTokensPerSecond: 5000, completionTokensPerSecond: 60 })
 });
-
-const MS_PER_HOUR = 3_600_000;
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -161,7 +160,7 @@ export class HybridRouter {
       const recorder = this.recorders.get(tier);
       if (!recorder) continue;
       const figures = recorder.snapshot();
-      entries.push(tier === 'local' ? { ...figures, costUsd: (figures.generationMs * this.options.localCostPerHour) / MS_PER_HOUR } : figures);
+      entries.push(tier === 'local' ? { ...figures, costUsd: localInferenceCostUsd(figures.generationMs, this.options.localCostPerHour) } : figures);
     }
     return entries;
   }
@@ -311,7 +310,7 @@ export class HybridRouter {
       cloudAllowed: () => this.cloudAllowed(),
       maxCloudCostUsd: (inputTokens, maxTokens) => this.maxCloudCostUsd(inputTokens, maxTokens),
       cloudCostUsd: (usage: GenerationResult['usage']) => (this.price ? requestCostUsd(this.price.price, usage) : 0),
-      localCostUsd: (generationMs) => (generationMs * this.options.localCostPerHour) / MS_PER_HOUR,
+      localCostUsd: (generationMs) => localInferenceCostUsd(generationMs, this.options.localCostPerHour),
       recorder: (tier) => {
         const recorder = this.recorders.get(tier);
         if (!recorder) throw new Error(`No ${tier} provider was made ready before its request.`);

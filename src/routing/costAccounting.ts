@@ -24,6 +24,11 @@ export interface CostInput {
   budget: { maxUsd: number | null; spentUsd: number; exhausted: boolean; tasksKeptLocal: number };
 }
 
+/** The runner's price apportioned to inference time: what `generationMs` of local inference cost. */
+export function localInferenceCostUsd(generationMs: number, costPerHour: number): number {
+  return (costPerHour * generationMs) / MS_PER_HOUR;
+}
+
 export function roundUsd(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
 }
@@ -71,7 +76,7 @@ export function buildCostSection(input: CostInput): CostSection {
   const localCompletion = sum(localEntries, 'completionTokens');
   const localTokens = localPrompt + localCompletion;
   const inferenceMs = sum(localEntries, 'generationMs');
-  const localCostExact = (input.localCostPerHour * inferenceMs) / MS_PER_HOUR;
+  const localCostExact = localInferenceCostUsd(inferenceMs, input.localCostPerHour);
   const localCost = roundUsd(localCostExact);
   const tokensPerSecond = inferenceMs > 0 ? localTokens / (inferenceMs / 1000) : 0;
 
