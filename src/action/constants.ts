@@ -39,7 +39,10 @@ export const Inputs = {
   SharedServerApiKey: 'shared-server-api-key',
   SharedServerModel: 'shared-server-model',
   CloudTimeout: 'cloud-timeout',
-  CloudMaxRetries: 'cloud-max-retries'
+  CloudMaxRetries: 'cloud-max-retries',
+  AllowedEndpoints: 'allowed-endpoints',
+  PrivacyRequireIsolation: 'privacy-require-isolation',
+  AuditLog: 'audit-log'
 } as const;
 
 export const Outputs = {
@@ -62,7 +65,12 @@ export const Outputs = {
   CloudRequests: 'cloud-requests',
   CloudCostUsd: 'cloud-cost-usd',
   /** What the local tasks' tokens would have cost on the cloud model. */
-  CostAvoidedUsd: 'cost-avoided-usd'
+  CostAvoidedUsd: 'cost-avoided-usd',
+  /** Connections the in-process egress guard refused (aqe's process and the Node processes it started). */
+  EgressBlocked: 'egress-blocked',
+  AuditLogPath: 'audit-log-path',
+  /** The enforcement layers in effect under privacy strict, comma-separated; `none` otherwise. */
+  PrivacyEnforcement: 'privacy-enforcement'
 } as const;
 
 export const State = {
@@ -73,5 +81,7 @@ export const State = {
   /** Set only when the main step downloaded a model the post step should cache: the cache kind, key and file. */
   ModelCacheKind: 'model-cache-kind',
   ModelCacheKey: 'model-cache-key',
-  ModelPath: 'model-path'
+  ModelPath: 'model-path',
+  /** The egress firewall the main step installed (JSON), for the post step to remove when the main step could not. */
+  EgressFirewall: 'egress-firewall'
 } as const;

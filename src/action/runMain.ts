@@ -65,6 +65,9 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
         ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
         artifact: { name: artifactName(pr.number, env, options.repoDir, workspace), uploader: lazyArtifactUploader }
       },
+      egress: {
+        firewallState: { save: (installation) => runner.saveState(State.EgressFirewall, installation ? JSON.stringify(installation) : '') }
+      },
       loadProvider: () =>
         loadProvider(options, { searchFrom: [actionDir], installRoot: runtimeInstallRoot(env), tempDir, ...modelCacheSearch(options, runner, env) }, logger)
     });
@@ -175,4 +178,7 @@ function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string)
   runner.setOutput(Outputs.CloudRequests, report.cost?.cloud.requests ?? 0);
   runner.setOutput(Outputs.CloudCostUsd, (report.cost?.cloud.costUsd ?? 0).toFixed(6));
   runner.setOutput(Outputs.CostAvoidedUsd, (report.cost?.avoided?.costUsd ?? 0).toFixed(6));
+  runner.setOutput(Outputs.EgressBlocked, report.compliance?.refused ?? 0);
+  runner.setOutput(Outputs.AuditLogPath, report.compliance?.auditLog ?? '');
+  runner.setOutput(Outputs.PrivacyEnforcement, report.compliance?.enforcement.join(',') || 'none');
 }

@@ -3,6 +3,8 @@ import { saveModelToCache } from '../inference/model/resolveModel.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { createModelCache } from './actionsModelCache.js';
 import { saveRuntimeToActionsCache } from './actionsRuntimeCache.js';
+import { removeEgressFirewall } from '../sandbox/EgressFirewall.js';
+import { parseFirewallInstallation } from '../sandbox/firewallState.js';
 import { State } from './constants.js';
 import { checkModelState, checkRuntimeState, stateRefusalMessage, type StateCheck } from './trustedState.js';
 
@@ -15,12 +17,33 @@ import { checkModelState, checkRuntimeState, stateRefusalMessage, type StateChec
  */
 export async function runPost(runner: ActionRunner, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
+    await removeEgressFirewallLeft(runner, env);
     const reportPath = runner.getState(State.ReportPath);
     if (reportPath && existsSync(reportPath)) runner.info(`aqe report: ${reportPath}`);
     await saveDownloadedModel(runner, env);
     await saveInstalledRuntime(runner, env);
   } catch (error) {
     runner.warning(`Post step: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The main step removes its egress firewall before it delivers; when it failed or was cancelled first, the rules
+ * (and anything still in its cgroup) are removed here. The state is checked like all state: only a firewall of
+ * aqe's own naming is ever touched.
+ */
+async function removeEgressFirewallLeft(runner: ActionRunner, env: NodeJS.ProcessEnv): Promise<void> {
+  const text = runner.getState(State.EgressFirewall);
+  if (!text) return;
+  const installation = parseFirewallInstallation(text);
+  if (!installation) {
+    runner.warning(`Post step: the state ${State.EgressFirewall} does not describe a firewall aqe installs, so nothing was removed.`);
+    return;
+  }
+  try {
+    for (const step of await removeEgressFirewall(installation, { env })) runner.info(`Egress firewall: ${step}.`);
+  } catch (error) {
+    runner.warning(`Post step: the egress firewall could not be removed: ${(error as Error).message}`);
   }
 }
 

@@ -86,6 +86,11 @@ Routing (see README: Routing and cost; also .aqe/config.yml in the repository):
   --anthropic-base-url URL, --shared-server-url URL, --shared-server-model NAME,
   --cloud-timeout S, --cloud-max-retries N
   Keys come from the environment, never from flags: ANTHROPIC_API_KEY, AQE_SHARED_SERVER_API_KEY.
+
+Privacy (see README: Privacy mode):
+  --allowed-endpoints LIST  under strict, host:port endpoints that may still be reached (an internal server)
+  --privacy-require-isolation BOOL  under strict, fail unless an OS-level drop (firewall, no network) holds
+  --audit-log FILE      JSONL audit of model requests and refused connections (appended)   default $TMPDIR/aqe-audit.jsonl
 `;
 
 /** CLI flag → action input of the same meaning. */
@@ -123,7 +128,10 @@ const FLAG_INPUTS = {
   'shared-server-url': 'shared-server-url',
   'shared-server-model': 'shared-server-model',
   'cloud-timeout': 'cloud-timeout',
-  'cloud-max-retries': 'cloud-max-retries'
+  'cloud-max-retries': 'cloud-max-retries',
+  'allowed-endpoints': 'allowed-endpoints',
+  'privacy-require-isolation': 'privacy-require-isolation',
+  'audit-log': 'audit-log'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */

@@ -1,5 +1,7 @@
 import { InputError } from '../core/InputError.js';
+import { type AllowedEndpoint, isAllowedEndpoint } from '../core/Privacy.js';
 import { PRIVACY_MODES, ROUTER_MODES, type RemoteProviderOptions, type RoutingOptions } from '../core/Routing.js';
+import { PrivacyViolationError } from '../privacy/PrivacyViolationError.js';
 import { DEFAULT_CLOUD_MODEL, DEFAULT_LOCAL_COST_PER_HOUR } from '../routing/priceTable.js';
 import { remotePrice } from '../routing/remotePrice.js';
 import { readAqeConfig, type AqeConfig } from './aqeConfigFile.js';
@@ -43,7 +45,7 @@ const KEY_FROM_SECRET = (input: string, secret: string): string => `pass it from
  * combinations that cannot work (cloud-only without a remote provider, a cloud model without a price) refused before
  * any work starts.
  */
-export function parseRoutingOptions(raw: RoutingRawInputs, repoDir: string): RoutingOptions {
+export function parseRoutingOptions(raw: RoutingRawInputs, repoDir: string, allowedEndpoints: readonly AllowedEndpoint[] = []): RoutingOptions {
   const found = readAqeConfig(repoDir);
   const file = found?.config;
   /** The input's value, or undefined when the user left it empty. */
@@ -86,16 +88,16 @@ export function parseRoutingOptions(raw: RoutingRawInputs, repoDir: string): Rou
   const sensitivePaths = [...new Set([...(file?.router.sensitivePaths ?? []), ...parseSensitivePaths(given('sensitive-paths'))])];
   const prices = { ...(file?.cost.prices ?? {}) };
 
-  if (privacy === 'strict' && mode === 'cloud-only') {
+  // Under local-only or strict no request may leave the runner, so a provider that is incomplete there is no error.
+  const remote = privacy === 'strict' ? internalRemote(selectRemote(remoteInputs, false), allowedEndpoints) : selectRemote(remoteInputs, mode !== 'local-only');
+  const cloudAllowed = mode !== 'local-only' && (privacy !== 'strict' || remote?.internal === true);
+  if (privacy === 'strict' && mode === 'cloud-only' && remote?.internal !== true) {
     throw new InputError(
       'privacy',
       'strict keeps every file on the runner, and router-mode cloud-only sends every file to the cloud',
       'Use router-mode local-only (or hybrid-auto, which stays local under strict) with privacy strict, or privacy balanced with cloud-only'
     );
   }
-  // Under local-only or strict no request may leave the runner, so a provider that is incomplete there is no error.
-  const cloudAllowed = mode !== 'local-only' && privacy !== 'strict';
-  const remote = selectRemote(remoteInputs, cloudAllowed);
   if (mode === 'cloud-only' && remote === null) {
     throw new InputError(
       'router-mode',
@@ -181,6 +183,23 @@ function selectRemote(inputs: RemoteInputs, cloudAllowed: boolean): RemoteProvid
     return { kind, model: inputs.sharedModel, apiKey: inputs.sharedKey, baseURL: inputs.sharedUrl, ...common };
   }
   return null;
+}
+
+/**
+ * Under strict the only remote a run may have is one on allowed-endpoints (an inference server inside the network);
+ * any other configured provider is refused now, before a socket is opened, rather than silently kept local: a
+ * workflow that passes a cloud key to a strict job is a configuration to fix, not one to guess about.
+ */
+function internalRemote(remote: RemoteProviderOptions | null, allowed: readonly AllowedEndpoint[]): RemoteProviderOptions | null {
+  if (remote === null) return null;
+  const url = new URL(remote.baseURL);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (isAllowedEndpoint(allowed, url.hostname, port)) return { ...remote, internal: true };
+  const [name, keyInput] = remote.kind === 'anthropic' ? ['the Anthropic API', 'anthropic-api-key'] : ['the shared server', 'shared-server-url'];
+  throw new PrivacyViolationError(
+    `privacy is strict, and ${keyInput} configures ${name} at ${url.origin}, which is not on allowed-endpoints: the code under test would leave the runner`,
+    `Remove ${keyInput} from this job (strict runs on the local model), use privacy: balanced to allow the cloud outside sensitive-paths, or, if ${url.host} is inside your network, add ${url.hostname.replace(/^\[|\]$/g, '')}:${port} to allowed-endpoints`
+  );
 }
 
 /**

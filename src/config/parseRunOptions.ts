@@ -13,6 +13,7 @@ import {
 } from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
 import { parseBoolean, parseInteger } from './inputValues.js';
+import { parsePrivacyOptions, PRIVACY_INPUT_DEFAULTS } from './parsePrivacyOptions.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS } from './parseRoutingOptions.js';
 
 /** Raw string values as a user wrote them (action inputs or CLI flags), keyed by input name. */
@@ -41,6 +42,7 @@ export const INPUT_DEFAULTS = {
   'allow-pull-request-target': 'false',
   sandbox: 'auto',
   'test-env': '',
+  ...PRIVACY_INPUT_DEFAULTS,
   // Blank, so that an input the user did not set falls through to .aqe/config.yml before the default applies.
   ...(Object.fromEntries(Object.keys(ROUTING_INPUT_DEFAULTS).map((name) => [name, ''])) as Record<keyof typeof ROUTING_INPUT_DEFAULTS, ''>)
 } as const;
@@ -113,6 +115,7 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     );
   }
   const reportPath = value('report-path');
+  const privacy = parsePrivacyOptions(raw, ctx);
   return {
     repoDir,
     model: source?.kind === 'local' ? source.path : model,
@@ -135,7 +138,8 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     allowPullRequestTarget: parseBoolean('allow-pull-request-target', value('allow-pull-request-target')),
     sandbox: sandbox as SandboxOption,
     testEnv: parseVariableNames('test-env', value('test-env')),
-    routing: parseRoutingOptions(raw, repoDir)
+    routing: parseRoutingOptions(raw, repoDir, privacy.allowedEndpoints),
+    privacy
   };
 }
 

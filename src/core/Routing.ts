@@ -71,6 +71,13 @@ export interface RemoteProviderOptions {
   /** Per attempt, before the SDK retries. */
   timeoutMs: number;
   maxRetries: number;
+  /** On allowed-endpoints: a server inside the network, which strict privacy lets the router use. */
+  internal?: boolean;
+}
+
+/** Whether the mode and privacy let any task go to a remote provider: never under local-only, under strict only to an internal one. */
+export function remotePermitted(options: Pick<RoutingOptions, 'mode' | 'privacy' | 'remote'>): boolean {
+  return options.mode !== 'local-only' && (options.privacy !== 'strict' || options.remote?.internal === true);
 }
 
 /** Everything the router needs, validated (inputs merged over .aqe/config.yml). */

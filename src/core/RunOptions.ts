@@ -1,3 +1,4 @@
+import type { PrivacyOptions } from './Privacy.js';
 import type { RoutingOptions } from './Routing.js';
 
 /**
@@ -72,6 +73,8 @@ export interface RunOptions {
   testEnv: string[];
   /** Which provider answers each task, under which rules, prices and budget. */
   routing: RoutingOptions;
+  /** What strict privacy lets through, whether it needs an OS layer, and where the audit log goes. */
+  privacy: PrivacyOptions;
 }
 
 export type ReplayMode = 'record' | 'replay';

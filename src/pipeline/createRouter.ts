@@ -3,6 +3,7 @@ import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import { RecordingProvider } from '../inference/ReplayProvider.js';
+import type { AuditLog } from '../privacy/AuditLog.js';
 import type { TextProvider } from '../inference/TextProvider.js';
 import type { RoutingResults } from '../reporting/buildRunReport.js';
 import { createRemoteProvider } from '../routing/createRemoteProvider.js';
@@ -19,6 +20,8 @@ export interface RouterContext {
   options: RunOptions;
   logger: Logger;
   loadProvider: () => Promise<LoadedProvider>;
+  /** Every model request gets its line here. */
+  audit?: AuditLog;
 }
 
 export function createRouter(ctx: RouterContext, packages: readonly PackageWork[], warn: (message: string) => void): HybridRouter {
@@ -46,7 +49,7 @@ export function createRouter(ctx: RouterContext, packages: readonly PackageWork[
         }
       : undefined;
   // The router's warnings (a provider that cannot start, a fallback) belong in the report, not only in the log.
-  return new HybridRouter(options.routing, { local, ...(remote ? { remote } : {}) }, { ...logger, warn });
+  return new HybridRouter(options.routing, { local, ...(remote ? { remote } : {}) }, { ...logger, warn }, ctx.audit);
 }
 
 /** What the router did, for the report's routing and cost sections. */

@@ -21,6 +21,10 @@ import { type FoundTargets, findTargets } from '../targets/findTargets.js';
 import { groupByPackage, type PackageWork } from '../targets/groupByPackage.js';
 import { TestSandbox } from '../sandbox/TestSandbox.js';
 import { ScratchCopy } from '../validation/ScratchCopy.js';
+import { packageRoot } from '../core/packageRoot.js';
+import { AuditLog } from '../privacy/AuditLog.js';
+import { type EgressConfinement, type EgressPlan, type FirewallStateStore, planEgressConfinement } from './confineEgress.js';
+import { AuditReader, complianceSection, type EnforcementHeld } from './complianceSection.js';
 import { PackageCancelledError, type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
 
 /** No package's existing suite could start: the run cannot judge any test, and the setup is what to fix. */
@@ -64,6 +68,8 @@ export interface PipelineContext {
   analysisSearchDirs?: string[];
   /** Where accepted tests go besides the working tree: the PR branch's push credentials, an artifact uploader. */
   delivery?: DeliverySettings;
+  /** privacy strict: the bundled egress guard (dist/egressGuardPreload.js by default), and where the firewall is kept for the post step. */
+  egress?: { preloadFile?: string; firewallState?: FirewallStateStore };
 }
 
 /**
@@ -82,10 +88,24 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   let found: FoundTargets = { changedFiles: [], changed: [], targets: [], skipped: [] };
   let grouped: ReturnType<typeof groupByPackage> = { packages: [], skipped: [] };
   let worked: PackagesWorked | undefined;
+  const audit = new AuditLog(options.privacy.auditLog);
+  const auditReader = AuditReader.from(audit);
+  // Before anything is read: privacy-require-isolation fails here when no OS layer can be had.
+  const egress =
+    options.routing.privacy === 'strict'
+      ? await planEgressConfinement({
+          privacy: options.privacy,
+          audit,
+          preloadFile: ctx.egress?.preloadFile ?? path.join(packageRoot(), 'dist', 'egressGuardPreload.js'),
+          logger,
+          ...(ctx.egress?.firewallState ? { firewallState: ctx.egress.firewallState } : {})
+        })
+      : undefined;
+  audit.append({ type: 'run', time: new Date().toISOString(), event: 'start', privacy: options.routing.privacy, enforcement: egress?.layers ?? [] });
   try {
     found = await findTargets(ctx.host, options.repoDir, logger);
     if (found.targets.length > 0) grouped = groupByPackage(options.repoDir, found.targets, found.changed, logger);
-    if (grouped.packages.length > 0) worked = await runPackages(ctx, grouped.packages, warn);
+    if (grouped.packages.length > 0) worked = await runPackages(ctx, grouped.packages, warn, { audit, ...(egress ? { plan: egress } : {}) });
   } catch (error) {
     if (!(error instanceof RunCancelledError)) throw error;
     // Reading the pull request's changes (git, the API) is all that had begun.
@@ -109,6 +129,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     ...(worked?.routing ? { routing: worked.routing } : {}),
     ...(worked?.delivery ? { delivery: worked.delivery } : {}),
     ...(worked?.isolation ? { isolation: worked.isolation } : {}),
+    compliance: complianceSection(options, auditReader.entries(), worked?.enforcement ?? { layers: [], gaps: egress?.gaps ?? [] }),
     ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
     warnings
   });
@@ -131,8 +152,16 @@ interface PackagesWorked {
   routing?: RoutingResults;
   delivery?: DeliveryFigures;
   isolation: RunReport['isolation'];
+  /** privacy strict: the layers that held during the packages' stages, and what they did not cover. */
+  enforcement?: EnforcementHeld;
   /** Set when the run was cancelled: `packages` are then those that finished, and the one under way as it stood. */
   cancelled?: CancelledRun;
+}
+
+/** The run's audit log, and strict mode's plan when privacy is strict. */
+interface PrivacyRun {
+  audit: AuditLog;
+  plan?: EgressPlan;
 }
 
 /**
@@ -140,7 +169,7 @@ interface PackagesWorked {
  * on first use and released at the end, then the accepted tests delivered. The scratch copy goes
  * whatever happens; a full disk or an unwritable directory ends the run naming it.
  */
-async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: (message: string) => void): Promise<PackagesWorked> {
+async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: (message: string) => void, privacy: PrivacyRun): Promise<PackagesWorked> {
   const { options, logger } = ctx;
   const workRoot = await mkdir(ctx.tempDir, { recursive: true })
     .then(() => mkdtemp(path.join(ctx.tempDir, 'aqe-run-')))
@@ -149,12 +178,27 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     });
   // A forced stop (a second signal) has no time to unwind: it removes the directory itself.
   const releaseWorkRoot = removeOnForcedStop(workRoot);
-  const router = createRouter(ctx, packages, warn);
+  const router = createRouter({ ...ctx, audit: privacy.audit }, packages, warn);
   let sandbox: TestSandbox | undefined;
+  let confinement: EgressConfinement | undefined;
   let step = 'preparing the scratch copy';
   const outcomes: PackageOutcome[] = [];
   const isolation = (): PackagesWorked['isolation'] => (sandbox ? { ...sandbox.isolation, events: [...sandbox.events] } : undefined);
+  const { plan } = privacy;
+  let enforcement: EnforcementHeld | undefined;
+  /** Ends strict mode's drop once, before delivery (or on the way out), and records what held. */
+  const lift = async (): Promise<void> => {
+    if (!plan || !confinement || enforcement) return;
+    const lifted = await confinement.lift();
+    enforcement = { ...enforcementOf(confinement, sandbox?.isolation), ...lifted };
+    privacy.audit.append({ type: 'run', time: new Date().toISOString(), event: 'end', privacy: 'strict', enforcement: [...enforcement.layers] });
+  };
   try {
+    if (plan) {
+      // The model (and its runtime) come first: restoring or downloading them needs the network the drop takes away.
+      await router.prepareLocal();
+      confinement = await plan.engage();
+    }
     const scratch = await ScratchCopy.create(options.repoDir, workRoot);
     sandbox = await TestSandbox.prepare({
       option: options.sandbox,
@@ -162,9 +206,11 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
       scratchDir: scratch.dir,
       repoDir: options.repoDir,
       linkedDirs: scratch.linkedDirs,
-      passThrough: options.testEnv
+      passThrough: options.testEnv,
+      ...(plan ? { suiteOffline: true, egressGuard: { preloadFile: plan.preloadFile, policy: plan.policy, audit: privacy.audit } } : {})
     });
     reportIsolation(sandbox.isolation, logger, warn);
+    if (plan) reportEnforcement(plan, sandbox.isolation, confinement!, logger, warn);
     const typescript = await loadTypeScript(options.repoDir, ctx.analysisSearchDirs ?? [], (m) => logger.info(m));
     if (!typescript) {
       warn(
@@ -196,12 +242,16 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     const results = outcomes.map((o) => o.result);
     const inference = inferenceOf(router, outcomes);
     const routing = routingResults(options, router);
-    if (results.every((r) => r.notRun !== undefined)) return { packages: results, ...(inference ? { inference } : {}), routing, isolation: isolation() };
+    // Delivery and the comment talk to GitHub: the drop covers analysis, generation and the test runs.
+    await lift();
+    const held = enforcement ? { enforcement } : {};
+    if (results.every((r) => r.notRun !== undefined))
+      return { packages: results, ...(inference ? { inference } : {}), routing, isolation: isolation(), ...held };
     // The last moment a cancellation keeps the working tree as it was.
     throwIfCancelled();
     step = 'delivering the accepted tests';
     const delivery = await deliver(ctx, results, scratch.dir, workRoot, warn);
-    return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation() };
+    return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation(), ...held };
   } catch (error) {
     if (error instanceof RunCancelledError) {
       // What had finished is reported: the packages done, the one under way as it stood, the rest not started.
@@ -215,17 +265,20 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
         unfinished: [...(error instanceof PackageCancelledError ? error.unfinished : []), ...notStarted]
       };
       const inference = inferenceOf(router, outcomes);
+      await lift().catch(() => undefined);
       return {
         packages: outcomes.map((o) => o.result),
         ...(inference ? { inference } : {}),
         routing: routingResults(options, router),
         isolation: isolation(),
+        ...(enforcement ? { enforcement } : {}),
         cancelled
       };
     }
     // A full disk or a read-only directory surfaces wherever a file is written; the user needs the directory, not the call.
     throw asInfrastructureError(error, workRoot) ?? error;
   } finally {
+    await lift().catch((e: unknown) => logger.warn(`Ending the egress drop failed: ${(e as Error).message}`));
     await router.dispose().catch((e: unknown) => logger.warn(`Releasing the model failed: ${(e as Error).message}`));
     await removeWorkRoot(workRoot);
     releaseWorkRoot();
@@ -317,6 +370,43 @@ function reportIsolation(isolation: IsolationInEffect, logger: Logger, warn: (me
       `Tests run without namespaces (${isolation.reason}), so only the fallback confines them: ${isolation.guarantees.join('; ')}. Not confined: ${isolation.gaps.join('; ')}. Install bubblewrap on the runner, or set sandbox to require to fail instead.`
     );
   }
+}
+
+/** The layers of aqe's own process tree, and the sandbox's network namespace where the test runs had one. */
+function enforcementOf(confinement: EgressConfinement, isolation: IsolationInEffect | undefined): EnforcementHeld {
+  const sandboxed = isolation?.kind === 'namespaces';
+  return {
+    layers: [...confinement.layers, ...(sandboxed ? (['sandbox-network'] as const) : [])],
+    gaps: [
+      ...confinement.gaps,
+      ...(sandboxed
+        ? []
+        : [
+            `the test runs have no network namespace of their own (${isolation?.reason ?? 'no test ran'}): a non-Node process a test starts (curl) is not covered there`
+          ])
+    ]
+  };
+}
+
+/** The log says which layers hold strict mode's drop; where no OS layer covers a kind of process, a warning says so. */
+function reportEnforcement(
+  plan: EgressPlan,
+  isolation: IsolationInEffect,
+  confinement: EgressConfinement,
+  logger: Logger,
+  warn: (message: string) => void
+): void {
+  const { layers: all, gaps } = enforcementOf(confinement, isolation);
+  if (all.length === 1) {
+    warn(
+      `privacy strict: enforcement: in-process only; non-Node processes not covered (${gaps.join('; ')}). Set privacy-require-isolation to true to fail instead.`
+    );
+    return;
+  }
+  logger.info(
+    `privacy strict: egress dropped by ${all.join(', ')}; only loopback${plan.policy.allow.length > 0 ? ' and allowed-endpoints' : ''} can be reached.`
+  );
+  if (gaps.length > 0) warn(`privacy strict: ${gaps.join('; ')}.`);
 }
 
 /** Same pull request head, same shuffled orders: a run can be repeated exactly. */

@@ -23,6 +23,8 @@ export interface ModelRequestEntry {
   completionTokens: number;
   /** Secrets redacted from this prompt, by kind. */
   redactions: Record<string, number>;
+  /** failed: the provider answered with an error or not at all; a cloud prompt may still have reached it. */
+  outcome: 'answered' | 'failed';
 }
 
 export type RefusedProtocol = 'tcp' | 'tls' | 'udp' | 'dns' | 'http' | 'https' | 'fetch';
@@ -88,7 +90,8 @@ const modelRequestSchema = z.strictObject({
   promptSha256: z.string().regex(/^[0-9a-f]{64}$/),
   promptTokens: count,
   completionTokens: count,
-  redactions: withoutProtoKey.pipe(z.record(redactionKind, count))
+  redactions: withoutProtoKey.pipe(z.record(redactionKind, count)),
+  outcome: z.enum(['answered', 'failed'])
 });
 
 const refusedConnectionSchema = z.strictObject({

@@ -129,9 +129,15 @@ class EgressRules {
   }
 }
 
-/** A short, single-line description of the process for the audit: never the whole argv, which may carry data. */
+/**
+ * The program and the script it runs, for the audit: never an argument, which may carry a token, and with control
+ * characters removed (a script path is chosen by whoever wrote the repository).
+ */
 function processSummary(): string {
-  const parts = process.argv.slice(0, 3).map((a) => (a.length > 120 ? `${a.slice(0, 117)}...` : a));
+  const parts = process.argv.slice(0, 2).map((a) => {
+    const clean = a.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+    return clean.length > 120 ? `${clean.slice(0, 117)}...` : clean;
+  });
   return parts.join(' ');
 }
 

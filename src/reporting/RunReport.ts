@@ -1,3 +1,4 @@
+import type { ComplianceSection } from '../core/Privacy.js';
 import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
 /**
  * The record of one run: what was targeted, what the model produced, what was kept and why.
@@ -143,6 +144,8 @@ export interface RunReport {
   telemetry?: ProviderTelemetry[];
   /** What the run cost, what it avoided, and the budget; absent when nothing was generated. */
   cost?: CostSection;
+  /** The privacy mode, what enforced it, and what the audit log holds of this run. */
+  compliance?: ComplianceSection;
   /** Set when the run was cancelled (SIGINT/SIGTERM): nothing was delivered, and the figures are those of what had finished. */
   cancelled?: CancelledRun;
   warnings: string[];

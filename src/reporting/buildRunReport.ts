@@ -56,6 +56,7 @@ export interface RunResults {
   routing?: RoutingResults;
   delivery?: DeliveryFigures;
   isolation?: RunReport['isolation'];
+  compliance?: RunReport['compliance'];
   cancelled?: RunReport['cancelled'];
   warnings: string[];
 }
@@ -107,6 +108,7 @@ export function buildRunReport(r: RunResults): RunReport {
   }
   if (r.delivery) report.delivery = r.delivery;
   if (r.isolation) report.isolation = r.isolation;
+  if (r.compliance) report.compliance = r.compliance;
   if (r.cancelled) report.cancelled = r.cancelled;
   return report;
 }

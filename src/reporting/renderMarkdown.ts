@@ -9,6 +9,7 @@ import type { RejectionStage } from '../core/verdicts.js';
 import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
 import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, formatTokensPerSecond, formatUsd, shortSha } from '../core/formatNumbers.js';
+import { complianceLine, complianceTable } from './renderCompliance.js';
 import { costTable, routingLine, routingTable } from './renderRouting.js';
 import { alertBlock, codeSpan, detailsBlock, escapeHtml, escapeText, markdownTable, sliceToUtf8Bytes, sliceWhole, truncateText } from './markdownText.js';
 
@@ -111,6 +112,7 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   parts.push('### ⚙️ Inference', inferenceTable(report.inference));
   if (report.routing) parts.push('### 🧭 Routing', routingTable(report.routing, level.maxItems, level.maxReasonChars));
   if (report.cost) parts.push('### 💰 Cost', costTable(report.cost));
+  if (report.compliance) parts.push('### 🛡️ Compliance', complianceTable(report.compliance));
   parts.push(footer(report));
   return `${parts.join('\n\n')}\n`;
 }
@@ -152,6 +154,10 @@ function commentAt(report: RunReport, level: DetailLevel, options: RenderOptions
     );
   }
   if (report.cost) parts.push(detailsBlock(`💰 Cost: ${escapeHtml(formatUsd(report.cost.totalUsd))}`, costTable(report.cost)));
+  if (report.compliance) {
+    const c = report.compliance;
+    parts.push(detailsBlock(`🛡️ Compliance: privacy ${escapeHtml(c.privacy)} · ${formatCount(c.refused)} connection(s) refused`, complianceTable(c)));
+  }
   parts.push(footer(report));
   return `${parts.join('\n\n')}\n`;
 }
@@ -210,6 +216,7 @@ function contextLines(report: RunReport): string[] {
   if (report.isolation) lines.push(isolationLine(report.isolation));
   const routing = routingLine(report);
   if (routing) lines.push(routing);
+  if (report.compliance) lines.push(complianceLine(report.compliance));
   return lines;
 }
 

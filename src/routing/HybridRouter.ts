@@ -1,5 +1,5 @@
 import type { Logger } from '../core/Logger.js';
-import type { RouteDecision, RoutingOptions, Tier } from '../core/Routing.js';
+import { remotePermitted, type RouteDecision, type RoutingOptions, type Tier } from '../core/Routing.js';
 import type { LoadedProvider } from '../inference/LoadedProvider.js';
 import type { GenerationResult, TextProvider } from '../inference/TextProvider.js';
 import { CloudBudget } from './CloudBudget.js';
@@ -9,7 +9,9 @@ import { BudgetExhaustedError, describeError } from './errors.js';
 import { maxRequestCostUsd, requestCostUsd } from './priceTable.js';
 import { TelemetryRecorder, type Throughput } from './ProviderTelemetry.js';
 import { remotePrice, type RemotePrice } from './remotePrice.js';
+import type { AuditLog } from '../privacy/AuditLog.js';
 import { type DecisionInput, RoutedProvider, type RouterServices } from './RoutedProvider.js';
+import { RequestAudit } from './requestAudit.js';
 import type { ProviderTelemetry } from './RoutingFigures.js';
 
 export interface RouteTask {
@@ -68,10 +70,12 @@ export class HybridRouter {
   constructor(
     private readonly options: RoutingOptions,
     private readonly providers: RouterProviders,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    /** Where every request's audit line goes; none in tests and tools that keep no audit. */
+    private readonly auditLog?: AuditLog
   ) {
     this.budget = new CloudBudget(options.maxCloudUsd);
-    const cloudPossible = options.remote !== null && providers.remote !== undefined && options.mode !== 'local-only' && options.privacy !== 'strict';
+    const cloudPossible = options.remote !== null && providers.remote !== undefined && remotePermitted(options);
     // An Anthropic model without a price throws here, before any task: without it max-cloud-usd could not be kept.
     this.price = cloudPossible ? remotePrice(options.remote!, options.prices) : null;
     this.services = this.makeServices();
@@ -113,7 +117,7 @@ export class HybridRouter {
       promptTokens: task.estimatedPromptTokens,
       maxTokens: task.maxTokens
     });
-    return { decision, tier: choice.tier, provider: new RoutedProvider(this.services, task.target, choice.tier, choice.pinned, provider) };
+    return { decision, tier: choice.tier, provider: new RoutedProvider(this.services, task.target, choice.tier, choice.pinned, provider, choice.rule) };
   }
 
   /**
@@ -146,7 +150,15 @@ export class HybridRouter {
       promptTokens: task.estimatedPromptTokens,
       maxTokens: task.maxTokens
     });
-    return { decision, tier: 'cloud', provider: new RoutedProvider(this.services, task.target, 'cloud', false, provider) };
+    return { decision, tier: 'cloud', provider: new RoutedProvider(this.services, task.target, 'cloud', false, provider, 'escalation') };
+  }
+
+  /**
+   * Loads the local model now rather than on the first local decision: under privacy strict it must be on the runner
+   * before the egress drop begins. A failure is kept and decided on as route() would.
+   */
+  async prepareLocal(): Promise<void> {
+    await this.localReady();
   }
 
   decisions(): RouteDecision[] {
@@ -317,7 +329,10 @@ export class HybridRouter {
         return recorder;
       },
       decide: (decision) => this.record(decision),
-      keptLocal: (target) => this.keptLocal(target)
+      keptLocal: (target) => this.keptLocal(target),
+      // Off is the documented opt-out of every privacy measure; balanced and an internal server under strict redact.
+      audit: new RequestAudit(this.auditLog, this.options.privacy !== 'off'),
+      endpoint: (tier) => (tier === 'local' || !this.options.remote ? 'in-process' : new URL(this.options.remote.baseURL).origin)
     };
   }
 }

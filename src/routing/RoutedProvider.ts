@@ -17,6 +17,7 @@ import {
 import type { BudgetReservation, CloudBudget } from './CloudBudget.js';
 import { BudgetExhaustedError, describeError, FallbackFailedError } from './errors.js';
 import type { TelemetryRecorder } from './ProviderTelemetry.js';
+import type { RequestAudit } from './requestAudit.js';
 
 /** What a decision is recorded from: the provider it names, and the request size its estimates are made for. */
 export interface DecisionInput {
@@ -51,6 +52,10 @@ export interface RouterServices {
   decide(decision: DecisionInput & { phase: 'fallback' }): RouteDecision;
   /** The task went local because of max-cloud-usd (counted once per task). */
   keptLocal(target: string): void;
+  /** Redaction on the way out and the audit line of every request. */
+  readonly audit: RequestAudit;
+  /** Where a tier's requests go, for the audit: 'in-process', or the remote's origin. */
+  endpoint(tier: Tier): string;
 }
 
 /** A cloud request the budget refused before it was sent. */
@@ -73,6 +78,7 @@ class BudgetRefusal extends Error {
 export class RoutedProvider implements TextProvider {
   private tierNow: Tier;
   private providerNow: TextProvider;
+  private ruleNow: string;
 
   constructor(
     private readonly services: RouterServices,
@@ -80,10 +86,13 @@ export class RoutedProvider implements TextProvider {
     tier: Tier,
     /** A privacy, sensitive-path, local path rule or local-only decision: it never goes to the cloud. */
     readonly pinned: boolean,
-    provider: TextProvider
+    provider: TextProvider,
+    /** The rule that decided the tier, for the audit; a hand-over replaces it. */
+    rule: string
   ) {
     this.tierNow = tier;
     this.providerNow = provider;
+    this.ruleNow = rule;
   }
 
   /** The tier answering this task's requests now (a fallback moves it). */
@@ -136,10 +145,28 @@ export class RoutedProvider implements TextProvider {
   /** One request on one tier, with its telemetry and, for the cloud, its reservation. */
   private async send(tier: Tier, provider: TextProvider, request: TextRequest): Promise<GenerationResult> {
     const recorder = this.services.recorder(tier);
-    const ask = (): Promise<GenerationResult> => (isCompletionRequest(request) ? provider.complete(request) : provider.chat(request));
+    const sent = await this.services.audit.prepare(tier, request);
+    const outgoing = sent.request;
+    const ask = (): Promise<GenerationResult> => (isCompletionRequest(outgoing) ? provider.complete(outgoing) : provider.chat(outgoing));
+    const audit = (
+      outcome: 'answered' | 'failed',
+      usage: { promptTokens: number; completionTokens: number },
+      named: { provider: string; model: string } = provider.info()
+    ): void =>
+      this.services.audit.record(sent, {
+        target: this.target,
+        tier,
+        rule: this.ruleNow,
+        provider: named.provider,
+        model: named.model,
+        endpoint: this.services.endpoint(tier),
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        outcome
+      });
     let reservation: BudgetReservation | undefined;
     if (tier === 'cloud') {
-      const inputTokens = await this.countCloudInput(provider, request, recorder);
+      const inputTokens = await this.countCloudInput(provider, outgoing, recorder);
       const estimateUsd = this.services.maxCloudCostUsd(inputTokens, request.maxTokens);
       reservation = this.services.budget.tryReserve(estimateUsd) ?? undefined;
       if (!reservation) throw new BudgetRefusal(estimateUsd, inputTokens);
@@ -151,8 +178,10 @@ export class RoutedProvider implements TextProvider {
     } catch (error) {
       if (reservation) this.services.budget.release(reservation);
       recorder.failed(performance.now() - started, error instanceof CloudProviderError ? error.retries : 0);
+      audit('failed', { promptTokens: provider.countPromptTokens(outgoing), completionTokens: 0 });
       throw error;
     }
+    audit('answered', result.usage, result);
     const costUsd = tier === 'cloud' ? this.services.cloudCostUsd(result.usage) : 0;
     if (reservation) this.services.budget.settle(reservation, costUsd);
     recorder.answered(result, performance.now() - started, costUsd);
@@ -201,6 +230,7 @@ export class RoutedProvider implements TextProvider {
     });
     this.tierNow = to;
     this.providerNow = provider;
+    this.ruleNow = 'fallback';
     try {
       return await this.send(to, provider, request);
     } catch (second) {
@@ -234,6 +264,7 @@ export class RoutedProvider implements TextProvider {
     });
     this.tierNow = 'local';
     this.providerNow = local;
+    this.ruleNow = 'budget';
     return this.send('local', local, request);
   }
 

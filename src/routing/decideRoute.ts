@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import { BUILT_IN_RULES, type BuiltInRuleName, type PathRule, type RoutingOptions, type Tier } from '../core/Routing.js';
+import { BUILT_IN_RULES, remotePermitted, type BuiltInRuleName, type PathRule, type RoutingOptions, type Tier } from '../core/Routing.js';
 
 /** What a task is decided by: where it is, what changed in it, and what each tier can take now. */
 export interface RouteFacts {
@@ -38,10 +38,10 @@ type Rule = { kind: 'built-in'; name: BuiltInRuleName; priority: number } | { ki
  * rules after it would pick the cloud, so it is applied to their verdict.
  */
 export function decideRoute(options: RoutingOptions, facts: RouteFacts): TierChoice {
-  const cloudAllowed = facts.remoteAvailable && options.mode !== 'local-only' && options.privacy !== 'strict';
+  const cloudAllowed = facts.remoteAvailable && remotePermitted(options);
   const choice = decideFrom(orderedRules(options), 0, options, { ...facts, remoteAvailable: cloudAllowed });
-  // Under local-only or strict privacy nothing may reach the cloud later either, whichever rule decided.
-  const alwaysLocal = options.mode === 'local-only' || options.privacy === 'strict';
+  // Under local-only, or strict privacy without an internal remote, nothing may reach the cloud later either, whichever rule decided.
+  const alwaysLocal = !remotePermitted(options);
   return alwaysLocal && !choice.pinned ? { ...choice, pinned: true } : choice;
 }
 
@@ -84,7 +84,10 @@ function builtIn(name: BuiltInRuleName, options: RoutingOptions, facts: RouteFac
     case 'budget':
       return undefined; // applied to the verdict of the rules after it, in decideFrom
     case 'privacy':
-      return options.privacy === 'strict' ? { tier: 'local', rule: name, reason: 'privacy is strict: nothing leaves the runner', pinned: true } : undefined;
+      // An internal remote (on allowed-endpoints) is inside the network strict keeps the code in.
+      return options.privacy === 'strict' && options.remote?.internal !== true
+        ? { tier: 'local', rule: name, reason: 'privacy is strict: nothing leaves the runner', pinned: true }
+        : undefined;
     case 'sensitive-paths': {
       // "off" is the documented opt-out of every privacy rule, sensitive paths included (balanced keeps them).
       if (options.privacy === 'off') return undefined;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
 import type { SandboxOption } from '../core/RunOptions.js';
 import { type ProcessResult, runProcess } from '../process/runProcess.js';
@@ -12,6 +13,8 @@ import { PROCESS_REAPER_SCRIPT, readReaperStatus } from './processReaper.js';
 import { sandboxEnvironment } from './sandboxEnvironment.js';
 import { enableNamespacesWithSudo } from './enableNamespacesWithSudo.js';
 import { SandboxUnavailableError } from './SandboxUnavailableError.js';
+import { type AuditLog, parseAuditLog } from '../privacy/AuditLog.js';
+import { EGRESS_POLICY_ENV, type EgressPolicy } from '../privacy/egressGuard.js';
 
 /** Whose code a run executes: the repository's own suite keeps the network, candidates never have it. */
 export type SandboxedCode = 'suite' | 'candidates';
@@ -32,6 +35,19 @@ export interface SandboxSettings {
   environment?: NodeJS.ProcessEnv;
   /** Where bwrap is; found on PATH when not given, and '' means none. */
   bubblewrap?: string;
+  /** privacy strict: the repository's own suite gets no network either, like the candidates. */
+  suiteOffline?: boolean;
+  /** privacy strict: every Node process of every run loads the egress guard, and what it refuses goes to the audit. */
+  egressGuard?: SandboxEgressGuard;
+}
+
+export interface SandboxEgressGuard {
+  /** The bundled preload (dist/egressGuardPreload.js); copied into the sandbox, where the runs can read it. */
+  preloadFile: string;
+  /** The policy; its auditFile is replaced by one per run inside the run's own directory. */
+  policy: EgressPolicy;
+  /** Where the refused attempts the runs' guards saw are appended once each run is over. */
+  audit: AuditLog;
 }
 
 export interface SandboxedRun {
@@ -74,7 +90,7 @@ export class TestSandbox {
     readonly isolation: IsolationInEffect,
     private readonly settings: SandboxSettings,
     private readonly bwrap: string | undefined,
-    private readonly dirs: { home: string; tmp: string; cache: string; reaper: string }
+    private readonly dirs: { home: string; tmp: string; cache: string; reaper: string; guard?: string }
   ) {}
 
   static async prepare(settings: SandboxSettings): Promise<TestSandbox> {
@@ -90,12 +106,21 @@ export class TestSandbox {
     };
     for (const dir of [dirs.home, dirs.tmp, dirs.cache, path.dirname(dirs.reaper)]) await mkdir(dir, { recursive: true });
     await writeFile(dirs.reaper, PROCESS_REAPER_SCRIPT, { mode: 0o444 });
-    return new TestSandbox(describeIsolation(settings.option, probe), settings, probe.usable ? probe.path : undefined, dirs);
+    // The action's own checkout may sit under a HOME the runs cannot see; beside the reaper the file is read-only to them.
+    const guard = settings.egressGuard ? path.join(path.dirname(dirs.reaper), 'aqe-egress-guard.mjs') : undefined;
+    if (guard) await copyFile(settings.egressGuard!.preloadFile, guard);
+    const isolation = describeIsolation(settings.option, probe, settings.suiteOffline === true);
+    return new TestSandbox(isolation, settings, probe.usable ? probe.path : undefined, { ...dirs, ...(guard ? { guard } : {}) });
   }
 
   /** Candidates run in a network namespace of their own: a failure that shows a refused connection is the sandbox's doing. */
   get candidatesOffline(): boolean {
     return this.bwrap !== undefined;
+  }
+
+  /** Whether runs of this code have a network namespace with nothing but loopback. */
+  offline(code: SandboxedCode): boolean {
+    return this.bwrap !== undefined && (code === 'candidates' || this.settings.suiteOffline === true);
   }
 
   /**
@@ -107,7 +132,7 @@ export class TestSandbox {
     for (const { testFile, text } of failures) {
       const write = writeRefusedEvidence(text);
       if (write) found.push({ kind: 'write-refused', run: label, testFile, detail: write });
-      const network = code === 'candidates' && this.candidatesOffline ? networkEvidence(text) : undefined;
+      const network = this.offline(code) ? networkEvidence(text) : undefined;
       if (network) found.push({ kind: 'network-refused', run: label, testFile, detail: network });
     }
     this.events.push(...found);
@@ -125,12 +150,14 @@ export class TestSandbox {
     const namespaces = this.bwrap !== undefined;
     const tmp = namespaces ? '/tmp' : path.join(this.dirs.tmp, marker);
     if (!namespaces) await mkdir(tmp, { recursive: true });
+    const guard = this.guardFor(spec, marker);
+    const nodeOptions = [spec.nodeOptions, guard?.nodeOptions].filter(Boolean).join(' ');
     const env = sandboxEnvironment(this.settings.environment ?? process.env, {
       home: this.dirs.home,
       tmpDir: tmp,
       marker,
-      ...(spec.nodeOptions ? { nodeOptions: spec.nodeOptions } : {}),
-      ...(spec.set ? { set: spec.set } : {}),
+      ...(nodeOptions ? { nodeOptions } : {}),
+      ...(spec.set || guard ? { set: { ...spec.set, ...guard?.set } } : {}),
       ...(this.settings.passThrough ? { passThrough: this.settings.passThrough } : {})
     });
     const reaped = [process.execPath, this.dirs.reaper, statusFile, namespaces ? '-' : marker, process.execPath, spec.script, ...spec.args];
@@ -150,8 +177,33 @@ export class TestSandbox {
       }
       return result;
     } finally {
+      if (guard) await this.collectRefused(guard.auditFile);
       await rm(statusFile, { force: true }).catch(() => undefined);
       if (!namespaces) await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The guard's preload and a policy whose audit file is the run's own: a writable file the run's code can also write. */
+  private guardFor(spec: SandboxedRun, marker: string): { nodeOptions: string; set: Record<string, string>; auditFile: string } | undefined {
+    const guard = this.settings.egressGuard;
+    if (!guard || !this.dirs.guard) return undefined;
+    const auditFile = path.join(spec.writable[0] ?? this.dirs.tmp, `.aqe-egress-${marker}.jsonl`);
+    return {
+      nodeOptions: `--import=${pathToFileURL(this.dirs.guard).href}`,
+      set: { [EGRESS_POLICY_ENV]: JSON.stringify({ ...guard.policy, auditFile }) },
+      auditFile
+    };
+  }
+
+  /**
+   * The run's refused attempts into the audit. The run's code could write that file too, so only refused-connection
+   * lines are taken (a forged model request or run line is dropped), and each is validated as any audit line is.
+   */
+  private async collectRefused(file: string): Promise<void> {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    await rm(file, { force: true }).catch(() => undefined);
+    for (const entry of parseAuditLog(text).entries) {
+      if (entry.type === 'refused-connection') this.settings.egressGuard!.audit.append(entry);
     }
   }
 
@@ -164,7 +216,7 @@ export class TestSandbox {
     ];
     const writable = [this.settings.scratchDir, ...spec.writable, this.dirs.home, this.dirs.cache];
     return [
-      ...namespaceArguments(spec.code === 'candidates' ? 'none' : 'shared'),
+      ...namespaceArguments(this.offline(spec.code) ? 'none' : 'shared'),
       ...filesystemArguments({ hidden: this.layout.hidden, readOnly, writable, protectedFiles: [path.dirname(this.dirs.reaper)] })
     ];
   }
@@ -226,7 +278,7 @@ export function probeIsolation(option: SandboxOption, bwrap: string, env: NodeJS
   return probe;
 }
 
-function describeIsolation(option: SandboxOption, probe: IsolationProbe): IsolationInEffect {
+function describeIsolation(option: SandboxOption, probe: IsolationProbe, suiteOffline: boolean): IsolationInEffect {
   const setup = probe.setup ? { setup: probe.setup } : {};
   if (probe.usable) {
     return {
@@ -238,10 +290,13 @@ function describeIsolation(option: SandboxOption, probe: IsolationProbe): Isolat
         GUARANTEES.allowList,
         "a PID namespace of their own: the action's processes, and their environment and memory, cannot be seen",
         'a read-only filesystem: only the scratch copy, the run’s output directory and a private HOME, temp and cache directory are writable; the real HOME, the runner’s temp and file-command directories and /run are hidden',
-        'no network for candidates (loopback only)',
+        suiteOffline ? "no network for candidates or the repository's own suite (loopback only)" : 'no network for candidates (loopback only)',
         GUARANTEES.reaped
       ],
-      gaps: ["the repository's own suite keeps the network", 'runs of one aqe run share the scratch copy, so a candidate can change what a later one sees']
+      gaps: [
+        ...(suiteOffline ? [] : ["the repository's own suite keeps the network"]),
+        'runs of one aqe run share the scratch copy, so a candidate can change what a later one sees'
+      ]
     };
   }
   return {

@@ -50,6 +50,7 @@ const request = (over: Partial<ModelRequestEntry> = {}): ModelRequestEntry => ({
   promptTokens: 1200,
   completionTokens: 300,
   redactions: { 'secretlint-rule-aws': 1 },
+  outcome: 'answered',
   ...over
 });
 const refused = (over: Partial<RefusedConnectionEntry> = {}): RefusedConnectionEntry => ({

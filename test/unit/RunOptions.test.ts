@@ -61,7 +61,8 @@ describe('parseRunOptions defaults', () => {
       sandbox: 'auto',
       testEnv: [],
       // No key and no shared server: every task runs locally.
-      routing: routingOptions()
+      routing: routingOptions(),
+      privacy: { allowedEndpoints: [], requireIsolation: false, auditLog: path.join(ctx.tempDir, 'aqe-audit.jsonl') }
     });
   });
 

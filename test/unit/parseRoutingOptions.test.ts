@@ -8,6 +8,7 @@ import { defaultBuiltInRules } from '../../src/config/configFileRules.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS, type RoutingRawInputs } from '../../src/config/parseRoutingOptions.js';
 import { splitGlobList } from '../../src/config/routingValueChecks.js';
 import { InputError } from '../../src/core/InputError.js';
+import { PrivacyViolationError } from '../../src/privacy/PrivacyViolationError.js';
 import type { RoutingOptions } from '../../src/core/Routing.js';
 import { DEFAULT_CLOUD_MODEL, resolvePrice, UnknownModelPriceError } from '../../src/routing/priceTable.js';
 import { remotePrice } from '../../src/routing/remotePrice.js';
@@ -46,6 +47,16 @@ function inputError(fn: () => unknown): InputError {
     return error as InputError;
   }
   throw new Error('expected an InputError');
+}
+
+function privacyViolation(fn: () => unknown): PrivacyViolationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PrivacyViolationError);
+    return error as PrivacyViolationError;
+  }
+  throw new Error('expected a PrivacyViolationError');
 }
 
 const KEY = 'sk-test-key-from-a-secret';
@@ -385,13 +396,42 @@ describe('parseRoutingOptions: combinations refused before any work', () => {
   });
 
   it('privacy strict with cloud-only, from inputs or from the file', () => {
-    const e = inputError(() => parse({ 'router-mode': 'cloud-only', privacy: 'strict', 'anthropic-api-key': KEY }));
+    const e = inputError(() => parse({ 'router-mode': 'cloud-only', privacy: 'strict' }));
     expect(e.input).toBe('privacy');
     expect(e.message).toBe(
       'Input "privacy": strict keeps every file on the runner, and router-mode cloud-only sends every file to the cloud. Use router-mode local-only (or hybrid-auto, which stays local under strict) with privacy strict, or privacy balanced with cloud-only.'
     );
-    expect(inputError(() => parse({ 'anthropic-api-key': KEY }, 'router:\n  mode: cloud-only\n  privacy: strict\n')).input).toBe('privacy');
-    expect(parse({ privacy: 'strict', 'anthropic-api-key': KEY }).privacy).toBe('strict');
+    expect(inputError(() => parse({}, 'router:\n  mode: cloud-only\n  privacy: strict\n')).input).toBe('privacy');
+  });
+
+  it('privacy strict with a cloud provider configured: PrivacyViolationError before anything is created, naming the input and the endpoint', () => {
+    const anthropic = privacyViolation(() => parse({ privacy: 'strict', 'anthropic-api-key': KEY }));
+    expect(anthropic.input).toBe('privacy');
+    expect(anthropic.message).toBe(
+      'Input "privacy": privacy is strict, and anthropic-api-key configures the Anthropic API at https://api.anthropic.com, which is not on allowed-endpoints: the code under test would leave the runner. Remove anthropic-api-key from this job (strict runs on the local model), use privacy: balanced to allow the cloud outside sensitive-paths, or, if api.anthropic.com is inside your network, add api.anthropic.com:443 to allowed-endpoints.'
+    );
+    // From the file too, and in local-only: a key handed to a strict job is a configuration to fix.
+    expect(privacyViolation(() => parse({ 'anthropic-api-key': KEY }, 'router:\n  privacy: strict\n')).message).toContain('anthropic-api-key');
+    expect(privacyViolation(() => parse({ privacy: 'strict', 'router-mode': 'local-only', 'anthropic-api-key': KEY })).input).toBe('privacy');
+    const shared = privacyViolation(() => parse({ privacy: 'strict', 'shared-server-url': 'http://gpu-box:8080/v1', 'shared-server-model': 'qwen' }));
+    expect(shared.message).toContain('shared-server-url configures the shared server at http://gpu-box:8080');
+    expect(shared.message).toContain('add gpu-box:8080 to allowed-endpoints');
+    // Another port of an allowed host is not allowed.
+    expect(() => parseRoutingOptions({ privacy: 'strict', 'anthropic-api-key': KEY }, bare, [{ host: 'api.anthropic.com', port: 8443 }])).toThrow(
+      PrivacyViolationError
+    );
+  });
+
+  it('privacy strict with a shared server on allowed-endpoints: an internal remote the router may use', () => {
+    const o = parseRoutingOptions({ privacy: 'strict', 'shared-server-url': 'http://GPU-box:8080/v1', 'shared-server-model': 'qwen' }, bare, [
+      { host: 'gpu-box', port: 8080 }
+    ]);
+    expect(o.remote).toMatchObject({ kind: 'openai-compatible', internal: true });
+    expect(
+      parseRoutingOptions({ privacy: 'strict', 'router-mode': 'cloud-only', 'shared-server-url': 'http://10.0.0.5/v1', 'shared-server-model': 'qwen' }, bare, [
+        { host: '10.0.0.5', port: 80 }
+      ]).mode
+    ).toBe('cloud-only');
   });
 
   it('a cloud model without a price: UnknownModelPriceError, naming the model and how to add its price', () => {
@@ -419,7 +459,6 @@ describe('parseRoutingOptions: combinations refused before any work', () => {
 
   it('a model without a price is no error where the cloud cannot be used', () => {
     expect(parse({ 'anthropic-api-key': KEY, 'cloud-model': 'claude-future-9', 'router-mode': 'local-only' }).remote?.model).toBe('claude-future-9');
-    expect(parse({ 'anthropic-api-key': KEY, 'cloud-model': 'claude-future-9', privacy: 'strict' }).remote?.model).toBe('claude-future-9');
   });
 
   it('a shared server without a price is self-hosted: $0, with no price entry needed', () => {
