@@ -63,6 +63,7 @@ export default defineConfig(
           additionalTestBlockFunctions: [
             'onMounts',
             'itAsNonRoot',
+            'itAsRoot',
             'itOnSeveralCpus',
             'itOnOneCpu',
             'itWithInstall',

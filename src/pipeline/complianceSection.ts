@@ -24,18 +24,20 @@ export class AuditReader {
     return new AuditReader(log.file, size);
   }
 
-  entries(): AuditEntry[] {
+  /** This run's entries, and how many of its lines were not valid entries (code under test can write some of them). */
+  read(): { entries: AuditEntry[]; skipped: number } {
     let fd: number;
     try {
       fd = openSync(this.file, 'r');
     } catch {
-      return [];
+      return { entries: [], skipped: 0 };
     }
     try {
       const length = Math.max(0, statSync(this.file).size - this.offset);
       const buffer = Buffer.alloc(length);
       const read = readSync(fd, buffer, 0, length, this.offset);
-      return parseAuditLog(buffer.subarray(0, read).toString('utf8')).entries;
+      const contents = parseAuditLog(buffer.subarray(0, read).toString('utf8'));
+      return { entries: contents.entries, skipped: contents.skipped.length };
     } finally {
       closeSync(fd);
     }

@@ -31,6 +31,8 @@ export interface EgressPlanContext {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   firewallState?: FirewallStateStore;
+  /** What the firewall probe found, when the caller probed already (or must not touch the machine's rules: tests). */
+  firewallProbe?: FirewallProbe;
 }
 
 /** What strict mode will enforce, found before any work starts; engage() puts it in place. */
@@ -67,7 +69,9 @@ export async function planEgressConfinement(ctx: EgressPlanContext): Promise<Egr
     auditFile: ctx.audit.file
   };
   const noNetwork = hasOnlyLoopback();
-  const firewall: FirewallProbe = noNetwork ? { usable: false, reason: 'not needed: the container has no network' } : await probeEgressFirewall(env);
+  const firewall: FirewallProbe = noNetwork
+    ? { usable: false, reason: 'not needed: the container has no network' }
+    : (ctx.firewallProbe ?? (await probeEgressFirewall(env)));
   const layers: EnforcementLayer[] = ['in-process'];
   if (noNetwork) layers.push('container-network-none');
   if (firewall.usable) layers.push('firewall');

@@ -8,7 +8,9 @@ import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
+import { ProviderUnavailableError } from '../inference/errors.js';
 import type { LoadedProvider } from '../inference/LoadedProvider.js';
+import { ModelDownloadError } from '../inference/model/errors.js';
 import { processesSettled, removeOnForcedStop, RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import { asInfrastructureError } from '../process/InfrastructureError.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
@@ -114,6 +116,12 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   if (worked?.cancelled) warn(cancellationWarning(worked.cancelled, worked.packages));
   else if (!worked) logger.info('Nothing to generate: no changed JavaScript/TypeScript source files with code of their own.');
 
+  const audited = auditReader.read();
+  if (audited.skipped > 0) {
+    warn(
+      `${audited.skipped} line(s) of this run in the audit log ${options.privacy.auditLog} are not valid entries and were not counted; the file keeps them as written.`
+    );
+  }
   const report = buildRunReport({
     toolVersion: ctx.toolVersion,
     startedAt,
@@ -129,7 +137,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     ...(worked?.routing ? { routing: worked.routing } : {}),
     ...(worked?.delivery ? { delivery: worked.delivery } : {}),
     ...(worked?.isolation ? { isolation: worked.isolation } : {}),
-    compliance: complianceSection(options, auditReader.entries(), worked?.enforcement ?? { layers: [], gaps: egress?.gaps ?? [] }),
+    compliance: complianceSection(options, audited.entries, worked?.enforcement ?? { layers: [], gaps: egress?.gaps ?? [] }),
     ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
     warnings
   });
@@ -196,7 +204,12 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
   try {
     if (plan) {
       // The model (and its runtime) come first: restoring or downloading them needs the network the drop takes away.
-      await router.prepareLocal();
+      const unavailable = await router.prepareLocal();
+      if (unavailable && (unavailable.error instanceof ModelDownloadError || unavailable.error instanceof ProviderUnavailableError)) {
+        warn(
+          'privacy strict runs on a model that is on the runner, and it could not be had here. To run offline, give model a path to a GGUF file on the runner (restored with actions/cache or built into the image) and llama-runtime a directory where node-llama-cpp is installed; a model cache (model-cache) that already holds the model also works.'
+        );
+      }
       confinement = await plan.engage();
     }
     const scratch = await ScratchCopy.create(options.repoDir, workRoot);
@@ -238,6 +251,7 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
         `max-cloud-usd ($${budget.maxUsd ?? 0}) was reached: ${budget.tasksKeptLocal} task(s) ran on the local model instead of the cloud; $${budget.spentUsd.toFixed(4)} was spent.`
       );
     }
+    if (sandbox.auditFailure) warn(`The audit log is incomplete: a test run's refused connections could not be added (${sandbox.auditFailure}).`);
     for (const e of sandbox.events) logger.info(`Sandbox, ${e.run}${e.testFile ? ` (${e.testFile})` : ''}: ${CONFINEMENT_EVENT_LABELS[e.kind]}: ${e.detail}`);
     const results = outcomes.map((o) => o.result);
     const inference = inferenceOf(router, outcomes);

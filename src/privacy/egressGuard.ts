@@ -96,10 +96,19 @@ function isLoopback(host: string): boolean {
   return net.isIPv4(v4) && v4.startsWith('127.');
 }
 
+/** The longest destination the audit keeps; a longer one is cut, never dropped. */
+const MAX_DESTINATION = 1024;
+
+/**
+ * host:port as the audit and the error show it. The host is the caller's string (code under test chooses it), so
+ * whitespace, control characters and `%` are percent-encoded: the audit's one-token form holds for every attempt,
+ * and none is left uncounted.
+ */
 function formatDestination(host: string, port: number | undefined): string {
-  const h = bareHost(host);
+  const h = bareHost(host).replace(/[\s\p{Cc}%]/gu, (ch) => encodeURIComponent(ch));
   const shown = net.isIPv6(h) ? `[${h}]` : h;
-  return port === undefined ? shown : `${shown}:${port}`;
+  const text = port === undefined ? shown : `${shown}:${port}`;
+  return text.length > MAX_DESTINATION ? text.slice(0, MAX_DESTINATION) : text;
 }
 
 /** The policy's decisions, separate from the patching so each rule is plain to read. */

@@ -98,6 +98,12 @@ const QUOTED = String.raw`"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'`;
 
 /** `KEY=value`, `export KEY="value"`, `db.password = value`: one assignment a line, as in .env, shell and .properties. */
 const ENV_LINE = new RegExp(String.raw`^[ \t]*(?:export[ \t]+)?(?<key>[A-Za-z_][\w.-]*)[ \t]*=[ \t]*(?<value>${QUOTED}|[^\s"'#]\S*)`, 'dgm');
+/**
+ * A `.env` setting quoted inside code (a comment, a template literal, a shell line in a test): only in the shape .env
+ * files have, an upper-case key with `=` and no space around it, then a value without spaces or `;` that ends the
+ * word, so that a statement of the code itself (`API_TOKEN = load();`, `API_TOKEN=load();`) is never taken for one.
+ */
+const ENV_LINE_IN_CODE = new RegExp(String.raw`(?<![\w$.-])(?<key>[A-Z][A-Z0-9_]*)=(?<value>${QUOTED}|[^\s"'#;\x60]+)(?=\s|$)`, 'dgm');
 /** `password: value`, `- api_key: value # comment`: a plain YAML scalar (quoted ones are LITERAL's). */
 const YAML_LINE = /^[ \t]*(?:-[ \t]+)?(?<key>[A-Za-z_][\w.-]*)[ \t]*:[ \t]+(?<value>[^\s"'#&*!|>{[]\S*(?:[ \t]+[^\s#]\S*)*)[ \t]*(?:#.*)?\r?$/dgm;
 /** `"password": "…"`, `apiKey: '…'`, `const DB_PASSWORD = "…"`, `token := "…"`: a key, a separator, a string literal. */
@@ -128,6 +134,7 @@ export function findSecretAssignments(text: string, fileName?: string): SecretFi
   const kind = fileKind(fileName);
   const found = assignments(text, LITERAL, holdsLiteralValue);
   if (kind === 'env') found.push(...assignments(text, ENV_LINE, holdsValue));
+  else found.push(...assignments(text, ENV_LINE_IN_CODE, holdsLiteralValue));
   if (kind === 'yaml') found.push(...assignments(text, YAML_LINE, holdsValue));
   return found;
 }

@@ -45,7 +45,7 @@ export function complianceTable(c: ComplianceSection): string {
   rows.push(['Secrets redacted', Object.keys(c.redactions).length > 0 ? byKind(c.redactions) : '0']);
   for (const gap of c.gaps) rows.push(['Not covered', escapeText(gap)]);
   rows.push(['Audit log', codeSpan(c.auditLog, 'table')]);
-  return markdownTable(['', ''], rows);
+  return markdownTable(['Compliance', 'This run'], rows);
 }
 
 function byKind(counts: Readonly<Record<string, number>>): string {

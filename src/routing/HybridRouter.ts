@@ -155,10 +155,12 @@ export class HybridRouter {
 
   /**
    * Loads the local model now rather than on the first local decision: under privacy strict it must be on the runner
-   * before the egress drop begins. A failure is kept and decided on as route() would.
+   * before the egress drop begins. A failure is kept and decided on as route() would; it is returned for the caller's
+   * advice.
    */
-  async prepareLocal(): Promise<void> {
+  async prepareLocal(): Promise<{ error: unknown } | undefined> {
     await this.localReady();
+    return this.localFailure();
   }
 
   decisions(): RouteDecision[] {
@@ -331,7 +333,7 @@ export class HybridRouter {
       decide: (decision) => this.record(decision),
       keptLocal: (target) => this.keptLocal(target),
       // Off is the documented opt-out of every privacy measure; balanced and an internal server under strict redact.
-      audit: new RequestAudit(this.auditLog, this.options.privacy !== 'off'),
+      audit: new RequestAudit(this.auditLog, this.options.privacy !== 'off', (m) => this.logger.warn(m)),
       endpoint: (tier) => (tier === 'local' || !this.options.remote ? 'in-process' : new URL(this.options.remote.baseURL).origin)
     };
   }

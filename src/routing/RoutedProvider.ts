@@ -166,7 +166,14 @@ export class RoutedProvider implements TextProvider {
       });
     let reservation: BudgetReservation | undefined;
     if (tier === 'cloud') {
-      const inputTokens = await this.countCloudInput(provider, outgoing, recorder);
+      let inputTokens: number;
+      try {
+        inputTokens = await this.countCloudInput(provider, outgoing, recorder);
+      } catch (error) {
+        // Counting sends the whole prompt to the endpoint: a count that failed is a request the audit must show.
+        audit('failed', { promptTokens: provider.countPromptTokens(outgoing), completionTokens: 0 });
+        throw error;
+      }
       const estimateUsd = this.services.maxCloudCostUsd(inputTokens, request.maxTokens);
       reservation = this.services.budget.tryReserve(estimateUsd) ?? undefined;
       if (!reservation) throw new BudgetRefusal(estimateUsd, inputTokens);

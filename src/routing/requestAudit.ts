@@ -27,10 +27,17 @@ export interface RequestFacts {
  * each request, answered or failed, gets its line in the audit log, with the hash of exactly what was sent.
  */
 export class RequestAudit {
+  private failed = false;
+
   constructor(
     private readonly log: AuditLog | undefined,
     /** Redact prompts bound for the remote tier (privacy balanced, or strict with an internal server). */
-    private readonly redactRemote: boolean
+    private readonly redactRemote: boolean,
+    /**
+     * Told once when a line cannot be written (a full disk): the request it records was made, so failing it would
+     * turn a fault of the runner into a verdict on the candidate; the report says the audit is incomplete instead.
+     */
+    private readonly onFailure: (message: string) => void
   ) {}
 
   /** The request as the tier gets it: unchanged for the local model, which sends nothing anywhere. */
@@ -60,12 +67,18 @@ export class RequestAudit {
     if (!this.log) return;
     const { request } = sent;
     const [system, user] = isCompletionRequest(request) ? [undefined, request.prompt] : [request.system, request.user];
-    this.log.append({
-      type: 'model-request',
-      time: new Date().toISOString(),
-      ...facts,
-      promptSha256: promptSha256(system, user),
-      redactions: sent.redactions
-    });
+    try {
+      this.log.append({
+        type: 'model-request',
+        time: new Date().toISOString(),
+        ...facts,
+        promptSha256: promptSha256(system, user),
+        redactions: sent.redactions
+      });
+    } catch (error) {
+      if (this.failed) return;
+      this.failed = true;
+      this.onFailure(`The audit log is incomplete: a model request's line could not be written (${(error as Error).message})`);
+    }
   }
 }

@@ -86,26 +86,17 @@ export async function probeEgressFirewall(env: NodeJS.ProcessEnv): Promise<Firew
     sudo = true;
   }
   const access: RootAccess = { sudo, env };
+  const usable = (tool: Tool, how: string, why = ''): FirewallProbe => ({
+    usable: true,
+    tool,
+    sudo,
+    cgroupRoot: mount.mountPoint,
+    detail: `${how}, cgroup v2 at ${mount.mountPoint}${sudo ? ', through sudo -n' : ''}${why}`
+  });
   const nft = await nftProblem(access, mount.mountPoint);
-  if (nft === undefined) {
-    return {
-      usable: true,
-      tool: 'nft',
-      sudo,
-      cgroupRoot: mount.mountPoint,
-      detail: `nft, with cgroup v2 at ${mount.mountPoint}${sudo ? ', through sudo -n' : ''}`
-    };
-  }
+  if (nft === undefined) return usable('nft', 'nft');
   const iptables = await iptablesProblem(access);
-  if (iptables === undefined) {
-    return {
-      usable: true,
-      tool: 'iptables',
-      sudo,
-      cgroupRoot: mount.mountPoint,
-      detail: `iptables/ip6tables with -m cgroup, cgroup v2 at ${mount.mountPoint}${sudo ? ', through sudo -n' : ''}; not nft: ${nft}`
-    };
-  }
+  if (iptables === undefined) return usable('iptables', 'iptables/ip6tables with -m cgroup', `; not nft: ${nft}`);
   return { usable: false, reason: `nft cannot be used (${nft}) and iptables cannot be used (${iptables}); ${INSTALL_HINT}` };
 }
 

@@ -83,6 +83,8 @@ const GUARANTEES = {
  */
 export class TestSandbox {
   readonly events: ConfinementEvent[] = [];
+  /** Why refused attempts of a run could not be added to the audit log, the first time it happened. */
+  auditFailure: string | undefined;
   private runs = 0;
   private layout: { hidden: string[]; readOnly: string[] } | undefined;
 
@@ -202,8 +204,13 @@ export class TestSandbox {
   private async collectRefused(file: string): Promise<void> {
     const text = await readFile(file, 'utf8').catch(() => '');
     await rm(file, { force: true }).catch(() => undefined);
-    for (const entry of parseAuditLog(text).entries) {
-      if (entry.type === 'refused-connection') this.settings.egressGuard!.audit.append(entry);
+    try {
+      for (const entry of parseAuditLog(text).entries) {
+        if (entry.type === 'refused-connection') this.settings.egressGuard!.audit.append(entry);
+      }
+    } catch (error) {
+      // The run itself is over and judged on its own; a disk too full for the audit is the report's to say.
+      this.auditFailure ??= (error as Error).message;
     }
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { examplesDir } from '../../src/core/packageRoot.js';
@@ -9,11 +10,16 @@ import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { startFakeOpenAiServer } from '../support/fakeOpenAiServer.js';
 import { TmpfsMounts } from '../support/tmpfsMounts.js';
 
 const mounts = await TmpfsMounts.create('aqe-preflight-e2e-mounts-');
 const onMounts = mounts.available ? it : it.skip;
 if (!mounts.available) console.warn(`Read-only and full RUNNER_TEMP tests skipped: ${mounts.reason}`);
+// The openai SDK, which the shared server is reached with, declares engines node >= 22 (CI runs this suite on Node 24).
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const describeOnSharedServerNode = nodeMajor >= 22 ? describe : describe.skip;
+const SHARED_SERVER_SKIP = nodeMajor >= 22 ? '' : ` (skipped: the openai SDK needs Node >= 22, this is Node ${process.versions.node}; run with .ci/.node24)`;
 
 /**
  * What the bundled action checks before any test runs: each bad input or runner fault ends in
@@ -162,6 +168,68 @@ describe('action preflight', () => {
     } finally {
       await rm(bare.root, { recursive: true, force: true });
     }
+  });
+
+  it('privacy strict with a cloud key refuses before any socket: the configured endpoint sees no connection, nothing is generated', async () => {
+    // A listener standing in for the cloud endpoint: it counts every TCP connection, whatever comes over it.
+    let connections = 0;
+    const listener = net.createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    const key = 'sk-ant-strict-preflight-7f8e9d0c';
+    try {
+      const r = await run({ ...base(), privacy: 'strict', 'anthropic-api-key': key, 'anthropic-base-url': `http://127.0.0.1:${port}`, comment: 'false' });
+      expect({ exitCode: r.exitCode, errors: errorsOf(r), baseline: /Baseline/.test(r.stdout), apiCalls: r.apiCalls }).toEqual({
+        exitCode: 1,
+        errors: [
+          expect.stringMatching(
+            new RegExp(
+              `^::error::Input "privacy": privacy is strict, and anthropic-api-key configures .* at http://127\\.0\\.0\\.1:${port}, which is not on allowed-endpoints: .*\\. Remove anthropic-api-key from this job .*add 127\\.0\\.0\\.1:${port} to allowed-endpoints`
+            )
+          )
+        ],
+        baseline: false,
+        apiCalls: 0
+      });
+      expect(connections).toBe(0);
+      expect(r.outputs['tests-generated'] ?? '').toBe('');
+      for (const text of [r.stderr, ...r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::'))]) expect(text).not.toContain(key);
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+
+  describeOnSharedServerNode(`a shared server under privacy strict${SHARED_SERVER_SKIP}`, () => {
+    it('privacy strict lets a shared server on allowed-endpoints write the tests', async () => {
+      const shared = await startFakeOpenAiServer();
+      try {
+        const host = new URL(shared.url).host;
+        const r = await run({
+          ...base(),
+          privacy: 'strict',
+          'allowed-endpoints': host,
+          'router-mode': 'cloud-only',
+          'shared-server-url': shared.url,
+          'shared-server-model': 'internal-coder',
+          comment: 'false',
+          'max-repairs': '0',
+          'repeat-runs': '0'
+        });
+        expect({ exitCode: r.exitCode, errors: errorsOf(r), log: r.stdout.slice(-3000) }).toEqual({
+          exitCode: 0,
+          errors: [],
+          log: expect.stringContaining('Baseline')
+        });
+        expect(r.stdout).not.toContain('PrivacyViolationError');
+        expect(shared.requests.filter((q) => q.path === '/v1/chat/completions').length).toBeGreaterThan(0);
+        expect(r.outputs['privacy-enforcement']).toMatch(/in-process/);
+      } finally {
+        await shared.close();
+      }
+    });
   });
 
   describe('a run that passes preflight', () => {

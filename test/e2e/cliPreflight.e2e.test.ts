@@ -35,15 +35,60 @@ describe('aqe run preflight', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  async function aqe(args: string[], tmpdir: string): Promise<ProcessResult> {
+  async function aqe(args: string[], tmpdir: string, extra: { env?: NodeJS.ProcessEnv; wrapper?: string[] } = {}): Promise<ProcessResult> {
+    const [command, ...prefix] = [...(extra.wrapper ?? []), process.execPath];
     return runProcess({
-      command: process.execPath,
-      args: [path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'run', '--base', pr.baseSha, '--head', pr.headSha, ...args],
+      command: command!,
+      args: [...prefix, path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'run', '--base', pr.baseSha, '--head', pr.headSha, ...args],
       cwd: path.join(root, 'checkout'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: tmpdir, XDG_CACHE_HOME: path.join(root, 'cache') },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: tmpdir, XDG_CACHE_HOME: path.join(root, 'cache'), ...extra.env },
       timeoutMs: 300_000
     });
   }
+
+  it('refuses privacy strict with a cloud key in the environment, exit 2, before anything is read', async () => {
+    const run = await aqe(['--repo', 'ts-lib', '--replay-file', answers, '--privacy', 'strict'], await freshTmpdir(), {
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test-not-a-real-key' }
+    });
+    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({
+      exitCode: 2,
+      stderr: expect.stringMatching(
+        /^aqe: Input "privacy": privacy is strict, and anthropic-api-key configures the Anthropic API at https:\/\/api\.anthropic\.com/
+      )
+    });
+    expect(run.stdout + run.stderr).not.toContain('sk-ant-test-not-a-real-key');
+    expect(run.stdout).not.toContain('Baseline');
+  });
+
+  it('refuses an allowed endpoint without a port, exit 2', async () => {
+    const run = await aqe(['--repo', 'ts-lib', '--replay-file', answers, '--allowed-endpoints', 'gpu-box'], await freshTmpdir());
+    expect({ exitCode: run.exitCode, stderr: run.stderr }).toEqual({
+      exitCode: 2,
+      stderr: expect.stringMatching(/^aqe: Input "allowed-endpoints": "gpu-box" is not host:port \(the port is required\)/)
+    });
+  });
+
+  // `unshare --net` gives the run what `docker run --network none` gives a container: nothing but loopback.
+  const itAsRoot = process.getuid?.() === 0 ? it : it.skip;
+  itAsRoot('under strict, reports a machine without network as the OS layer in effect, and audits the run', async () => {
+    const tmpdir = await freshTmpdir();
+    const report = path.join(root, 'strict-report.json');
+    const audit = path.join(root, 'strict-audit.jsonl');
+    const run = await aqe(['--repo', 'ts-lib', '--replay-file', answers, '--privacy', 'strict', '--report', report, '--audit-log', audit], tmpdir, {
+      wrapper: ['unshare', '--net']
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain('privacy strict: egress dropped by in-process, container-network-none, sandbox-network; only loopback can be reached.');
+    const compliance = (JSON.parse(await readFile(report, 'utf8')) as RunReport).compliance!;
+    // The replay file answers strings.ts only: math.ts's request fails, and is audited all the same.
+    expect(compliance).toMatchObject({ privacy: 'strict', gaps: [], auditLog: audit, requests: { local: 2, cloud: 0 } });
+    expect(compliance.enforcement).toEqual(['in-process', 'container-network-none', 'sandbox-network']);
+    const lines = (await readFile(audit, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; event?: string; tier?: string });
+    expect(lines.map((l) => l.event ?? l.tier)).toEqual(['start', 'local', 'local', 'end']);
+  });
 
   const freshTmpdir = async (): Promise<string> => mkdtemp(path.join(root, 'tmpdir-'));
 

@@ -1,24 +1,45 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFile, rm } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareExamplePullRequest, type ExamplePullRequest } from '../../src/cli/exampleRepo.js';
+import type { ComplianceSection } from '../../src/core/Privacy.js';
+import { readAuditLog, type ModelRequestEntry } from '../../src/privacy/AuditLog.js';
+import { placeholder } from '../../src/privacy/redactSecrets.js';
+import { runProcess } from '../../src/process/runProcess.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { resolvePrice } from '../../src/routing/priceTable.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
+import { FAKE_SECRETS } from '../fixtures/secrets/fakeSecrets.js';
 import { exampleCloudModel, promptText } from '../support/exampleCloudModel.js';
 import { fakeTokenCount, startFakeAnthropicApi, type FakeAnthropicApi } from '../support/fakeAnthropicApi.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
 
 const API_KEY = 'sk-ant-test-e2e-0123456789';
 const MODEL = 'claude-sonnet-4-5';
+/** A token the pull request commits in strings.ts, the file the cloud writes the test for (privacy balanced, the default). */
+const TOKEN = FAKE_SECRETS['github-classic']!.value;
+const TOKEN_LINE = `export const RELEASE_TOKEN = '${TOKEN}';`;
+
+/** One more commit on the pull request's head: strings.ts gains a hard-coded token. Returns the new head. */
+async function commitToken(repoDir: string): Promise<string> {
+  await appendFile(path.join(repoDir, 'src', 'strings.ts'), `\n${TOKEN_LINE}\n`);
+  const git = async (args: string[]): Promise<string> => {
+    const r = await runProcess({ command: 'git', args, cwd: repoDir, timeoutMs: 60_000 });
+    if (r.exitCode !== 0) throw new Error(`git ${args.join(' ')} failed in ${repoDir}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  await git(['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-am', 'Release token']);
+  return git(['rev-parse', 'HEAD']);
+}
 
 /**
  * The action as the runner starts it, in hybrid-auto, on the example pull request: the demo model
  * in real llama.cpp is the local tier, the real Anthropic SDK talks to a fake Messages API on
  * loopback as the cloud tier. complexity-threshold 2 sends strings.ts (truncate has complexity 3)
  * to the cloud and keeps math.ts (lerp: 1) local; the demo model's answer for math.ts tests
- * strings.ts instead, adds nothing to math.ts, and so is escalated once to the cloud.
+ * strings.ts instead, adds nothing to math.ts, and so is escalated once to the cloud. strings.ts
+ * also holds a hard-coded GitHub token, which privacy balanced (the default) redacts on the way out.
  */
 describe('hybrid routing end to end', () => {
   const owner = 'aqe';
@@ -29,22 +50,25 @@ describe('hybrid routing end to end', () => {
   let dirs: RunnerDirs;
   let pr: ExamplePullRequest;
   let run: ActionRun;
-  let report: RunReport;
+  let report: RunReport & { compliance?: ComplianceSection };
+  let headSha: string;
 
   beforeAll(async () => {
     github = await startFakeGitHubApi();
     cloud = await startFakeAnthropicApi({ apiKey: API_KEY, respond: await exampleCloudModel() });
     dirs = await makeRunnerDirs('aqe-hybrid-');
     pr = await prepareExamplePullRequest(dirs.workspace);
+    headSha = await commitToken(pr.repoDir);
     github.setPullFiles(owner, repo, number, [
       { filename: 'src/index.ts', status: 'modified' },
       { filename: 'src/math.ts', status: 'modified' },
       { filename: 'src/strings.ts', status: 'added' }
     ]);
-    const event = pullRequestPayload({ owner, repo, number, baseSha: pr.baseSha, headSha: pr.headSha, title: pr.title });
+    const event = pullRequestPayload({ owner, repo, number, baseSha: pr.baseSha, headSha, title: pr.title });
     run = await runAction(dirs, {
       inputs: {
         'report-path': path.join(dirs.root, 'report.json'),
+        'audit-log': path.join(dirs.root, 'audit.jsonl'),
         'github-token': 'test-token',
         'working-directory': 'ts-lib',
         model: 'demo',
@@ -141,5 +165,27 @@ describe('hybrid routing end to end', () => {
     expect(mask).toBe(`::add-mask::${API_KEY}`);
     expect(log).toEqual([]);
     for (const text of [comment, run.summary, run.stderr]) expect(text).not.toContain(API_KEY);
+  });
+
+  it('redacts the token from every request the cloud got, and counts it in the report, the audit and the summary', () => {
+    expect(cloud.requests.length).toBeGreaterThan(0);
+    for (const r of cloud.requests) expect(JSON.stringify(r.body)).not.toContain(TOKEN);
+    // Not vacuous: strings.ts did reach the cloud, with the placeholder where the token was and its line otherwise intact.
+    const strings = cloud.messageRequests().filter((r) => promptText(r).includes('src/strings.ts'));
+    expect(strings).toHaveLength(1);
+    expect(promptText(strings[0]!)).toContain(`export const RELEASE_TOKEN = '${placeholder('github')}';`);
+
+    const cloudLines = readAuditLog(path.join(dirs.root, 'audit.jsonl')).filter(
+      (e): e is ModelRequestEntry => e.type === 'model-request' && e.tier === 'cloud'
+    );
+    expect(cloudLines).toHaveLength(cloud.messageRequests().length);
+    expect(cloudLines.find((l) => l.target === 'src/strings.ts')?.redactions).toEqual({ github: 1 });
+    const total = cloudLines.reduce((n, l) => n + (l.redactions.github ?? 0), 0);
+    expect(report.compliance).toMatchObject({ privacy: 'balanced', redactions: { github: total }, requests: { cloud: cloudLines.length } });
+    expect(Object.keys(report.compliance!.redactions)).toEqual(['github']);
+
+    expect(run.summary).toContain('### 🛡️ Compliance');
+    expect(run.summary).toMatch(new RegExp(`\\| Secrets redacted \\| github ${total} \\|`));
+    for (const text of [run.summary, run.stdout, run.stderr, github.comments.get(number)?.[0]?.body ?? '']) expect(text).not.toContain(TOKEN);
   });
 });

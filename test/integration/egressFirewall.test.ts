@@ -192,7 +192,7 @@ interface Layout {
   detail: RegExp;
 }
 const LAYOUTS: Layout[] = [
-  { name: 'unified', tool: 'nft', detail: /^nft, with cgroup v2 at \/sys\/fs\/cgroup$/ },
+  { name: 'unified', tool: 'nft', detail: /^nft, cgroup v2 at \/sys\/fs\/cgroup$/ },
   { name: 'hybrid', tool: 'iptables', detail: /cgroup v2 at \/sys\/fs\/cgroup\/unified; not nft: .*\(a hybrid hierarchy\)/ }
 ];
 

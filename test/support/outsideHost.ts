@@ -17,7 +17,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -65,6 +65,12 @@ export interface OutsideHost {
     env: NodeJS.ProcessEnv,
     options?: { cwd?: string; timeoutMs?: number }
   ): Promise<ProcessResult>;
+  /**
+   * Starts a process on the runner side as runInRunnerNamespace does, but hands it back so a test can signal it mid-run.
+   * The child is the runner-side wrapper: SIGINT, SIGTERM and SIGHUP reach the command through it; a signal it cannot
+   * pass on (SIGKILL) must go to the command's own pid, the wrapper's only child (runnerSideCommandPid).
+   */
+  startInRunnerNamespace(command: string, args: readonly string[], env: NodeJS.ProcessEnv, options?: { cwd?: string }): ChildProcess;
   /**
    * Makes 127.0.0.1:<port> of the runner side lead to 127.0.0.1:<port> of the host (a server of the test's own, the
    * fake GitHub API), through a Unix socket: a process on the runner side reaches it as if it ran on the host.
@@ -350,6 +356,13 @@ export async function createOutsideHost(): Promise<OutsideHost> {
         timeoutMs: options.timeoutMs ?? 60_000
       });
     },
+    startInRunnerNamespace(command, args, env, options = {}) {
+      return spawn('ip', ['netns', 'exec', runner, process.execPath, runnerSide, command, ...args], {
+        cwd: options.cwd ?? os.tmpdir(),
+        env,
+        stdio: ['ignore', 'pipe', 'pipe']
+      });
+    },
     async forwardLoopbackPort(port) {
       const socketPath = path.join(dir, `forward-${port}.sock`);
       const server = net.createServer((client) => {
@@ -380,6 +393,27 @@ export async function createOutsideHost(): Promise<OutsideHost> {
     },
     close
   };
+}
+
+/**
+ * The command a startInRunnerNamespace wrapper runs (ip netns exec execs the wrapper itself, so the wrapper's pid is the
+ * one spawn returned): its only child, or undefined before it is started or after it is gone.
+ */
+export function runnerSideCommandPid(wrapperPid: number): number | undefined {
+  // /proc/<pid>/task/<pid>/children needs CONFIG_PROC_CHILDREN; every kernel has the parent in /proc/<pid>/stat.
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name (in parentheses) may hold spaces: the fields after the last ")" are state, then the parent.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent === wrapperPid) return Number(entry);
+  }
+  return undefined;
 }
 
 /** A process's argv joined with spaces; empty when it is gone (a zombie has none either). */

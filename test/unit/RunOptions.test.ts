@@ -6,6 +6,7 @@ import { parseBoolean, parseInteger } from '../../src/config/inputValues.js';
 import { INPUT_DEFAULTS, parseRunOptions, type RawInputs } from '../../src/config/parseRunOptions.js';
 import { DELIVERY_MODES, GPU_OPTIONS } from '../../src/core/RunOptions.js';
 import { routingOptions } from '../support/routingOptions.js';
+import { thrown } from '../support/thrown.js';
 
 const ctx = { cwd: '/work/repo', tempDir: '/tmp/runner-temp' };
 
@@ -13,15 +14,7 @@ function parse(raw: RawInputs) {
   return parseRunOptions(raw, ctx);
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (fn: () => unknown): InputError => thrown(InputError, fn);
 
 describe('InputError', () => {
   it('names the input, the problem and the fix in its message', () => {

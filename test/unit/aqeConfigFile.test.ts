@@ -7,6 +7,7 @@ import { readAqeConfig, type AqeConfig } from '../../src/config/aqeConfigFile.js
 import { ConfigFileError } from '../../src/config/ConfigFileError.js';
 import { defaultBuiltInRules } from '../../src/config/configFileRules.js';
 import { BUILT_IN_RULE_PRIORITIES, BUILT_IN_RULES, PATH_RULE_PRIORITY } from '../../src/core/Routing.js';
+import { thrown } from '../support/thrown.js';
 
 let root: string;
 let count = 0;
@@ -40,15 +41,7 @@ function configError(yaml: string): ConfigFileError {
   return errorOf(() => read(yaml));
 }
 
-function errorOf(fn: () => unknown): ConfigFileError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigFileError);
-    return error as ConfigFileError;
-  }
-  throw new Error('expected a ConfigFileError');
-}
+const errorOf = (fn: () => unknown): ConfigFileError => thrown(ConfigFileError, fn);
 
 const FULL_EXAMPLE = `# The README's example, every key set.
 router:

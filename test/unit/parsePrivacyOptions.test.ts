@@ -3,18 +3,11 @@ import path from 'node:path';
 import { parseAllowedEndpoints, parsePrivacyOptions } from '../../src/config/parsePrivacyOptions.js';
 import { InputError } from '../../src/core/InputError.js';
 import { isAllowedEndpoint } from '../../src/core/Privacy.js';
+import { thrown } from '../support/thrown.js';
 
 const ctx = { cwd: '/work/repo', tempDir: '/tmp/runner-temp' };
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (fn: () => unknown): InputError => thrown(InputError, fn);
 
 describe('parsePrivacyOptions', () => {
   it('defaults: nothing allowed, no OS layer required, the audit log in the runner temp directory', () => {

@@ -13,6 +13,7 @@ import type { RoutingOptions } from '../../src/core/Routing.js';
 import { DEFAULT_CLOUD_MODEL, resolvePrice, UnknownModelPriceError } from '../../src/routing/priceTable.js';
 import { remotePrice } from '../../src/routing/remotePrice.js';
 import { routingOptions } from '../support/routingOptions.js';
+import { thrown } from '../support/thrown.js';
 
 let root: string;
 let count = 0;
@@ -39,25 +40,9 @@ function parse(raw: RoutingRawInputs, configYaml: string | null = null): Routing
   return parseRoutingOptions(raw, configYaml === null ? bare : repoWith(configYaml));
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InputError);
-    return error as InputError;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (fn: () => unknown): InputError => thrown(InputError, fn);
 
-function privacyViolation(fn: () => unknown): PrivacyViolationError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PrivacyViolationError);
-    return error as PrivacyViolationError;
-  }
-  throw new Error('expected a PrivacyViolationError');
-}
+const privacyViolation = (fn: () => unknown): PrivacyViolationError => thrown(PrivacyViolationError, fn);
 
 const KEY = 'sk-test-key-from-a-secret';
 

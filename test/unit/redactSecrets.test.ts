@@ -139,11 +139,17 @@ describe('redactSecrets, case by case', () => {
     expect(result.redactions).toEqual({ github: 2, huggingface: 1 });
   });
 
-  it('takes text without a file name for code: quoted values are read, bare KEY=value lines are not', async () => {
+  it('takes text without a file name for code: quoted values, and .env lines quoted in it, but never a statement of the code', async () => {
     const password = FAKE_SECRETS['env-db-password']!.value;
-    expect((await redactSecrets(`DB_PASSWORD=${password}\n`)).text).toBe(`DB_PASSWORD=${password}\n`);
+    expect((await redactSecrets(`DB_PASSWORD=${password}\n`)).text).toBe('DB_PASSWORD=[REDACTED:secret-assignment]\n');
+    expect((await redactSecrets(`// set DB_PASSWORD=${password} first\n`)).text).toBe('// set DB_PASSWORD=[REDACTED:secret-assignment] first\n');
+    expect((await redactSecrets(`  # DB_PASSWORD=${password}\n`)).text).toBe('  # DB_PASSWORD=[REDACTED:secret-assignment]\n');
+    expect((await redactSecrets(`const env = \`\nDB_PASSWORD=${password}\n\`;\n`)).text).toBe('const env = `\nDB_PASSWORD=[REDACTED:secret-assignment]\n`;\n');
     expect((await redactSecrets(`DB_PASSWORD=${password}\n`, '.env.local')).text).toBe('DB_PASSWORD=[REDACTED:secret-assignment]\n');
     expect((await redactSecrets(`const DB_PASSWORD = '${password}';\n`)).text).toBe(`const DB_PASSWORD = '[REDACTED:secret-assignment]';\n`);
+    for (const statement of ['API_TOKEN = loadToken();\n', 'API_TOKEN=loadToken();\n', 'MAX_TOKENS=2048\n', 'SECRET=process.env.SECRET\n']) {
+      expect((await redactSecrets(statement)).text).toBe(statement);
+    }
   });
 
   it('is not fooled by a placeholder written into a secret', async () => {
