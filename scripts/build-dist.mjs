@@ -1,7 +1,7 @@
 // Bundles the action entries and the CLI into dist/ with ncc. node-llama-cpp stays external:
 // it carries native binaries and is loaded at run time (see src/inference/nodeLlamaCppRuntime.ts).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -15,7 +15,9 @@ const entries = [
   ['src/cli.ts', 'index.js', 'cli']
 ];
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const out = path.join(root, 'dist');
+// Built beside dist/ and swapped in at the end, so a run reading dist/ meanwhile (an e2e test) never finds it half-made.
+const final = path.join(root, 'dist');
+const out = path.join(root, 'dist.building');
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 rmSync(out, { recursive: true, force: true });
 for (const [entry, name, folder] of entries) {
@@ -56,4 +58,9 @@ for (const file of readdirSync(out, { recursive: true })) {
 }
 // dist/ is ESM like the sources; the marker keeps Node from guessing.
 writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }\n');
-console.log(`dist/: ${readdirSync(out).join(', ')}`);
+const previous = path.join(root, 'dist.previous');
+rmSync(previous, { recursive: true, force: true });
+if (existsSync(final)) renameSync(final, previous);
+renameSync(out, final);
+rmSync(previous, { recursive: true, force: true });
+console.log(`dist/: ${readdirSync(final).join(', ')}`);

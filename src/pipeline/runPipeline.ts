@@ -105,15 +105,17 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
       : undefined;
   audit.append({ type: 'run', time: new Date().toISOString(), event: 'start', privacy: options.routing.privacy, enforcement: egress?.layers ?? [] });
   try {
-    found = await findTargets(ctx.host, options.repoDir, logger);
+    found = await findTargets(ctx.host, options.repoDir, logger, options.shard);
     if (found.targets.length > 0) grouped = groupByPackage(options.repoDir, found.targets, found.changed, logger);
-    if (grouped.packages.length > 0) worked = await runPackages(ctx, grouped.packages, warn, { audit, ...(egress ? { plan: egress } : {}) });
+    if (grouped.packages.length > 0) worked = await runPackages(ctx, grouped.packages, warn, { audit, ...(egress ? { plan: egress } : {}) }, found.allTargets);
   } catch (error) {
     if (!(error instanceof RunCancelledError)) throw error;
     // Reading the pull request's changes (git, the API) is all that had begun.
     worked = { packages: [], isolation: undefined, cancelled: { signal: error.signal, during: 'reading the pull request’s changes', unfinished: [] } };
   }
   if (worked?.cancelled) warn(cancellationWarning(worked.cancelled, worked.packages));
+  else if (!worked && found.targets.length === 0 && found.allTargets?.length)
+    logger.info(`Nothing to generate in this shard: the other shards have all ${found.allTargets.length} target(s).`);
   else if (!worked) logger.info('Nothing to generate: no changed JavaScript/TypeScript source files with code of their own.');
 
   const audited = auditReader.read();
@@ -139,6 +141,7 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     ...(worked?.isolation ? { isolation: worked.isolation } : {}),
     compliance: complianceSection(options, audited.entries, worked?.enforcement ?? { layers: [], gaps: egress?.gaps ?? [] }),
     ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
     warnings
   });
   await writeJsonReport(report, options.reportPath);
@@ -177,7 +180,13 @@ interface PrivacyRun {
  * on first use and released at the end, then the accepted tests delivered. The scratch copy goes
  * whatever happens; a full disk or an unwritable directory ends the run naming it.
  */
-async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: (message: string) => void, privacy: PrivacyRun): Promise<PackagesWorked> {
+async function runPackages(
+  ctx: PipelineContext,
+  packages: PackageWork[],
+  warn: (message: string) => void,
+  privacy: PrivacyRun,
+  runTargets?: readonly string[]
+): Promise<PackagesWorked> {
   const { options, logger } = ctx;
   const workRoot = await mkdir(ctx.tempDir, { recursive: true })
     .then(() => mkdtemp(path.join(ctx.tempDir, 'aqe-run-')))
@@ -186,7 +195,7 @@ async function runPackages(ctx: PipelineContext, packages: PackageWork[], warn: 
     });
   // A forced stop (a second signal) has no time to unwind: it removes the directory itself.
   const releaseWorkRoot = removeOnForcedStop(workRoot);
-  const router = createRouter({ ...ctx, audit: privacy.audit }, packages, warn);
+  const router = createRouter({ ...ctx, audit: privacy.audit, ...(runTargets ? { runTargets } : {}) }, packages, warn);
   let sandbox: TestSandbox | undefined;
   let confinement: EgressConfinement | undefined;
   let step = 'preparing the scratch copy';
@@ -389,11 +398,13 @@ function reportIsolation(isolation: IsolationInEffect, logger: Logger, warn: (me
 /** The layers of aqe's own process tree, and the sandbox's network namespace where the test runs had one. */
 function enforcementOf(confinement: EgressConfinement, isolation: IsolationInEffect | undefined): EnforcementHeld {
   const sandboxed = isolation?.kind === 'namespaces';
+  // The firewall and a container without network hold for the test runs too: they are aqe's children.
+  const covered = sandboxed || confinement.layers.some((l) => l === 'firewall' || l === 'container-network-none');
   return {
     layers: [...confinement.layers, ...(sandboxed ? (['sandbox-network'] as const) : [])],
     gaps: [
       ...confinement.gaps,
-      ...(sandboxed
+      ...(covered
         ? []
         : [
             `the test runs have no network namespace of their own (${isolation?.reason ?? 'no test ran'}): a non-Node process a test starts (curl) is not covered there`

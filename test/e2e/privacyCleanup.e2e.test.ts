@@ -618,7 +618,11 @@ describeCleanup(title('a strict run that succeeds: the compliance section in the
     expect({ exitCode: end.exitCode, errors: linesStarting(end.stdout, '::error::') }).toEqual({ exitCode: 0, errors: [] });
     const firewall = firewallOf(end.stdout);
     expect(firewall ?? logOf(end)).toMatchObject({ cgroup: expect.any(String) });
-    expect(report.compliance?.enforcement).toEqual(expect.arrayContaining(['in-process', 'firewall', 'sandbox-network']));
+    // The sandbox's reason rides along: a namespace that could not be made here says why in the failure.
+    expect({ enforcement: report.compliance?.enforcement, sandbox: report.isolation?.reason }).toEqual({
+      enforcement: expect.arrayContaining(['in-process', 'firewall', 'sandbox-network']),
+      sandbox: undefined
+    });
     expect(await leftovers(firewall!.cgroup)).toEqual(NOTHING_LEFT);
   });
 

@@ -187,7 +187,10 @@ describeEgress(title('privacy: strict on the runner side of two namespaces'), ()
     const inProcess = refused.filter((e) => e.layer === 'in-process').length;
     expect(inProcess).toBeGreaterThan(0);
     expect(compliance).toMatchObject({ privacy: 'strict', refused: inProcess, auditLog: run.outputs['audit-log-path'] });
-    expect(compliance?.enforcement).toEqual(expect.arrayContaining(['in-process', 'sandbox-network']));
+    expect({ enforcement: compliance?.enforcement, sandbox: run.report.isolation?.reason }).toEqual({
+      enforcement: expect.arrayContaining(['in-process', 'sandbox-network']),
+      sandbox: undefined
+    });
     const byProtocol = Object.values(compliance?.refusedByProtocol ?? {}).reduce((sum, n) => sum + n, 0);
     expect(byProtocol).toBe(inProcess);
     expect(run.outputs['egress-blocked']).toBe(String(inProcess));
