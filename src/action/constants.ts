@@ -42,7 +42,11 @@ export const Inputs = {
   CloudMaxRetries: 'cloud-max-retries',
   AllowedEndpoints: 'allowed-endpoints',
   PrivacyRequireIsolation: 'privacy-require-isolation',
-  AuditLog: 'audit-log'
+  AuditLog: 'audit-log',
+  /** This job's part of a run split across a matrix: i/n. */
+  Shard: 'shard',
+  /** Set in the job after the matrix: the shard reports to merge (paths or globs, one a line); no generation then. */
+  MergeReports: 'merge-reports'
 } as const;
 
 export const Outputs = {

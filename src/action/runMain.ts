@@ -18,6 +18,7 @@ import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
 import { renderComment, renderSummary } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
 import { upsertStickyComment } from '../reporting/stickyComment.js';
+import { mergeReportFiles } from '../reporting/readShardReports.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
 import { ActionsRuntimeCache, runtimeInstallRoot } from './actionsRuntimeCache.js';
@@ -38,7 +39,9 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     const tempDir = env.RUNNER_TEMP || os.tmpdir();
     const options = parseRunOptions(raw, { cwd: workspace, tempDir });
     const pr = await readPullRequestEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME, { allowPullRequestTarget: options.allowPullRequestTarget });
-    await preflight(options, { workspace, tempDir, tempDirInput: env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'TMPDIR' });
+    // merge-reports: the job after a sharded matrix generates nothing, so it needs no model, runner or checkout.
+    const mergeFrom = runner.getInput(Inputs.MergeReports).trim();
+    if (mergeFrom === '') await preflight(options, { workspace, tempDir, tempDirInput: env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'TMPDIR' });
     runner.saveState(State.ReportPath, options.reportPath);
 
     const logger: Logger = { info: (m) => runner.info(m), warn: (m) => runner.warning(m), group: (n, t) => runner.group(n, t) };
@@ -48,6 +51,19 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       warn: (m) => logger.warn(m)
     });
     const actionDir = path.dirname(fileURLToPath(import.meta.url));
+    if (mergeFrom !== '') {
+      const merged = await mergeReportFiles(mergeFrom, {
+        cwd: workspace,
+        input: Inputs.MergeReports,
+        reportPath: options.reportPath,
+        headSha: pr.headSha,
+        info: (m) => logger.info(m)
+      });
+      setOutputs(runner, merged, options.reportPath);
+      await runner.appendSummary(renderSummary(merged));
+      if (options.comment) await postComment(runner, octokit, pr, merged);
+      return;
+    }
     const report = await runPipeline({
       options,
       host: options.baseRef
@@ -63,7 +79,7 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
         pullRequest: pr,
         token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
         ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
-        artifact: { name: artifactName(pr.number, env, options.repoDir, workspace), uploader: lazyArtifactUploader }
+        artifact: { name: artifactName(pr.number, env, options.repoDir, workspace, options.shard), uploader: lazyArtifactUploader }
       },
       egress: {
         firewallState: { save: (installation) => runner.saveState(State.EgressFirewall, installation ? JSON.stringify(installation) : '') }
@@ -150,13 +166,14 @@ function modelCacheSearch(
   };
 }
 
-/** Artifact names must be unique within a workflow run: one per job, and per package in a matrix over directories. */
-function artifactName(prNumber: number, env: NodeJS.ProcessEnv, repoDir: string, workspace: string): string {
+/** Artifact names must be unique within a workflow run: one per job, and per package or shard in a matrix. */
+function artifactName(prNumber: number, env: NodeJS.ProcessEnv, repoDir: string, workspace: string, shard: RunOptions['shard']): string {
   const dir = path
     .relative(workspace, repoDir)
     .replace(/[^\w.-]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  return ['aqe-accepted-tests', `pr${prNumber}`, env.GITHUB_JOB, dir].filter(Boolean).join('-').slice(0, 200);
+  const part = shard ? `shard${shard.index}of${shard.count}` : '';
+  return ['aqe-accepted-tests', `pr${prNumber}`, env.GITHUB_JOB, dir, part].filter(Boolean).join('-').slice(0, 200);
 }
 
 function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string): void {

@@ -12,10 +12,7 @@ import type { RunOptions } from '../core/RunOptions.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import { DirectoryArtifactUploader } from '../delivery/DirectoryArtifactUploader.js';
-import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { loadProvider } from '../inference/loadProvider.js';
-import { DirectoryModelCache } from '../inference/model/ModelCache.js';
-import { saveModelToCache } from '../inference/model/resolveModel.js';
 import { runPipeline } from '../pipeline/runPipeline.js';
 import { RunCancelledError } from '../process/cancellation.js';
 import { cancelOnTerminationSignals, exitCodeFor } from '../process/terminationSignals.js';
@@ -27,8 +24,13 @@ import { UnknownModelPriceError } from '../routing/priceTable.js';
 import { PrivacyViolationError } from '../privacy/PrivacyViolationError.js';
 import { renderComparison } from './abComparison.js';
 import { runDiffCoverage } from './diffCoverageCommand.js';
+import { runServeCli } from './serveCommand.js';
+import { runGpuCli } from './gpuCommand.js';
+import { runModelCli } from './modelCommand.js';
+import { runReportCli } from './reportCommand.js';
 import { evaluateAb, parseEvalSide } from './evalCommand.js';
 import { prepareExamplePullRequest } from './exampleRepo.js';
+import { userModelCache } from './userModelCache.js';
 
 const USAGE = `aqe ${TOOL_VERSION}: generate unit tests for changed code with a local LLM, keep only those that pass and raise coverage.
 
@@ -44,6 +46,14 @@ Usage:
                                              of each, from real verdicts. SIDE: local (default for --a),
                                              cloud (default for --b), replay:FILE. Nothing is written into
                                              the repository; the comparison is saved as JSON.
+  aqe serve [--model MODEL] [--host HOST] [--port N] [--queue N]
+                                             an OpenAI-compatible server over the local model, shared by
+                                             many jobs (aqe serve --help)
+  aqe model pull|list|verify ...             download, list and re-verify the models in the cache (aqe model --help)
+  aqe gpu [--json]                           the GPU, back end, free VRAM, and the model and max-parallel auto
+                                             would choose here (aqe gpu --help)
+  aqe report <report.json> [--summary FILE] [--comment FILE]
+                                             the job summary and PR comment Markdown of a JSON report (aqe report --help)
   aqe --version | --help
 
 Options (same meaning and defaults as the action inputs):
@@ -71,6 +81,8 @@ Options (same meaning and defaults as the action inputs):
                         how tests are confined: Linux namespaces through bubblewrap (require: or fail),
                         off: only an allow-listed environment, a private HOME and reaped processes
   --test-env NAMES      variables of your environment the tests also get, comma-separated (never secrets)
+  --shard I/N           this job's part of a run split across N jobs (e.g. 2/4); merge the reports with
+                        aqe report --merge
 
 Routing (see README: Routing and cost; also .aqe/config.yml in the repository):
   --router-mode MODE    hybrid-auto | hybrid-prefer-local | local-only | cloud-only   default hybrid-auto
@@ -114,6 +126,7 @@ const FLAG_INPUTS = {
   'on-accepted': 'on-accepted',
   sandbox: 'sandbox',
   'test-env': 'test-env',
+  shard: 'shard',
   'router-mode': 'router-mode',
   privacy: 'privacy',
   'sensitive-paths': 'sensitive-paths',
@@ -136,6 +149,12 @@ const FLAG_INPUTS = {
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
 export async function runCli(argv: string[]): Promise<number> {
+  // serve has flags of its own (--host, --port, --queue) and runs until a signal: it parses its own argv.
+  if (argv[0] === 'serve') return runServeCli(argv.slice(1));
+  // So do these: each parses its own flags, and exits 0 ok, 1 failure, 2 usage.
+  if (argv[0] === 'model') return runModelCli(argv.slice(1));
+  if (argv[0] === 'gpu') return runGpuCli(argv.slice(1));
+  if (argv[0] === 'report') return runReportCli(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -345,7 +364,7 @@ async function runLocally(
     toolVersion: TOOL_VERSION,
     analysisSearchDirs: [packageRoot()],
     delivery: cliDeliverySettings(artifactDir, tempDir),
-    loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir, ...userModelCache() }, consoleLogger)
+    loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir, ...userModelCache(consoleLogger) }, consoleLogger)
   });
   const delivered = report.delivery;
   if (delivered && delivered.files.length > 0) {
@@ -359,28 +378,6 @@ async function runLocally(
   }
   consoleLogger.info(`JSON report: ${options.reportPath}`);
   return { ...report, reportPath: options.reportPath };
-}
-
-/**
- * Outside CI a model is downloaded once per machine: it is kept in the user's cache directory
- * and saved there as soon as it has been verified.
- */
-function userModelCache(): Pick<RuntimeSearch, 'modelCache' | 'downloadDir' | 'onModelResolved'> {
-  const root = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'aqe');
-  const cache = new DirectoryModelCache(root);
-  return {
-    modelCache: cache,
-    downloadDir: path.join(root, 'downloads'),
-    onModelResolved: async (model) => {
-      if (model.toSave)
-        await saveModelToCache(
-          cache,
-          model.toSave,
-          (m) => consoleLogger.info(m),
-          (m) => consoleLogger.warn(m)
-        );
-    }
-  };
 }
 
 /** The artifact name the CLI uses: one folder per run under --artifact-dir. */

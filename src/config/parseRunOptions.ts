@@ -13,6 +13,7 @@ import {
 } from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
 import { parseBoolean, parseInteger } from './inputValues.js';
+import { parseShard } from './parseShard.js';
 import { parsePrivacyOptions, PRIVACY_INPUT_DEFAULTS } from './parsePrivacyOptions.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS } from './parseRoutingOptions.js';
 
@@ -42,6 +43,7 @@ export const INPUT_DEFAULTS = {
   'allow-pull-request-target': 'false',
   sandbox: 'auto',
   'test-env': '',
+  shard: '',
   ...PRIVACY_INPUT_DEFAULTS,
   // Blank, so that an input the user did not set falls through to .aqe/config.yml before the default applies.
   ...(Object.fromEntries(Object.keys(ROUTING_INPUT_DEFAULTS).map((name) => [name, ''])) as Record<keyof typeof ROUTING_INPUT_DEFAULTS, ''>)
@@ -139,7 +141,8 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     sandbox: sandbox as SandboxOption,
     testEnv: parseVariableNames('test-env', value('test-env')),
     routing: parseRoutingOptions(raw, repoDir, privacy.allowedEndpoints),
-    privacy
+    privacy,
+    shard: parseShard('shard', value('shard'))
   };
 }
 

@@ -1,5 +1,6 @@
 import type { PrivacyOptions } from './Privacy.js';
 import type { RoutingOptions } from './Routing.js';
+import type { ShardSpec } from './Shard.js';
 
 /**
  * A run's options once checked (config/parseRunOptions.ts builds them from action inputs or CLI
@@ -75,6 +76,8 @@ export interface RunOptions {
   routing: RoutingOptions;
   /** What strict privacy lets through, whether it needs an OS layer, and where the audit log goes. */
   privacy: PrivacyOptions;
+  /** This job's part of a run split across a job matrix (shard: i/n); null = every target. */
+  shard: ShardSpec | null;
 }
 
 export type ReplayMode = 'record' | 'replay';

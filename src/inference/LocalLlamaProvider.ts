@@ -26,6 +26,7 @@ import {
 } from './errors.js';
 import { threadCandidates } from './cpuThreads.js';
 import type { NodeLlamaCppModule } from './nodeLlamaCppRuntime.js';
+import { startGpuTelemetry, type GpuTelemetry } from './gpuTelemetry.js';
 import { SequenceDecodeProbe } from './sequenceDecodeProbe.js';
 import { SequencePool } from './SequencePool.js';
 import { streamGeneration } from './streamGeneration.js';
@@ -122,7 +123,8 @@ export class LocalLlamaProvider implements TextProvider {
     private readonly chatWrapper: ChatWrapper,
     private readonly details: ProviderInfo,
     private readonly tuner: ThreadTuner | undefined,
-    private readonly warn: (message: string) => void
+    private readonly warn: (message: string) => void,
+    private readonly telemetry: GpuTelemetry | undefined
   ) {
     this.pool = new SequencePool(sequences);
   }
@@ -134,11 +136,14 @@ export class LocalLlamaProvider implements TextProvider {
     // Calibration lowers llama.maxThreads from here; the context must want the most it may be given.
     const maxThreads = typeof given === 'number' ? given : Math.max(1, Math.floor(given.usableCpus));
     const llama = await getLlamaWithFallback(options, maxThreads, warn);
+    // From the load on, so the peaks include loading; nvidia-smi sees the devices only CUDA uses.
+    const telemetry = llama.gpu === 'cuda' ? startGpuTelemetry() : undefined;
     const started = Date.now();
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: llama.gpu === false ? 0 : 'auto' });
     } catch (error) {
+      await telemetry?.stop();
       await llama.dispose();
       throw classifyLoadError(error, options.modelPath);
     }
@@ -159,6 +164,7 @@ export class LocalLlamaProvider implements TextProvider {
           sequences = Math.floor(sequences / 2);
           continue;
         }
+        await telemetry?.stop();
         await model.dispose();
         await llama.dispose();
         throw new OutOfMemoryError(
@@ -196,14 +202,15 @@ export class LocalLlamaProvider implements TextProvider {
     };
     // Matching the model's chat template takes ~0.5 s of main-thread time: done once, not per request.
     const chatWrapper = options.runtime.resolveChatWrapper(model);
-    return new LocalLlamaProvider(llama, model, context, contextSequences, options.runtime, chatWrapper, details, tuner, warn);
+    return new LocalLlamaProvider(llama, model, context, contextSequences, options.runtime, chatWrapper, details, tuner, warn, telemetry);
   }
 
   info(): ProviderInfo {
     const threads = this.tuner
       ? { threads: this.tuner.threads, hardware: describeHardware(this.llama, this.model, this.tuner.description, this.details.gpu) }
       : {};
-    return { ...this.details, ...threads, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}) };
+    const gpuTelemetry = this.telemetry?.figures();
+    return { ...this.details, ...threads, ...(this.details.gpu ? { gpu: { ...this.details.gpu } } : {}), ...(gpuTelemetry ? { gpuTelemetry } : {}) };
   }
 
   /** How the thread count was chosen when it was calibrated (undefined when it was given): for the benchmark. */
@@ -454,6 +461,8 @@ export class LocalLlamaProvider implements TextProvider {
   }
 
   async dispose(): Promise<void> {
+    // Stopped first: the figures describe the run, not the teardown, and nothing below may leave it sampling.
+    await this.telemetry?.stop();
     await this.recheck;
     const embedding = await this.embeddingContext?.catch(() => undefined);
     await embedding?.dispose();

@@ -1,3 +1,5 @@
+import type { GpuTelemetryFigures } from './gpuTelemetry.js';
+
 /** A JSON schema (the subset node-llama-cpp turns into a grammar: types, enum, const, oneOf, properties, items, $defs). */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
@@ -123,6 +125,8 @@ export interface ProviderInfo {
     layersOffloaded: number;
     totalLayers: number;
   };
+  /** GPU utilisation and memory sampled from the model load on (CUDA with nvidia-smi only); absent where nothing was sampled. */
+  gpuTelemetry?: GpuTelemetryFigures;
 }
 
 /** A text generation back end: local llama.cpp now, cloud and replay later, same shape. */

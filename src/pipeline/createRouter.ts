@@ -22,6 +22,8 @@ export interface RouterContext {
   loadProvider: () => Promise<LoadedProvider>;
   /** Every model request gets its line here. */
   audit?: AuditLog;
+  /** Under a shard: every shard's targets, which one replay file shared by the jobs answers. */
+  runTargets?: readonly string[];
 }
 
 export function createRouter(ctx: RouterContext, packages: readonly PackageWork[], warn: (message: string) => void): HybridRouter {
@@ -34,7 +36,7 @@ export function createRouter(ctx: RouterContext, packages: readonly PackageWork[
       `Model ${info.model} on ${info.hardware}; ${info.parallelSequences} parallel sequence(s) of ${info.contextSize} tokens; loaded in ${info.modelLoadMs} ms.`
     );
     if (loaded.demoNotice) logger.warn(loaded.demoNotice);
-    const targetsWarning = loaded.targetsWarning?.(targets);
+    const targetsWarning = loaded.targetsWarning?.(ctx.runTargets ?? targets);
     if (targetsWarning) warn(targetsWarning);
     return loaded;
   };

@@ -7,6 +7,7 @@ import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
  */
 
 import type { CoverageFigures } from '../core/CoverageFigures.js';
+import type { GpuTelemetryFigures } from '../inference/gpuTelemetry.js';
 import type { Tier } from '../core/Routing.js';
 import type { BaselineRunFailure, BrokenTestFile, CaseRecord, RejectionStage } from '../core/verdicts.js';
 import type { CostSection, ProviderTelemetry, RoutingSection } from '../routing/RoutingFigures.js';
@@ -62,6 +63,8 @@ export interface InferenceFigures {
   modelLoadMs: number;
   /** The GPU the model ran on, its memory after loading, and how much of the model it holds; absent on CPU. */
   gpu?: { device: string; vramTotalBytes: number; vramFreeBytes: number; layersOffloaded: number; totalLayers: number };
+  /** GPU utilisation and memory nvidia-smi sampled while the model was loaded; absent off CUDA or without nvidia-smi. */
+  gpuTelemetry?: GpuTelemetryFigures;
   promptTokens: number;
   completionTokens: number;
   /** Completion tokens per second of generation wall time (aggregate over parallel sequences). */
@@ -148,7 +151,21 @@ export interface RunReport {
   compliance?: ComplianceSection;
   /** Set when the run was cancelled (SIGINT/SIGTERM): nothing was delivered, and the figures are those of what had finished. */
   cancelled?: CancelledRun;
+  /** Set when the run was one job of a matrix (shard: i/n): targets, candidates and figures are this shard's part only. */
+  shard?: ShardSection;
   warnings: string[];
+}
+
+/** Which part of a sharded run a report holds, and what a merge needs that the report's totals do not keep. */
+export interface ShardSection {
+  /** 1-based: the i of i/n. */
+  index: number;
+  count: number;
+  /**
+   * The baseline of each package this shard ran. A package whose targets fall into several shards
+   * runs its suite in each of them, and a merge must count that suite once.
+   */
+  packages: Array<{ packageDir: string; baseline: BaselineFigures }>;
 }
 
 export interface CancelledRun {

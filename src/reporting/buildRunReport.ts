@@ -2,6 +2,7 @@ import type { CoverageFigures } from '../core/CoverageFigures.js';
 import type { PackageBaseline } from '../core/verdicts.js';
 import { sumCoverageFigures } from '../coverage/coverageFigures.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
+import type { ShardSpec } from '../core/Shard.js';
 import type { RouteDecision, RoutingOptions } from '../core/Routing.js';
 import type { ProviderInfo } from '../inference/TextProvider.js';
 import { buildCostSection } from '../routing/costAccounting.js';
@@ -58,6 +59,8 @@ export interface RunResults {
   isolation?: RunReport['isolation'];
   compliance?: RunReport['compliance'];
   cancelled?: RunReport['cancelled'];
+  /** The job's part of a sharded run. */
+  shard?: ShardSpec;
   warnings: string[];
 }
 
@@ -110,6 +113,7 @@ export function buildRunReport(r: RunResults): RunReport {
   if (r.isolation) report.isolation = r.isolation;
   if (r.compliance) report.compliance = r.compliance;
   if (r.cancelled) report.cancelled = r.cancelled;
+  if (r.shard) report.shard = { ...r.shard, packages: r.packages.map((p) => ({ packageDir: p.packageDir, baseline: baselineFigures([p]) })) };
   return report;
 }
 
@@ -183,6 +187,7 @@ export function inferenceFigures(
     contextSize: info.contextSize,
     modelLoadMs: info.modelLoadMs,
     ...(info.gpu ? { gpu: { ...info.gpu } } : {}),
+    ...(info.gpuTelemetry ? { gpuTelemetry: { ...info.gpuTelemetry } } : {}),
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     tokensPerSecond: generationMs > 0 ? Math.round(((usage.completionTokens * 1000) / generationMs) * 10) / 10 : 0,

@@ -344,6 +344,11 @@ function formatGiB(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
+/** One line of the sampled figures: utilisation peak and mean, then the memory peak against the device's total. */
+function gpuUse(t: NonNullable<InferenceFigures['gpuTelemetry']>): string {
+  return `${formatCount(t.peakUtilizationPercent)}% peak, ${t.meanUtilizationPercent.toFixed(1)}% mean · ${formatGiB(t.peakMemoryUsedBytes)} of ${formatGiB(t.memoryTotalBytes)} peak memory (${formatCount(t.samples)} samples)`;
+}
+
 function inferenceTable(inf: InferenceFigures): string {
   const rows: Array<[string, string]> = [
     ['Provider', escapeText(inf.provider)],
@@ -361,6 +366,7 @@ function inferenceTable(inf: InferenceFigures): string {
           ['VRAM free / total', `${formatGiB(inf.gpu.vramFreeBytes)} / ${formatGiB(inf.gpu.vramTotalBytes)}`]
         ] as Array<[string, string]>)
       : []),
+    ...(inf.gpuTelemetry ? ([['GPU use (sampled)', gpuUse(inf.gpuTelemetry)]] as Array<[string, string]>) : []),
     ['Prompt tokens', formatCount(inf.promptTokens)],
     ['Completion tokens', formatCount(inf.completionTokens)],
     ['Tokens/s', formatTokensPerSecond(inf.tokensPerSecond)],

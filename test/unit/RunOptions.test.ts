@@ -52,6 +52,7 @@ describe('parseRunOptions defaults', () => {
       onAccepted: 'write',
       allowPullRequestTarget: false,
       sandbox: 'auto',
+      shard: null,
       testEnv: [],
       // No key and no shared server: every task runs locally.
       routing: routingOptions(),

@@ -24,6 +24,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   reporting: 4,
   coverage: 3, // libraries
   routing: 3, // which provider answers each task, what it cost, and the budget that caps it
+  serve: 3, // `aqe serve`: the OpenAI-compatible HTTP server over a loaded provider (the CLI loads it)
   inference: 2,
   repo: 2,
   sandbox: 2, // where every test-runner process starts: namespaces, allow-listed environment, reaping
