@@ -219,7 +219,6 @@ async function runPackages(
           'privacy strict runs on a model that is on the runner, and it could not be had here. To run offline, give model a path to a GGUF file on the runner (restored with actions/cache or built into the image) and llama-runtime a directory where node-llama-cpp is installed; a model cache (model-cache) that already holds the model also works.'
         );
       }
-      confinement = await plan.engage();
     }
     const scratch = await ScratchCopy.create(options.repoDir, workRoot);
     sandbox = await TestSandbox.prepare({
@@ -231,6 +230,9 @@ async function runPackages(
       passThrough: options.testEnv,
       ...(plan ? { suiteOffline: true, egressGuard: { preloadFile: plan.preloadFile, policy: plan.policy, audit: privacy.audit } } : {})
     });
+    // After the sandbox's probe: the guard handed to every child would be loaded by the probe's Node too, from a path
+    // its namespace hides (the action's checkout under HOME), and the probe would fail.
+    if (plan) confinement = await plan.engage();
     reportIsolation(sandbox.isolation, logger, warn);
     if (plan) reportEnforcement(plan, sandbox.isolation, confinement!, logger, warn);
     const typescript = await loadTypeScript(options.repoDir, ctx.analysisSearchDirs ?? [], (m) => logger.info(m));
