@@ -45,6 +45,9 @@ export const Inputs = {
   AuditLog: 'audit-log',
   /** This job's part of a run split across a matrix: i/n. */
   Shard: 'shard',
+  /** Fail the job when the changed lines' coverage after the accepted tests is below this percentage. */
+  FailBelowCoverage: 'fail-below-coverage',
+  FailOnCoverageDrop: 'fail-on-coverage-drop',
   /** Set in the job after the matrix: the shard reports to merge (paths or globs, one a line); no generation then. */
   MergeReports: 'merge-reports'
 } as const;

@@ -10,7 +10,9 @@ export const coreRunner: ActionRunner = {
   getState: (name) => core.getState(name),
   // core.info writes the text raw; warnings, errors and group titles are escaped by @actions/core itself.
   info: (message) => core.info(verbatimLogText(message)),
-  warning: (message) => core.warning(message),
+  // @actions/core escapes the message and the properties (file names, titles) for the workflow-command syntax.
+  warning: (message, place) => core.warning(message, place),
+  notice: (message, place) => core.notice(message, place),
   group: (name, task) => core.group(name, task),
   appendSummary: async (markdown) => {
     await core.summary.addRaw(markdown, true).write();

@@ -19,6 +19,8 @@ import { renderComment, renderSummary } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
 import { upsertStickyComment } from '../reporting/stickyComment.js';
 import { mergeReportFiles } from '../reporting/readShardReports.js';
+import { gateFailureMessage } from '../reporting/coverageGates.js';
+import { annotate } from './annotate.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
 import { ActionsRuntimeCache, runtimeInstallRoot } from './actionsRuntimeCache.js';
@@ -57,11 +59,14 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
         input: Inputs.MergeReports,
         reportPath: options.reportPath,
         headSha: pr.headSha,
+        gates: options.coverageGates,
         info: (m) => logger.info(m)
       });
       setOutputs(runner, merged, options.reportPath);
       await runner.appendSummary(renderSummary(merged));
+      await annotate(runner, merged, { workspace, repoDir: options.repoDir });
       if (options.comment) await postComment(runner, octokit, pr, merged);
+      applyGates(runner, merged);
       return;
     }
     const report = await runPipeline({
@@ -91,7 +96,10 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     // Outputs and summary first: the comment is the one step that depends on GitHub answering.
     setOutputs(runner, report, options.reportPath);
     await runner.appendSummary(renderSummary(report));
+    await annotate(runner, report, { workspace, repoDir: options.repoDir });
     if (options.comment) await postComment(runner, octokit, pr, report);
+    // Last: a failed gate turns the job red only once everything the reader needs is written.
+    applyGates(runner, report);
   } catch (error) {
     if (error instanceof PipelineCancelledError) {
       // The outputs and the summary are local file writes: cheap enough for the seconds a cancelled job has left.
@@ -103,6 +111,13 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
   } finally {
     signals.release();
   }
+}
+
+function applyGates(runner: ActionRunner, report: RunReport): void {
+  const gates = report.gates ?? [];
+  for (const gate of gates) if (gate.status === 'not-applicable') runner.info(`Gate ${gate.gate}: ${gate.message}.`);
+  const failure = gateFailureMessage(gates);
+  if (failure !== null) runner.setFailed(failure);
 }
 
 /**

@@ -18,6 +18,7 @@ import { RunCancelledError } from '../process/cancellation.js';
 import { cancelOnTerminationSignals, exitCodeFor } from '../process/terminationSignals.js';
 import type { PullRequestHost } from '../repo/ChangedFile.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
+import { gateFailureMessage, gateLines } from '../reporting/coverageGates.js';
 import { renderSummary } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
 import { UnknownModelPriceError } from '../routing/priceTable.js';
@@ -83,6 +84,8 @@ Options (same meaning and defaults as the action inputs):
   --test-env NAMES      variables of your environment the tests also get, comma-separated (never secrets)
   --shard I/N           this job's part of a run split across N jobs (e.g. 2/4); merge the reports with
                         aqe report --merge
+  --fail-below-coverage PCT  exit 1 when the changed lines' coverage after the accepted tests is below PCT
+  --fail-on-coverage-drop BOOL  exit 1 when it is below the changed lines' coverage with the suite alone   default false
 
 Routing (see README: Routing and cost; also .aqe/config.yml in the repository):
   --router-mode MODE    hybrid-auto | hybrid-prefer-local | local-only | cloud-only   default hybrid-auto
@@ -127,6 +130,8 @@ const FLAG_INPUTS = {
   sandbox: 'sandbox',
   'test-env': 'test-env',
   shard: 'shard',
+  'fail-below-coverage': 'fail-below-coverage',
+  'fail-on-coverage-drop': 'fail-on-coverage-drop',
   'router-mode': 'router-mode',
   privacy: 'privacy',
   'sensitive-paths': 'sensitive-paths',
@@ -206,7 +211,10 @@ export async function runCli(argv: string[]): Promise<number> {
     const artifactDir = flag('artifact-dir');
     const report = command === 'demo' ? await demo(raw, flag('dir'), artifactDir) : await run(raw, flag('head') ?? 'HEAD', artifactDir);
     process.stdout.write(`${renderSummary(report, { reportPath: report.reportPath })}\n`);
-    return 0;
+    const gateFailure = gateFailureMessage(report.gates ?? []);
+    if (gateFailure === null) return 0;
+    process.stderr.write(`aqe: ${gateFailure}\n`);
+    return 1;
   } catch (error) {
     process.stderr.write(`aqe: ${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof RunCancelledError) return exitCodeFor(error.signal);
@@ -366,6 +374,7 @@ async function runLocally(
     delivery: cliDeliverySettings(artifactDir, tempDir),
     loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir, ...userModelCache(consoleLogger) }, consoleLogger)
   });
+  for (const line of gateLines(report.gates ?? [])) consoleLogger.info(line);
   const delivered = report.delivery;
   if (delivered && delivered.files.length > 0) {
     const where =

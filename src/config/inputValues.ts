@@ -29,6 +29,16 @@ export function parseUsd(input: string, text: string, range: { min: number; max:
   return n;
 }
 
+/** A percentage from 0 to 100, decimals allowed (72.5); a trailing % is accepted, since that is how people write one. */
+export function parsePercentage(input: string, text: string): number {
+  const fix = 'Give a percentage from 0 to 100, written like 80 or 72.5';
+  const digits = text.replace(/\s*%$/, '');
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(digits)) throw new InputError(input, `"${quoteless(text)}" is not a percentage`, fix);
+  const n = Number(digits);
+  if (n > 100) throw new InputError(input, `${n} is out of range`, fix);
+  return n;
+}
+
 /** User text for inside "…" in a message: control characters escaped (it reaches a CI log), cut short. */
 function quoteless(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text).slice(1, -1);

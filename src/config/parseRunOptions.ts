@@ -12,7 +12,7 @@ import {
   type RunOptions
 } from '../core/RunOptions.js';
 import { parseModelSource } from '../inference/model/ModelSource.js';
-import { parseBoolean, parseInteger } from './inputValues.js';
+import { parseBoolean, parseInteger, parsePercentage } from './inputValues.js';
 import { parseShard } from './parseShard.js';
 import { parsePrivacyOptions, PRIVACY_INPUT_DEFAULTS } from './parsePrivacyOptions.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS } from './parseRoutingOptions.js';
@@ -44,6 +44,8 @@ export const INPUT_DEFAULTS = {
   sandbox: 'auto',
   'test-env': '',
   shard: '',
+  'fail-below-coverage': '',
+  'fail-on-coverage-drop': 'false',
   ...PRIVACY_INPUT_DEFAULTS,
   // Blank, so that an input the user did not set falls through to .aqe/config.yml before the default applies.
   ...(Object.fromEntries(Object.keys(ROUTING_INPUT_DEFAULTS).map((name) => [name, ''])) as Record<keyof typeof ROUTING_INPUT_DEFAULTS, ''>)
@@ -142,7 +144,11 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     testEnv: parseVariableNames('test-env', value('test-env')),
     routing: parseRoutingOptions(raw, repoDir, privacy.allowedEndpoints),
     privacy,
-    shard: parseShard('shard', value('shard'))
+    shard: parseShard('shard', value('shard')),
+    coverageGates: {
+      failBelow: value('fail-below-coverage') === '' ? null : parsePercentage('fail-below-coverage', value('fail-below-coverage')),
+      failOnDrop: parseBoolean('fail-on-coverage-drop', value('fail-on-coverage-drop'))
+    }
   };
 }
 

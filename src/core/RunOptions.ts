@@ -78,6 +78,15 @@ export interface RunOptions {
   privacy: PrivacyOptions;
   /** This job's part of a run split across a job matrix (shard: i/n); null = every target. */
   shard: ShardSpec | null;
+  /** When the finished run fails the job on its changed lines' coverage (reporting/coverageGates.ts). */
+  coverageGates: CoverageGateOptions;
+}
+
+export interface CoverageGateOptions {
+  /** fail-below-coverage: the changed lines' coverage after the accepted tests must reach this percentage; null = off. */
+  failBelow: number | null;
+  /** fail-on-coverage-drop: fail when the changed lines' coverage after the accepted tests is below that of the suite alone. */
+  failOnDrop: boolean;
 }
 
 export type ReplayMode = 'record' | 'replay';

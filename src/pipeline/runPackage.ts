@@ -114,12 +114,21 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     return result;
   };
   const changed = work.targets.map((filename) => ({ filename, changedLines: work.changedLines.get(filename) }));
-  const figures = (before: CoverageData, after: CoverageData): Pick<PackageResult, 'before' | 'after' | 'changedBefore' | 'changedAfter'> => ({
-    before: before.lineFigures(work.targets),
-    after: after.lineFigures(work.targets),
-    changedBefore: diffCoverage(before, changed).total,
-    changedAfter: diffCoverage(after, changed).total
-  });
+  const figures = (
+    before: CoverageData,
+    after: CoverageData
+  ): Pick<PackageResult, 'before' | 'after' | 'changedBefore' | 'changedAfter' | 'uncoveredChangedAfter'> => {
+    const changedAfter = diffCoverage(after, changed);
+    return {
+      before: before.lineFigures(work.targets),
+      after: after.lineFigures(work.targets),
+      changedBefore: diffCoverage(before, changed).total,
+      changedAfter: changedAfter.total,
+      uncoveredChangedAfter: changedAfter.files
+        .filter((f) => f.uncoveredChangedLines.length > 0)
+        .map((f) => ({ file: inRepo(f.file), lines: f.uncoveredChangedLines }))
+    };
+  };
   const result = (parts: Omit<PackageResult, 'packageDir' | 'targets'>): PackageResult => ({
     packageDir: work.packageDir,
     targets: work.targets.map(inRepo),

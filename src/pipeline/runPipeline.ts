@@ -142,7 +142,8 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     compliance: complianceSection(options, audited.entries, worked?.enforcement ?? { layers: [], gaps: egress?.gaps ?? [] }),
     ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
-    warnings
+    warnings,
+    coverageGates: options.coverageGates
   });
   await writeJsonReport(report, options.reportPath);
   if (report.cancelled) throw new PipelineCancelledError({ ...report, cancelled: report.cancelled }, options.reportPath);

@@ -131,6 +131,8 @@ export interface RunReport {
   /** Line coverage of the lines the pull request changed in the targeted files (whole files where the diff is unknown). */
   changedLinesBefore?: CoverageFigures;
   changedLinesAfter?: CoverageFigures;
+  /** Changed executable lines still run by no test after the accepted ones, ascending, per target file (repo-relative); files with none are left out. */
+  uncoveredChangedLines?: Array<{ file: string; lines: number[] }>;
   candidates: CandidateRecord[];
   testsGenerated: number;
   testsAccepted: number;
@@ -153,7 +155,21 @@ export interface RunReport {
   cancelled?: CancelledRun;
   /** Set when the run was one job of a matrix (shard: i/n): targets, candidates and figures are this shard's part only. */
   shard?: ShardSection;
+  /** The coverage gates the run was asked to apply, and their verdicts; absent when none was set. */
+  gates?: CoverageGateVerdict[];
   warnings: string[];
+}
+
+/** One coverage gate's verdict. not-applicable: nothing to measure (no changed executable lines), which passes. */
+export interface CoverageGateVerdict {
+  gate: 'fail-below-coverage' | 'fail-on-coverage-drop';
+  status: 'passed' | 'failed' | 'not-applicable';
+  /** The percentage a fail-below-coverage gate asked for. */
+  threshold?: number;
+  /** Changed-lines coverage in percent with the suite alone, and with the accepted tests; null when not measured. */
+  before: number | null;
+  after: number | null;
+  message: string;
 }
 
 /** Which part of a sharded run a report holds, and what a merge needs that the report's totals do not keep. */

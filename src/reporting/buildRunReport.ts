@@ -1,3 +1,4 @@
+import type { CoverageGateOptions } from '../core/RunOptions.js';
 import type { CoverageFigures } from '../core/CoverageFigures.js';
 import type { PackageBaseline } from '../core/verdicts.js';
 import { sumCoverageFigures } from '../coverage/coverageFigures.js';
@@ -9,6 +10,7 @@ import { buildCostSection } from '../routing/costAccounting.js';
 import { DEFAULT_CLOUD_MODEL, resolvePrice } from '../routing/priceTable.js';
 import type { CostSection, ProviderTelemetry, RoutingSection } from '../routing/RoutingFigures.js';
 import type { CandidateRecord, DeliveryFigures, InferenceFigures, RunReport } from './RunReport.js';
+import { evaluateCoverageGates } from './coverageGates.js';
 
 /** What one package's stages produced; paths repo-relative. */
 export interface PackageResult {
@@ -26,6 +28,8 @@ export interface PackageResult {
   after: CoverageFigures;
   changedBefore: CoverageFigures;
   changedAfter: CoverageFigures;
+  /** Changed lines no test covers after the accepted ones, repo-relative; files with none left out. */
+  uncoveredChangedAfter?: Array<{ file: string; lines: number[] }>;
 }
 
 /** What the router did: its settings, every decision, each provider's figures and the budget as it ended. */
@@ -62,6 +66,8 @@ export interface RunResults {
   /** The job's part of a sharded run. */
   shard?: ShardSpec;
   warnings: string[];
+  /** The coverage gates the run is judged by; their verdicts go into the report. */
+  coverageGates?: CoverageGateOptions;
 }
 
 export function buildRunReport(r: RunResults): RunReport {
@@ -95,6 +101,7 @@ export function buildRunReport(r: RunResults): RunReport {
   if (r.packages.length > 0) {
     report.changedLinesBefore = sumCoverageFigures(r.packages.map((p) => p.changedBefore));
     report.changedLinesAfter = sumCoverageFigures(r.packages.map((p) => p.changedAfter));
+    report.uncoveredChangedLines = r.packages.flatMap((p) => p.uncoveredChangedAfter ?? []).sort((a, b) => a.file.localeCompare(b.file));
     report.validation = {
       strategy: 'batched',
       ...r.validationSettings,
@@ -112,6 +119,8 @@ export function buildRunReport(r: RunResults): RunReport {
   if (r.delivery) report.delivery = r.delivery;
   if (r.isolation) report.isolation = r.isolation;
   if (r.compliance) report.compliance = r.compliance;
+  const gates = r.coverageGates ? evaluateCoverageGates(report, r.coverageGates) : [];
+  if (gates.length > 0) report.gates = gates;
   if (r.cancelled) report.cancelled = r.cancelled;
   if (r.shard) report.shard = { ...r.shard, packages: r.packages.map((p) => ({ packageDir: p.packageDir, baseline: baselineFigures([p]) })) };
   return report;

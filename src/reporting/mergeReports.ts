@@ -64,6 +64,8 @@ export function mergeReports(shards: readonly ShardReport[], input: string): Run
   const changedAfter = sumOptional(reports.map((r) => r.changedLinesAfter));
   if (changedBefore) merged.changedLinesBefore = changedBefore;
   if (changedAfter) merged.changedLinesAfter = changedAfter;
+  const uncovered = reports.flatMap((r) => r.uncoveredChangedLines ?? []);
+  if (reports.some((r) => r.uncoveredChangedLines)) merged.uncoveredChangedLines = uncovered.sort((a, b) => compareCodeUnits(a.file, b.file));
   const validations = reports.flatMap((r) => (r.validation ? [r.validation] : []));
   if (validations.length > 0) {
     merged.validation = {

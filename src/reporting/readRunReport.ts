@@ -37,6 +37,7 @@ const reportSchema = z.looseObject({
   coverageAfter: coverage,
   changedLinesBefore: coverage.optional(),
   changedLinesAfter: coverage.optional(),
+  uncoveredChangedLines: z.array(z.looseObject({ file: z.string(), lines: z.array(z.number().int().min(1)) })).optional(),
   candidates: z.array(
     z.looseObject({
       targetFile: z.string(),

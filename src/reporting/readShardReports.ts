@@ -2,6 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { InputError } from '../core/InputError.js';
+import type { CoverageGateOptions } from '../core/RunOptions.js';
+import { evaluateCoverageGates } from './coverageGates.js';
 import { mergeReports, type ShardReport } from './mergeReports.js';
 import { readRunReport } from './readRunReport.js';
 import type { RunReport } from './RunReport.js';
@@ -79,7 +81,7 @@ export async function readShardReports(files: readonly string[], input: string):
  */
 export async function mergeReportFiles(
   list: string,
-  options: { cwd: string; input: string; reportPath: string; headSha?: string; info: (message: string) => void }
+  options: { cwd: string; input: string; reportPath: string; headSha?: string; gates?: CoverageGateOptions; info: (message: string) => void }
 ): Promise<RunReport> {
   const files = await resolveReportFiles([list], options.cwd, options.input);
   if (files.length === 0)
@@ -94,6 +96,10 @@ export async function mergeReportFiles(
     );
   }
   options.info(`Merged ${files.length} shard report(s): ${files.map((f) => JSON.stringify(path.relative(options.cwd, f))).join(', ')}.`);
-  await writeJsonReport(report, options.reportPath);
-  return report;
+  // The merge job's gates judge the whole pull request; a shard's verdicts covered only its part.
+  const { gates: _shardGates, ...merged } = report;
+  const gates = options.gates ? evaluateCoverageGates(merged, options.gates) : [];
+  const judged: RunReport = gates.length > 0 ? { ...merged, gates } : merged;
+  await writeJsonReport(judged, options.reportPath);
+  return judged;
 }

@@ -9,6 +9,7 @@ import type { RejectionStage } from '../core/verdicts.js';
 import type { CandidateRecord, InferenceFigures, RunReport } from './RunReport.js';
 import { type DetailLevel, detailLadder, renderToFit } from './fitToLimit.js';
 import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, formatTokensPerSecond, formatUsd, shortSha } from '../core/formatNumbers.js';
+import { gateLines } from './coverageGates.js';
 import { complianceLine, complianceTable } from './renderCompliance.js';
 import { costTable, routingLine, routingTable } from './renderRouting.js';
 import { alertBlock, codeSpan, detailsBlock, escapeHtml, escapeText, markdownTable, sliceToUtf8Bytes, sliceWhole, truncateText } from './markdownText.js';
@@ -87,6 +88,7 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   if (level.index > 0) parts.push(alertBlock('NOTE', truncationNote('summary', options)));
   if (report.inference.demoModelNotice) parts.push(demoNotice(report.inference.demoModelNotice));
   parts.push(headline(report), contextLines(report).join('  \n'));
+  if (report.gates && report.gates.length > 0) parts.push('### 🚦 Gates', gateLines(report.gates).map(escapeText).join('  \n'));
   if (report.warnings.length > 0) {
     parts.push(`### ⚠️ Warnings (${formatCount(report.warnings.length)})`, warningList(report, level, options));
   }

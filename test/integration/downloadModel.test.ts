@@ -350,6 +350,7 @@ describe('post step', () => {
       getState: (name) => state[name] ?? '',
       info: (m) => void infos.push(m),
       warning: (m) => void warns.push(m),
+      notice: () => undefined,
       group: (_n, task) => task(),
       appendSummary: async () => undefined,
       setFailed: (m) => void warns.push(`failed: ${m}`)

@@ -25,6 +25,7 @@ function recordingRunner(inputs: Record<string, string>, recorded: Recorded): Ac
     getState: () => '',
     info: () => undefined,
     warning: () => undefined,
+    notice: () => undefined,
     group: (_name, task) => task(),
     appendSummary: async (markdown) => void (recorded.summary += markdown),
     setFailed: (message) => void (recorded.failed = message)

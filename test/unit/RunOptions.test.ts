@@ -53,6 +53,7 @@ describe('parseRunOptions defaults', () => {
       allowPullRequestTarget: false,
       sandbox: 'auto',
       shard: null,
+      coverageGates: { failBelow: null, failOnDrop: false },
       testEnv: [],
       // No key and no shared server: every task runs locally.
       routing: routingOptions(),

@@ -277,6 +277,7 @@ describe('runPost with forged state', () => {
       getState: reader(state),
       info: (m) => void infos.push(m),
       warning: (m) => void warnings.push(m),
+      notice: () => undefined,
       group: (_n, task) => task(),
       appendSummary: async () => undefined,
       setFailed: (m) => void warnings.push(`failed: ${m}`)
