@@ -15,24 +15,21 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { examplesDir } from '../../src/core/packageRoot.js';
 import { formatCount } from '../../src/core/formatNumbers.js';
 import type { ComplianceSection } from '../../src/core/Privacy.js';
 import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import { readAuditLog, type RefusedConnectionEntry } from '../../src/privacy/AuditLog.js';
-import { runProcess, type ProcessResult } from '../../src/process/runProcess.js';
+import type { ProcessResult } from '../../src/process/runProcess.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, parseFileCommand, prepareActionRun, pullRequestPayload, type PreparedActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { EGRESS_OWN_TEST_FILE, EGRESS_SOURCE_FILE, egressGeneratedTest, egressOwnTest, egressSource } from '../support/egressAttempts.js';
-import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import type { FakeGitHubApi } from '../support/fakeGitHubApi.js';
 import { asModelAnswer } from '../support/hostileCode.js';
 import { namespaces } from '../support/namespaces.js';
 import {
-  createOutsideHost,
   OUTSIDE_ADDRESS,
   OUTSIDE_TCP_PORTS,
   OUTSIDE_UDP_PORTS,
@@ -42,10 +39,10 @@ import {
   type OutsideHost
 } from '../support/outsideHost.js';
 import { isAlive } from '../support/processesGone.js';
+import { examplePullRequestWith, outsideHostWithApi } from '../support/egressScenario.js';
 
 const OWNER = 'aqe';
 const REPO = 'example';
-const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
 /**
  * A destination written as markup, with a space: the audit log keeps it percent-encoded (one token, so it is counted
  * like any other), and the summary and the comment must never show it raw.
@@ -84,31 +81,9 @@ afterAll(async () => {
   for (const dirs of runnerDirs) await rm(dirs.root, { recursive: true, force: true });
 });
 
-async function git(cwd: string, args: string[]): Promise<string> {
-  const result = await runProcess({
-    command: 'git',
-    args,
-    cwd,
-    env: { PATH: process.env.PATH, HOME: os.tmpdir(), GIT_CONFIG_NOSYSTEM: '1' },
-    timeoutMs: 60_000
-  });
-  if (result.exitCode !== 0) throw new Error(`git ${args.join(' ')} in ${cwd} failed: ${result.stderr}`);
-  return result.stdout;
-}
-
 /** The outside host and the fake GitHub API (reached from the runner side through a forwarder), made once for the file. */
 async function environment(): Promise<{ outside: OutsideHost; api: FakeGitHubApi }> {
-  if (!outside) {
-    const made = await createOutsideHost();
-    try {
-      api ??= await startFakeGitHubApi();
-      await made.forwardLoopbackPort(Number(new URL(api.url).port));
-    } catch (error) {
-      await made.close();
-      throw error;
-    }
-    outside = made;
-  }
+  if (!outside) ({ outside, api } = await outsideHostWithApi(api));
   return { outside, api: api! };
 }
 
@@ -132,15 +107,9 @@ async function prepareStrictRun(prefix: string, setup: StrictRunSetup): Promise<
   const env = await environment();
   const dirs = await makeRunnerDirs(prefix);
   runnerDirs.push(dirs);
-  const pr = await prepareExamplePullRequest(dirs.workspace);
   const files = setup.files(dirs);
-  for (const [file, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(pr.repoDir, file)), { recursive: true });
-    await writeFile(path.join(pr.repoDir, file), content);
-  }
-  await git(pr.repoDir, ['add', ...Object.keys(files)]);
-  await git(pr.repoDir, [...AUTHOR, 'commit', '-q', '-m', 'The scenario']);
-  const headSha = (await git(pr.repoDir, ['rev-parse', 'HEAD'])).trim();
+  const pr = await examplePullRequestWith(dirs.workspace, files, 'The scenario');
+  const headSha = pr.headSha;
 
   const replayFile = path.join(dirs.root, 'answers.jsonl');
   await writeFile(replayFile, `${JSON.stringify({ target: setup.target.file, response: { text: setup.target.answer } })}\n`);

@@ -12,24 +12,22 @@
  * outside host, so the strict run's zero is the confinement's doing, not a broken setup's.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import type { ComplianceSection } from '../../src/core/Privacy.js';
 import { readAuditLog, type RefusedConnectionEntry } from '../../src/privacy/AuditLog.js';
-import { runProcess, type ProcessResult } from '../../src/process/runProcess.js';
+import type { ProcessResult } from '../../src/process/runProcess.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, parseFileCommand, prepareActionRun, pullRequestPayload, type RunnerDirs } from '../support/actionHarness.js';
 import { EGRESS_OWN_TEST_FILE, EGRESS_SOURCE_FILE, egressGeneratedTest, egressOwnTest, egressSource, IN_PROCESS_REFUSALS } from '../support/egressAttempts.js';
-import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import type { FakeGitHubApi } from '../support/fakeGitHubApi.js';
 import { asModelAnswer } from '../support/hostileCode.js';
 import { namespaces } from '../support/namespaces.js';
-import { createOutsideHost, outsideHostSupport, OUTSIDE_TCP_PORTS, OUTSIDE_UDP_PORTS, type OutsideCounts, type OutsideHost } from '../support/outsideHost.js';
+import { outsideHostSupport, OUTSIDE_TCP_PORTS, OUTSIDE_UDP_PORTS, type OutsideCounts, type OutsideHost } from '../support/outsideHost.js';
+import { examplePullRequestWith, outsideHostWithApi } from '../support/egressScenario.js';
 
 const OWNER = 'aqe';
 const REPO = 'example';
-const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
 
 const skipReason = !outsideHostSupport.usable
   ? `the two network namespaces cannot be made here (${outsideHostSupport.reason})`
@@ -54,30 +52,9 @@ let api: FakeGitHubApi | undefined;
 let nextPr = 120;
 const runnerDirs: RunnerDirs[] = [];
 
-async function git(cwd: string, args: string[]): Promise<void> {
-  const result = await runProcess({
-    command: 'git',
-    args,
-    cwd,
-    env: { PATH: process.env.PATH, HOME: os.tmpdir(), GIT_CONFIG_NOSYSTEM: '1' },
-    timeoutMs: 60_000
-  });
-  if (result.exitCode !== 0) throw new Error(`git ${args.join(' ')} in ${cwd} failed: ${result.stderr}`);
-}
-
 /** The outside host and the fake GitHub API (reached from the runner side through a forwarder), made once for the file. */
 async function environment(): Promise<{ outside: OutsideHost; api: FakeGitHubApi }> {
-  if (!outside) {
-    const made = await createOutsideHost();
-    try {
-      api ??= await startFakeGitHubApi();
-      await made.forwardLoopbackPort(Number(new URL(api.url).port));
-    } catch (error) {
-      await made.close();
-      throw error;
-    }
-    outside = made;
-  }
+  if (!outside) ({ outside, api } = await outsideHostWithApi(api));
   return { outside, api: api! };
 }
 
@@ -86,17 +63,9 @@ async function egressRun(prefix: string, inputs: Record<string, string>): Promis
   const env = await environment();
   const dirs = await makeRunnerDirs(prefix);
   runnerDirs.push(dirs);
-  const pr = await prepareExamplePullRequest(dirs.workspace);
   const files = { [EGRESS_SOURCE_FILE]: egressSource(), [EGRESS_OWN_TEST_FILE]: egressOwnTest() };
-  for (const [file, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(pr.repoDir, file)), { recursive: true });
-    await writeFile(path.join(pr.repoDir, file), content);
-  }
-  await git(pr.repoDir, ['add', ...Object.keys(files)]);
-  await git(pr.repoDir, [...AUTHOR, 'commit', '-q', '-m', 'Reach the outside host every way there is']);
-  const headSha = (
-    await runProcess({ command: 'git', args: ['rev-parse', 'HEAD'], cwd: pr.repoDir, env: { PATH: process.env.PATH }, timeoutMs: 30_000 })
-  ).stdout.trim();
+  const pr = await examplePullRequestWith(dirs.workspace, files, 'Reach the outside host every way there is');
+  const headSha = pr.headSha;
 
   const replayFile = path.join(dirs.root, 'answers.jsonl');
   await writeFile(replayFile, `${JSON.stringify({ target: EGRESS_SOURCE_FILE, response: { text: asModelAnswer(egressGeneratedTest()) } })}\n`);

@@ -1,39 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ActionRunner, AnnotationPlace } from '../../src/action/ActionRunner.js';
 import { runMain } from '../../src/action/runMain.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeCandidate, makeReport } from '../reporting/reportFixture.js';
+import { newRecorded, recordingRunner } from '../support/recordingRunner.js';
 import { makeRunnerDirs, pullRequestPayload, type RunnerDirs } from '../support/actionHarness.js';
-
-interface Annotation {
-  level: 'notice' | 'warning';
-  message: string;
-  place: AnnotationPlace;
-}
-
-interface Recorded {
-  annotations: Annotation[];
-  summary: string;
-  failed?: string;
-}
-
-function recordingRunner(inputs: Record<string, string>, recorded: Recorded): ActionRunner {
-  return {
-    getInput: (name) => inputs[name] ?? '',
-    setSecret: () => undefined,
-    setOutput: () => undefined,
-    saveState: () => undefined,
-    getState: () => '',
-    info: () => undefined,
-    warning: (message, place) => void (place && recorded.annotations.push({ level: 'warning', message, place })),
-    notice: (message, place) => void recorded.annotations.push({ level: 'notice', message, place }),
-    group: (_name, task) => task(),
-    appendSummary: async (markdown) => void (recorded.summary += markdown),
-    setFailed: (message) => void (recorded.failed = message)
-  };
-}
 
 const fixture = makeReport();
 const PR = fixture.pullRequest!;
@@ -73,7 +45,7 @@ describe('the action annotates the pull request', () => {
   it('puts a notice on the file that got tests and one warning per uncovered range, from the workspace root, within the limit', async () => {
     const event = path.join(dirs.root, 'event.json');
     await writeFile(event, JSON.stringify(pullRequestPayload({ owner: 'acme', repo: 'shop', number: PR.number, baseSha: PR.baseSha, headSha: PR.headSha })));
-    const recorded: Recorded = { annotations: [], summary: '' };
+    const recorded = newRecorded();
     const inputs = {
       'merge-reports': 'shards/*/aqe-report.json',
       'working-directory': 'packages/shop',

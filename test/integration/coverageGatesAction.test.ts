@@ -1,43 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ActionRunner } from '../../src/action/ActionRunner.js';
 import { runMain } from '../../src/action/runMain.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeReport } from '../reporting/reportFixture.js';
+import { newRecorded, recordingRunner, type Recorded } from '../support/recordingRunner.js';
 import { makeRunnerDirs, pullRequestPayload, type RunnerDirs } from '../support/actionHarness.js';
-
-/** What the action did through its runner, in order: outputs and summary before any failure. */
-interface Recorded {
-  outputs: Record<string, string>;
-  summary: string;
-  steps: string[];
-  failed?: string;
-}
-
-function recordingRunner(inputs: Record<string, string>, recorded: Recorded): ActionRunner {
-  // A variable, not a literal: the runner interface is growing (annotations), and extra members must not break this test.
-  const runner = {
-    getInput: (name: string) => inputs[name] ?? '',
-    setSecret: () => undefined,
-    setOutput: (name: string, value: string | number) => void (recorded.outputs[name] = String(value)),
-    saveState: () => undefined,
-    getState: () => '',
-    info: () => undefined,
-    warning: () => undefined,
-    notice: () => undefined,
-    group: <T>(_name: string, task: () => Promise<T>) => task(),
-    appendSummary: async (markdown: string) => {
-      recorded.steps.push('summary');
-      recorded.summary += markdown;
-    },
-    setFailed: (message: string) => {
-      recorded.steps.push('failed');
-      recorded.failed = message;
-    }
-  };
-  return runner;
-}
 
 /** The gates applied by runMain to a finished report: merge-reports mode, which needs no model, on one shard's report. */
 describe('the action with coverage gates', () => {
@@ -65,7 +33,7 @@ describe('the action with coverage gates', () => {
       event,
       JSON.stringify(pullRequestPayload({ owner: 'acme', repo: 'shop', number: PR.number, baseSha: PR.baseSha, headSha: PR.headSha, title: PR.title }))
     );
-    const recorded: Recorded = { outputs: {}, summary: '', steps: [] };
+    const recorded = newRecorded();
     const reportPath = path.join(dirs.root, `${name}.json`);
     const inputs = { 'merge-reports': 'shards/aqe-report.json', 'github-token': 'test-token', 'report-path': reportPath, comment: 'false', ...gateInputs };
     await runMain(recordingRunner(inputs, recorded), {

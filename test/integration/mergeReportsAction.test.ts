@@ -1,36 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ActionRunner } from '../../src/action/ActionRunner.js';
 import { runMain } from '../../src/action/runMain.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeReport } from '../reporting/reportFixture.js';
+import { newRecorded, recordingRunner, type Recorded } from '../support/recordingRunner.js';
 import { makeRunnerDirs, pullRequestPayload, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
-
-/** What the action wrote through its runner: outputs, summary, warnings and the failure, if any. */
-interface Recorded {
-  outputs: Record<string, string>;
-  summary: string;
-  failed?: string;
-}
-
-function recordingRunner(inputs: Record<string, string>, recorded: Recorded): ActionRunner {
-  return {
-    getInput: (name) => inputs[name] ?? '',
-    setSecret: () => undefined,
-    setOutput: (name, value) => void (recorded.outputs[name] = String(value)),
-    saveState: () => undefined,
-    getState: () => '',
-    info: () => undefined,
-    warning: () => undefined,
-    notice: () => undefined,
-    group: (_name, task) => task(),
-    appendSummary: async (markdown) => void (recorded.summary += markdown),
-    setFailed: (message) => void (recorded.failed = message)
-  };
-}
 
 const fixture = makeReport();
 const PR = fixture.pullRequest!;
@@ -78,7 +55,7 @@ describe('the action with merge-reports', () => {
       event,
       JSON.stringify(pullRequestPayload({ owner: 'acme', repo: 'shop', number: PR.number, baseSha: PR.baseSha, headSha, title: PR.title }))
     );
-    const recorded: Recorded = { outputs: {}, summary: '' };
+    const recorded = newRecorded();
     const inputs = { 'merge-reports': mergeReports, 'github-token': 'test-token', 'report-path': path.join(dirs.root, 'merged.json'), comment: 'true' };
     await runMain(recordingRunner(inputs, recorded), {
       GITHUB_WORKSPACE: dirs.workspace,
