@@ -16,6 +16,8 @@ export const Inputs = {
   ReportPath: 'report-path',
   LlamaRuntime: 'llama-runtime',
   Comment: 'comment',
+  /** Upload the run artifact (aqe-report-…) after the report is written. */
+  ReportArtifact: 'report-artifact',
   BaseRef: 'base-ref',
   ReplayFile: 'replay-file',
   ReplayMode: 'replay-mode',
@@ -43,13 +45,19 @@ export const Inputs = {
   AllowedEndpoints: 'allowed-endpoints',
   PrivacyRequireIsolation: 'privacy-require-isolation',
   AuditLog: 'audit-log',
+  /** OTLP/HTTP collector the run's metrics are sent to at its end (a base URL gets /v1/metrics); empty = none. */
+  OtlpEndpoint: 'otlp-endpoint',
+  /** key=value,… sent with the export (credentials of a hosted collector): masked in the log. */
+  OtlpHeaders: 'otlp-headers',
   /** This job's part of a run split across a matrix: i/n. */
   Shard: 'shard',
   /** Fail the job when the changed lines' coverage after the accepted tests is below this percentage. */
   FailBelowCoverage: 'fail-below-coverage',
   FailOnCoverageDrop: 'fail-on-coverage-drop',
   /** Set in the job after the matrix: the shard reports to merge (paths or globs, one a line); no generation then. */
-  MergeReports: 'merge-reports'
+  MergeReports: 'merge-reports',
+  /** generate, or comment-from-artifact: the workflow_run job of the fork setup, which only posts an uploaded report. */
+  Mode: 'mode'
 } as const;
 
 export const Outputs = {
@@ -77,7 +85,9 @@ export const Outputs = {
   EgressBlocked: 'egress-blocked',
   AuditLogPath: 'audit-log-path',
   /** The enforcement layers in effect under privacy strict, comma-separated; `none` otherwise. */
-  PrivacyEnforcement: 'privacy-enforcement'
+  PrivacyEnforcement: 'privacy-enforcement',
+  /** The run artifact's name; empty when none was uploaded. */
+  ReportArtifact: 'report-artifact'
 } as const;
 
 export const State = {

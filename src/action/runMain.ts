@@ -2,14 +2,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preflight } from '../config/checkRunEnvironment.js';
+import { parseActionMode } from '../config/parseActionMode.js';
+import { otlpHeaderSecrets } from '../config/parseOtlpOptions.js';
 import { parseRunOptions, type RawInputs, INPUT_DEFAULTS } from '../config/parseRunOptions.js';
 import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { ArtifactUploader } from '../delivery/ArtifactUploader.js';
 import { readPullRequestEvent, type PullRequestInfo } from '../events/PullRequestEvent.js';
+import { readWorkflowRunEvent } from '../events/WorkflowRunEvent.js';
 import type { RuntimeSearch } from '../inference/loadLocalProvider.js';
 import { loadProvider } from '../inference/loadProvider.js';
+import type { RunArtifactTarget } from '../pipeline/runArtifact.js';
 import { PipelineCancelledError, runPipeline } from '../pipeline/runPipeline.js';
 import { RunCancelledError } from '../process/cancellation.js';
 import { cancelOnTerminationSignals, exitCodeFor } from '../process/terminationSignals.js';
@@ -21,6 +25,7 @@ import { upsertStickyComment } from '../reporting/stickyComment.js';
 import { mergeReportFiles } from '../reporting/readShardReports.js';
 import { gateFailureMessage } from '../reporting/coverageGates.js';
 import { annotate } from './annotate.js';
+import { reportOfWorkflowRun } from './commentFromArtifact.js';
 import type { ActionRunner } from './ActionRunner.js';
 import { setUpModelCache } from './actionsModelCache.js';
 import { ActionsRuntimeCache, runtimeInstallRoot } from './actionsRuntimeCache.js';
@@ -37,21 +42,37 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
     for (const name of Object.keys(INPUT_DEFAULTS) as Array<keyof typeof INPUT_DEFAULTS>) raw[name] = runner.getInput(name);
     // A key passed from a secret is masked by the runner already; one passed any other way is masked here, before any log line.
     for (const key of [raw[Inputs.AnthropicApiKey], raw[Inputs.SharedServerApiKey]]) if (key) runner.setSecret(key);
+    // The collector's credentials, each value as written and percent-decoded, before the inputs are checked.
+    for (const value of otlpHeaderSecrets(raw[Inputs.OtlpHeaders] ?? '')) runner.setSecret(value);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const tempDir = env.RUNNER_TEMP || os.tmpdir();
     const options = parseRunOptions(raw, { cwd: workspace, tempDir });
+    const logger: Logger = { info: (m) => runner.info(m), warn: (m) => runner.warning(m), group: (n, t) => runner.group(n, t) };
+    const gitHubClient = (): Promise<GitHubClient> =>
+      createGitHubClient({
+        token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
+        ...gitHubClientLimitsFromEnv(env),
+        warn: (m) => logger.warn(m)
+      });
+    if (parseActionMode(Inputs.Mode, raw[Inputs.Mode] ?? '', runner.getInput(Inputs.MergeReports)) === 'comment-from-artifact') {
+      // The write-token half of the fork setup: no checkout, model or test runner, and no code of the pull request runs.
+      const run = await readWorkflowRunEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME);
+      runner.saveState(State.ReportPath, options.reportPath);
+      const octokit = await gitHubClient();
+      const found = await reportOfWorkflowRun(octokit, run, options.reportPath, logger);
+      if (!found) return;
+      setOutputs(runner, found.report, options.reportPath);
+      await runner.appendSummary(renderSummary(found.report));
+      if (options.comment) await postComment(runner, octokit, found.pr, found.report);
+      return;
+    }
     const pr = await readPullRequestEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME, { allowPullRequestTarget: options.allowPullRequestTarget });
     // merge-reports: the job after a sharded matrix generates nothing, so it needs no model, runner or checkout.
     const mergeFrom = runner.getInput(Inputs.MergeReports).trim();
     if (mergeFrom === '') await preflight(options, { workspace, tempDir, tempDirInput: env.RUNNER_TEMP ? 'RUNNER_TEMP' : 'TMPDIR' });
     runner.saveState(State.ReportPath, options.reportPath);
 
-    const logger: Logger = { info: (m) => runner.info(m), warn: (m) => runner.warning(m), group: (n, t) => runner.group(n, t) };
-    const octokit = await createGitHubClient({
-      token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
-      ...gitHubClientLimitsFromEnv(env),
-      warn: (m) => logger.warn(m)
-    });
+    const octokit = await gitHubClient();
     const actionDir = path.dirname(fileURLToPath(import.meta.url));
     if (mergeFrom !== '') {
       const merged = await mergeReportFiles(mergeFrom, {
@@ -66,9 +87,15 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       await runner.appendSummary(renderSummary(merged));
       await annotate(runner, merged, { workspace, repoDir: options.repoDir });
       if (options.comment) await postComment(runner, octokit, pr, merged);
+      await exportMetrics(options, merged, logger);
       applyGates(runner, merged);
       return;
     }
+    let reportArtifactName = '';
+    const reportArtifact = runArtifactTarget(options, runner, env, {
+      name: artifactName('aqe-report', pr.number, env, options.repoDir, workspace, options.shard),
+      uploaded: (name) => (reportArtifactName = name)
+    });
     const report = await runPipeline({
       options,
       host: options.baseRef
@@ -84,8 +111,9 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
         pullRequest: pr,
         token: runner.getInput(Inputs.GitHubToken) || env.GITHUB_TOKEN || '',
         ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
-        artifact: { name: artifactName(pr.number, env, options.repoDir, workspace, options.shard), uploader: lazyArtifactUploader }
+        artifact: { name: artifactName('aqe-accepted-tests', pr.number, env, options.repoDir, workspace, options.shard), uploader: lazyArtifactUploader }
       },
+      ...(reportArtifact ? { runArtifact: reportArtifact } : {}),
       egress: {
         firewallState: { save: (installation) => runner.saveState(State.EgressFirewall, installation ? JSON.stringify(installation) : '') }
       },
@@ -95,9 +123,11 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
 
     // Outputs and summary first: the comment is the one step that depends on GitHub answering.
     setOutputs(runner, report, options.reportPath);
+    runner.setOutput(Outputs.ReportArtifact, reportArtifactName);
     await runner.appendSummary(renderSummary(report));
     await annotate(runner, report, { workspace, repoDir: options.repoDir });
     if (options.comment) await postComment(runner, octokit, pr, report);
+    await exportMetrics(options, report, logger);
     // Last: a failed gate turns the job red only once everything the reader needs is written.
     applyGates(runner, report);
   } catch (error) {
@@ -111,6 +141,16 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
   } finally {
     signals.release();
   }
+}
+
+/**
+ * otlp-endpoint: the run's metrics, once everything the reader needs is written; a failed export is a warning. The
+ * OpenTelemetry SDK is loaded only by the runs that export. Under strict, runPipeline has lifted the drop by now.
+ */
+async function exportMetrics(options: RunOptions, report: RunReport, logger: Logger): Promise<void> {
+  if (!options.otlp) return;
+  const { sendRunMetrics } = await import('../reporting/exportRunMetrics.js');
+  await sendRunMetrics(report, options.otlp, logger);
 }
 
 function applyGates(runner: ActionRunner, report: RunReport): void {
@@ -149,6 +189,26 @@ const lazyArtifactUploader: ArtifactUploader = {
 };
 
 /**
+ * Where report-artifact uploads: the runner's artifact service, which a job has only when the
+ * runner gives it ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (not under act or a bare node run).
+ */
+function runArtifactTarget(
+  options: RunOptions,
+  runner: ActionRunner,
+  env: NodeJS.ProcessEnv,
+  target: { name: string; uploaded: (name: string) => void }
+): RunArtifactTarget | undefined {
+  if (!options.reportArtifact) return undefined;
+  if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+    runner.info(
+      `report-artifact: no run artifact is uploaded, because this runner offers no artifact service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are not set). The JSON report is at ${options.reportPath}.`
+    );
+    return undefined;
+  }
+  return { ...target, uploader: lazyArtifactUploader };
+}
+
+/**
  * The model cache for this run, and the hook that records a fresh download for the post step,
  * which saves it after the job has used it (only on a cache miss).
  */
@@ -182,13 +242,13 @@ function modelCacheSearch(
 }
 
 /** Artifact names must be unique within a workflow run: one per job, and per package or shard in a matrix. */
-function artifactName(prNumber: number, env: NodeJS.ProcessEnv, repoDir: string, workspace: string, shard: RunOptions['shard']): string {
+function artifactName(prefix: string, prNumber: number, env: NodeJS.ProcessEnv, repoDir: string, workspace: string, shard: RunOptions['shard']): string {
   const dir = path
     .relative(workspace, repoDir)
     .replace(/[^\w.-]+/g, '-')
     .replace(/^-+|-+$/g, '');
   const part = shard ? `shard${shard.index}of${shard.count}` : '';
-  return ['aqe-accepted-tests', `pr${prNumber}`, env.GITHUB_JOB, dir, part].filter(Boolean).join('-').slice(0, 200);
+  return [prefix, `pr${prNumber}`, env.GITHUB_JOB, dir, part].filter(Boolean).join('-').slice(0, 200);
 }
 
 function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string): void {

@@ -78,6 +78,8 @@ Options (same meaning and defaults as the action inputs):
                         commit: commit the accepted tests and push them to the checked-out branch's upstream
                         artifact: copy them into --artifact-dir/aqe-accepted-tests, leaving the repository alone
   --artifact-dir DIR    where on-accepted artifact puts them        default <tmp>/artifacts
+  --report-artifact BOOL  with --artifact-dir: also copy the run artifact (report, schema, audit log, accepted and
+                        rejected tests with their failure output) into --artifact-dir/aqe-report   default true
   --sandbox MODE        auto | require | off                        default auto
                         how tests are confined: Linux namespaces through bubblewrap (require: or fail),
                         off: only an allow-listed environment, a private HOME and reaped processes
@@ -106,6 +108,11 @@ Privacy (see README: Privacy mode):
   --allowed-endpoints LIST  under strict, host:port endpoints that may still be reached (an internal server)
   --privacy-require-isolation BOOL  under strict, fail unless an OS-level drop (firewall, no network) holds
   --audit-log FILE      JSONL audit of model requests and refused connections (appended)   default $TMPDIR/aqe-audit.jsonl
+
+Metrics (see deploy/grafana/README.md):
+  --otlp-endpoint URL   send the run's metrics to this OTLP/HTTP collector at the end (/v1/metrics appended
+                        unless given); under strict its host:port must be in --allowed-endpoints
+  Headers for it (credentials) come from the environment, never from flags: AQE_OTLP_HEADERS=key=value,key2=value2
 `;
 
 /** CLI flag → action input of the same meaning. */
@@ -122,6 +129,7 @@ const FLAG_INPUTS = {
   'repeat-runs': 'repeat-runs',
   'max-repairs': 'max-repairs',
   report: 'report-path',
+  'report-artifact': 'report-artifact',
   'llama-runtime': 'llama-runtime',
   base: 'base-ref',
   'replay-file': 'replay-file',
@@ -149,7 +157,8 @@ const FLAG_INPUTS = {
   'cloud-max-retries': 'cloud-max-retries',
   'allowed-endpoints': 'allowed-endpoints',
   'privacy-require-isolation': 'privacy-require-isolation',
-  'audit-log': 'audit-log'
+  'audit-log': 'audit-log',
+  'otlp-endpoint': 'otlp-endpoint'
 } as const satisfies Record<string, keyof typeof INPUT_DEFAULTS>;
 
 /** Runs the CLI; resolves to the process exit code (2 = bad usage or input). */
@@ -204,6 +213,8 @@ export async function runCli(argv: string[]): Promise<number> {
   // Keys stay out of flags, where they would land in shell history and process listings.
   raw['anthropic-api-key'] = process.env.ANTHROPIC_API_KEY;
   raw['shared-server-api-key'] = process.env.AQE_SHARED_SERVER_API_KEY;
+  // Only with an endpoint: a variable left in a shell profile is no reason to fail a run that exports nothing.
+  if (raw['otlp-endpoint']) raw['otlp-headers'] = process.env.AQE_OTLP_HEADERS;
   // Ctrl-C (or a SIGTERM) stops the run's tests, removes its scratch copy and still writes the report; a second one stops at once.
   const signals = cancelOnTerminationSignals((m) => consoleLogger.warn(m));
   try {
@@ -372,6 +383,8 @@ async function runLocally(
     toolVersion: TOOL_VERSION,
     analysisSearchDirs: [packageRoot()],
     delivery: cliDeliverySettings(artifactDir, tempDir),
+    // Only where the user named a folder: a run artifact in a temp directory nobody looks in is no record.
+    ...(artifactDir ? { runArtifact: { name: CLI_REPORT_ARTIFACT_NAME, uploader: new DirectoryArtifactUploader(path.resolve(artifactDir)) } } : {}),
     loadProvider: () => loadProvider(options, { searchFrom: [packageRoot()], tempDir, ...userModelCache(consoleLogger) }, consoleLogger)
   });
   for (const line of gateLines(report.gates ?? [])) consoleLogger.info(line);
@@ -386,11 +399,18 @@ async function runLocally(
     consoleLogger.info(`Accepted tests ${where}: ${delivered.files.join(', ')}`);
   }
   consoleLogger.info(`JSON report: ${options.reportPath}`);
+  if (options.otlp) {
+    // The OpenTelemetry SDK is loaded only by the runs that export.
+    const { sendRunMetrics } = await import('../reporting/exportRunMetrics.js');
+    await sendRunMetrics(report, options.otlp, consoleLogger);
+  }
   return { ...report, reportPath: options.reportPath };
 }
 
 /** The artifact name the CLI uses: one folder per run under --artifact-dir. */
 export const CLI_ARTIFACT_NAME = 'aqe-accepted-tests';
+/** The run artifact's folder under --artifact-dir (report-artifact). */
+export const CLI_REPORT_ARTIFACT_NAME = 'aqe-report';
 
 /**
  * Delivery outside GitHub: commit pushes to the checked-out branch's upstream with the user's own

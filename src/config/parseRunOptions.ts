@@ -14,6 +14,7 @@ import {
 import { parseModelSource } from '../inference/model/ModelSource.js';
 import { parseBoolean, parseInteger, parsePercentage } from './inputValues.js';
 import { parseShard } from './parseShard.js';
+import { OTLP_INPUT_DEFAULTS, parseOtlpOptions } from './parseOtlpOptions.js';
 import { parsePrivacyOptions, PRIVACY_INPUT_DEFAULTS } from './parsePrivacyOptions.js';
 import { parseRoutingOptions, ROUTING_INPUT_DEFAULTS } from './parseRoutingOptions.js';
 
@@ -36,6 +37,7 @@ export const INPUT_DEFAULTS = {
   'report-path': '',
   'llama-runtime': '',
   comment: 'true',
+  'report-artifact': 'true',
   'base-ref': '',
   'replay-file': '',
   'replay-mode': 'replay',
@@ -46,7 +48,9 @@ export const INPUT_DEFAULTS = {
   shard: '',
   'fail-below-coverage': '',
   'fail-on-coverage-drop': 'false',
+  mode: 'generate',
   ...PRIVACY_INPUT_DEFAULTS,
+  ...OTLP_INPUT_DEFAULTS,
   // Blank, so that an input the user did not set falls through to .aqe/config.yml before the default applies.
   ...(Object.fromEntries(Object.keys(ROUTING_INPUT_DEFAULTS).map((name) => [name, ''])) as Record<keyof typeof ROUTING_INPUT_DEFAULTS, ''>)
 } as const;
@@ -120,6 +124,7 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
   }
   const reportPath = value('report-path');
   const privacy = parsePrivacyOptions(raw, ctx);
+  const routing = parseRoutingOptions(raw, repoDir, privacy.allowedEndpoints);
   return {
     repoDir,
     model: source?.kind === 'local' ? source.path : model,
@@ -136,13 +141,15 @@ export function parseRunOptions(raw: RawInputs, ctx: ParseContext): RunOptions {
     reportPath: reportPath === '' ? path.join(ctx.tempDir, 'aqe-report.json') : path.resolve(ctx.cwd, reportPath),
     llamaRuntime: value('llama-runtime') === '' ? '' : path.resolve(ctx.cwd, value('llama-runtime')),
     comment: parseBoolean('comment', value('comment')),
+    reportArtifact: parseBoolean('report-artifact', value('report-artifact')),
     baseRef: value('base-ref'),
     replay: replayFile === '' ? null : { mode: replayMode, file: path.resolve(ctx.cwd, replayFile) },
     onAccepted: onAccepted as DeliveryMode,
     allowPullRequestTarget: parseBoolean('allow-pull-request-target', value('allow-pull-request-target')),
     sandbox: sandbox as SandboxOption,
     testEnv: parseVariableNames('test-env', value('test-env')),
-    routing: parseRoutingOptions(raw, repoDir, privacy.allowedEndpoints),
+    routing,
+    otlp: parseOtlpOptions(raw, routing.privacy, privacy.allowedEndpoints),
     privacy,
     shard: parseShard('shard', value('shard')),
     coverageGates: {

@@ -55,6 +55,11 @@ export interface RunOptions {
   /** Directory holding (or to receive) the node-llama-cpp runtime; '' = find or install it. */
   llamaRuntime: string;
   comment: boolean;
+  /**
+   * report-artifact: after the report is written, upload the run artifact (the JSON report, its
+   * schema, the audit log, the accepted tests and the rejected candidates with their failure output).
+   */
+  reportArtifact: boolean;
   /** When set, changed files come from `git diff <baseRef>...HEAD` instead of the host's API. */
   baseRef: string;
   /** A JSONL file of model answers: recorded from the model, or replayed instead of it. */
@@ -80,6 +85,15 @@ export interface RunOptions {
   shard: ShardSpec | null;
   /** When the finished run fails the job on its changed lines' coverage (reporting/coverageGates.ts). */
   coverageGates: CoverageGateOptions;
+  /** otlp-endpoint and otlp-headers: where the run's metrics are sent over OTLP/HTTP once it ends; null = nowhere. */
+  otlp: OtlpOptions | null;
+}
+
+export interface OtlpOptions {
+  /** The full metrics URL (…/v1/metrics), http or https. */
+  url: string;
+  /** Sent with the export request; the values are secrets (API keys of a hosted collector). */
+  headers: Record<string, string>;
 }
 
 export interface CoverageGateOptions {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { field, isObject, str } from './payloadFields.js';
 
 /** The parts of a pull_request webhook payload a run needs. */
 export interface PullRequestInfo {
@@ -111,14 +112,4 @@ export function parsePullRequestPayload(payload: unknown, source: string): PullR
     fromFork: headFullName !== undefined && headFullName !== fullName,
     ...(headFullName !== undefined ? { headRepoFullName: headFullName } : {})
   };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function field(v: unknown, key: string): unknown {
-  return isObject(v) ? v[key] : undefined;
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
 }

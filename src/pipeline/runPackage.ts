@@ -12,6 +12,7 @@ import type { HybridRouter } from '../routing/HybridRouter.js';
 import { RunCancelledError, throwIfCancelled } from '../process/cancellation.js';
 import type { PackageResult } from '../reporting/buildRunReport.js';
 import type { CancelledRun } from '../reporting/RunReport.js';
+import { PhaseClock } from '../reporting/phaseTimes.js';
 import type { TestSandbox } from '../sandbox/TestSandbox.js';
 import type { PackageWork } from '../targets/groupByPackage.js';
 import { analysisTestCaseEditor } from '../validation/analysisTestCaseEditor.js';
@@ -28,6 +29,7 @@ import { candidateOf } from './candidateOf.js';
 import { escalateFailures } from './escalateFailures.js';
 import { toRecord } from './candidateRecord.js';
 import { focusOn, routeTaskOf } from './targetFocus.js';
+import { type RejectedTestFile, rejectedTestFile } from './runArtifact.js';
 
 export interface PackageServices {
   options: RunOptions;
@@ -49,6 +51,8 @@ export interface PackageOutcome {
   result: PackageResult;
   generations: Generation[];
   generationMs: number;
+  /** The rejected candidates' code and failure output, for the run artifact; absent when none got a verdict. */
+  rejected?: RejectedTestFile[];
 }
 
 /** A package's stages, in order, as a cancellation names the one under way. */
@@ -129,10 +133,13 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
         .map((f) => ({ file: inRepo(f.file), lines: f.uncoveredChangedLines }))
     };
   };
-  const result = (parts: Omit<PackageResult, 'packageDir' | 'targets'>): PackageResult => ({
+  // Every result carries the time of the stages that ran, a cancelled package's included.
+  const clock = new PhaseClock();
+  const result = (parts: Omit<PackageResult, 'packageDir' | 'targets' | 'phases'>): PackageResult => ({
     packageDir: work.packageDir,
     targets: work.targets.map(inRepo),
-    ...parts
+    ...parts,
+    phases: clock.phases()
   });
 
   // Where the package stands, for a cancellation: it reports what had finished and nothing else.
@@ -180,7 +187,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
   const stage = async <T>(name: PackageStage, run: () => Promise<T>): Promise<T> => {
     stood.stage = name;
     try {
-      const value = await run();
+      const value = await clock.time(name, run);
       throwIfCancelled();
       return value;
     } catch (error) {
@@ -336,7 +343,8 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
       ...figures(acceptance.before, acceptance.after)
     }),
     generations: allGenerations,
-    generationMs: stood.generationMs
+    generationMs: stood.generationMs,
+    rejected: candidates.flatMap((c) => rejectedTestFile(c, inRepo) ?? [])
   };
 }
 

@@ -18,6 +18,7 @@ import { buildRunReport, inferenceFigures, type PackageResult, type RoutingResul
 import type { HybridRouter } from '../routing/HybridRouter.js';
 import type { CancelledRun, DeliveryFigures, InferenceFigures, RunReport } from '../reporting/RunReport.js';
 import { writeJsonReport } from '../reporting/writeJsonReport.js';
+import { PhaseClock } from '../reporting/phaseTimes.js';
 import { createRouter, routingResults } from './createRouter.js';
 import { type FoundTargets, findTargets } from '../targets/findTargets.js';
 import { groupByPackage, type PackageWork } from '../targets/groupByPackage.js';
@@ -28,6 +29,7 @@ import { AuditLog } from '../privacy/AuditLog.js';
 import { type EgressConfinement, type EgressPlan, type FirewallStateStore, planEgressConfinement } from './confineEgress.js';
 import { AuditReader, complianceSection, type EnforcementHeld } from './complianceSection.js';
 import { PackageCancelledError, type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
+import { type ArtifactTestFile, artifactTestFiles, publishRunArtifact, type RejectedTestFile, type RunArtifactTarget } from './runArtifact.js';
 
 /** No package's existing suite could start: the run cannot judge any test, and the setup is what to fix. */
 export class BaselineDidNotStartError extends Error {
@@ -72,6 +74,8 @@ export interface PipelineContext {
   delivery?: DeliverySettings;
   /** privacy strict: the bundled egress guard (dist/egressGuardPreload.js by default), and where the firewall is kept for the post step. */
   egress?: { preloadFile?: string; firewallState?: FirewallStateStore };
+  /** Where the run artifact goes when report-artifact is on; absent = the host offers none (the caller says why). */
+  runArtifact?: RunArtifactTarget;
 }
 
 /**
@@ -82,6 +86,7 @@ export interface PipelineContext {
 export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
   const { options, logger } = ctx;
   const startedAt = Date.now();
+  const clock = new PhaseClock();
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
@@ -105,9 +110,10 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
       : undefined;
   audit.append({ type: 'run', time: new Date().toISOString(), event: 'start', privacy: options.routing.privacy, enforcement: egress?.layers ?? [] });
   try {
-    found = await findTargets(ctx.host, options.repoDir, logger, options.shard);
+    found = await clock.time('targets', () => findTargets(ctx.host, options.repoDir, logger, options.shard));
     if (found.targets.length > 0) grouped = groupByPackage(options.repoDir, found.targets, found.changed, logger);
-    if (grouped.packages.length > 0) worked = await runPackages(ctx, grouped.packages, warn, { audit, ...(egress ? { plan: egress } : {}) }, found.allTargets);
+    if (grouped.packages.length > 0)
+      worked = await runPackages(ctx, grouped.packages, warn, { audit, ...(egress ? { plan: egress } : {}) }, clock, found.allTargets);
   } catch (error) {
     if (!(error instanceof RunCancelledError)) throw error;
     // Reading the pull request's changes (git, the API) is all that had begun.
@@ -143,10 +149,16 @@ export async function runPipeline(ctx: PipelineContext): Promise<RunReport> {
     ...(worked?.cancelled ? { cancelled: worked.cancelled } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
     warnings,
-    coverageGates: options.coverageGates
+    coverageGates: options.coverageGates,
+    phases: clock.phases()
   });
   await writeJsonReport(report, options.reportPath);
   if (report.cancelled) throw new PipelineCancelledError({ ...report, cancelled: report.cancelled }, options.reportPath);
+  if (options.reportArtifact && ctx.runArtifact) {
+    const files = worked?.artifactFiles ?? { accepted: [], rejected: [] };
+    const contents = { reportFile: options.reportPath, schemaVersion: report.schemaVersion, audit: audited.entries, ...files };
+    await publishRunArtifact(contents, ctx.runArtifact, ctx.tempDir, logger);
+  }
   if (worked && worked.packages.every((p) => p.notRun !== undefined)) throw new BaselineDidNotStartError(worked.packages.map((p) => p.notRun!).join('; '));
   for (const r of report.candidates) logger.info(`  ${r.status} ${r.testFile}${r.rejection ? ` (${r.rejection.stage}: ${r.rejection.reason})` : ''}`);
   if (worked) {
@@ -168,6 +180,8 @@ interface PackagesWorked {
   enforcement?: EnforcementHeld;
   /** Set when the run was cancelled: `packages` are then those that finished, and the one under way as it stood. */
   cancelled?: CancelledRun;
+  /** The test files the run artifact holds (report-artifact), read before the scratch copy goes. */
+  artifactFiles?: { accepted: ArtifactTestFile[]; rejected: RejectedTestFile[] };
 }
 
 /** The run's audit log, and strict mode's plan when privacy is strict. */
@@ -186,6 +200,7 @@ async function runPackages(
   packages: PackageWork[],
   warn: (message: string) => void,
   privacy: PrivacyRun,
+  clock: PhaseClock,
   runTargets?: readonly string[]
 ): Promise<PackagesWorked> {
   const { options, logger } = ctx;
@@ -200,6 +215,7 @@ async function runPackages(
   let sandbox: TestSandbox | undefined;
   let confinement: EgressConfinement | undefined;
   let step = 'preparing the scratch copy';
+  const setupStarted = Date.now();
   const outcomes: PackageOutcome[] = [];
   const isolation = (): PackagesWorked['isolation'] => (sandbox ? { ...sandbox.isolation, events: [...sandbox.events] } : undefined);
   const { plan } = privacy;
@@ -253,6 +269,7 @@ async function runPackages(
       ...(typescript ? { typescript } : {}),
       router
     };
+    clock.add('setup', Date.now() - setupStarted);
     for (const work of packages) outcomes.push(await runPackage(work, services));
     if (router.fallbacks() > 0) {
       warn(`${router.fallbacks()} model request(s) failed on one tier and went to the other (fallback); the routing section names each with its error.`);
@@ -275,9 +292,10 @@ async function runPackages(
       return { packages: results, ...(inference ? { inference } : {}), routing, isolation: isolation(), ...held };
     // The last moment a cancellation keeps the working tree as it was.
     throwIfCancelled();
+    const artifact = options.reportArtifact ? { artifactFiles: await artifactTestFiles(outcomes, scratch.dir) } : {};
     step = 'delivering the accepted tests';
-    const delivery = await deliver(ctx, results, scratch.dir, workRoot, warn);
-    return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation(), ...held };
+    const delivery = await clock.time('delivery', () => deliver(ctx, results, scratch.dir, workRoot, warn));
+    return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation(), ...held, ...artifact };
   } catch (error) {
     if (error instanceof RunCancelledError) {
       // What had finished is reported: the packages done, the one under way as it stood, the rest not started.

@@ -157,7 +157,27 @@ export interface RunReport {
   shard?: ShardSection;
   /** The coverage gates the run was asked to apply, and their verdicts; absent when none was set. */
   gates?: CoverageGateVerdict[];
+  /**
+   * Wall time per phase, in the order they run, each summed over the packages (and, merged, over the
+   * shards); a phase that did not run is left out. The phases (RUN_PHASES in phaseTimes.ts):
+   * - targets: reading the pull request's changes and choosing the files to test (git, the API)
+   * - setup: the scratch copy, the sandbox's probe, strict privacy's drop, the TypeScript compiler for analysis
+   * - baseline: each package's existing suite alone
+   * - model loading: routing each target, the local model loaded on first use
+   * - generation: the model writing a test file per target
+   * - validation: the candidates proven in the scratch copy, repairs included
+   * - escalation: files the local model got wrong, written again by the remote one and proven
+   * - acceptance: the coverage check and the final run of the suite with the accepted tests
+   * - delivery: the accepted tests written, committed or uploaded
+   */
+  phases?: PhaseTime[];
   warnings: string[];
+}
+
+/** Milliseconds of wall time one phase took. A reader keeps a phase name it does not know (a later version's). */
+export interface PhaseTime {
+  phase: string;
+  ms: number;
 }
 
 /** One coverage gate's verdict. not-applicable: nothing to measure (no changed executable lines), which passes. */

@@ -9,7 +9,8 @@ import type { ProviderInfo } from '../inference/TextProvider.js';
 import { buildCostSection } from '../routing/costAccounting.js';
 import { DEFAULT_CLOUD_MODEL, resolvePrice } from '../routing/priceTable.js';
 import type { CostSection, ProviderTelemetry, RoutingSection } from '../routing/RoutingFigures.js';
-import type { CandidateRecord, DeliveryFigures, InferenceFigures, RunReport } from './RunReport.js';
+import type { CandidateRecord, DeliveryFigures, InferenceFigures, PhaseTime, RunReport } from './RunReport.js';
+import { sumPhaseTimes } from './phaseTimes.js';
 import { evaluateCoverageGates } from './coverageGates.js';
 
 /** What one package's stages produced; paths repo-relative. */
@@ -30,6 +31,8 @@ export interface PackageResult {
   changedAfter: CoverageFigures;
   /** Changed lines no test covers after the accepted ones, repo-relative; files with none left out. */
   uncoveredChangedAfter?: Array<{ file: string; lines: number[] }>;
+  /** Wall time of the package's stages that ran. */
+  phases?: PhaseTime[];
 }
 
 /** What the router did: its settings, every decision, each provider's figures and the budget as it ended. */
@@ -68,6 +71,8 @@ export interface RunResults {
   warnings: string[];
   /** The coverage gates the run is judged by; their verdicts go into the report. */
   coverageGates?: CoverageGateOptions;
+  /** Wall time of the run's own phases (targets, setup, delivery); the packages carry theirs. */
+  phases?: PhaseTime[];
 }
 
 export function buildRunReport(r: RunResults): RunReport {
@@ -122,6 +127,8 @@ export function buildRunReport(r: RunResults): RunReport {
   const gates = r.coverageGates ? evaluateCoverageGates(report, r.coverageGates) : [];
   if (gates.length > 0) report.gates = gates;
   if (r.cancelled) report.cancelled = r.cancelled;
+  const phases = sumPhaseTimes([...(r.phases ?? []), ...r.packages.flatMap((p) => p.phases ?? [])]);
+  if (phases.length > 0) report.phases = phases;
   if (r.shard) report.shard = { ...r.shard, packages: r.packages.map((p) => ({ packageDir: p.packageDir, baseline: baselineFigures([p]) })) };
   return report;
 }

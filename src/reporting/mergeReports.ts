@@ -4,7 +4,7 @@ import { shardLabel } from '../core/Shard.js';
 import { sumCoverageFigures } from '../coverage/coverageFigures.js';
 import { buildCostSection } from '../routing/costAccounting.js';
 import type { ProviderTelemetry } from '../routing/RoutingFigures.js';
-import { mergeCompliance, mergeDelivery, mergeInference, mergeIsolation, mergeTelemetry } from './mergeSections.js';
+import { mergeCompliance, mergeDelivery, mergeInference, mergeIsolation, mergePhases, mergeTelemetry } from './mergeSections.js';
 import type { BaselineFigures, RunReport, ShardSection } from './RunReport.js';
 
 /** One shard's JSON report, and the file it was read from (named in every error about it). */
@@ -88,6 +88,8 @@ export function mergeReports(shards: readonly ShardReport[], input: string): Run
   mergeRouting(reports, merged, candidates);
   const compliance = mergeCompliance(reports.flatMap((r) => (r.compliance ? [r.compliance] : [])));
   if (compliance) merged.compliance = compliance;
+  const phases = mergePhases(reports.flatMap((r) => (r.phases ? [r.phases] : [])));
+  if (phases) merged.phases = phases;
   const cancelled = sorted.filter((s) => s.report.cancelled);
   if (cancelled.length > 0) {
     merged.cancelled = {

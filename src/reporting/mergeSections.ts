@@ -1,6 +1,7 @@
 import type { ComplianceSection } from '../core/Privacy.js';
 import type { ProviderTelemetry } from '../routing/RoutingFigures.js';
-import type { DeliveryFigures, InferenceFigures, RunReport } from './RunReport.js';
+import type { DeliveryFigures, InferenceFigures, PhaseTime, RunReport } from './RunReport.js';
+import { sumPhaseTimes } from './phaseTimes.js';
 
 /**
  * The sections of shard reports (mergeReports.ts) that are more than sums: each merge says how a
@@ -78,6 +79,15 @@ export function mergeCompliance(sections: readonly ComplianceSection[]): Complia
     ...(firewall.length > 0 ? { firewallDropped: firewall.reduce((n, s) => n + s.firewallDropped!, 0) } : {}),
     redactions: sumCounts(sections.map((s) => s.redactions))
   };
+}
+
+/**
+ * Time per phase over the jobs: each phase's times added, as the packages' are within a job, so the
+ * figures say how much machine time each phase cost the run (the jobs ran side by side, so their sum
+ * is more than the run's span). Undefined when no job timed its phases (reports of older versions).
+ */
+export function mergePhases(sections: ReadonlyArray<readonly PhaseTime[]>): PhaseTime[] | undefined {
+  return sections.length > 0 ? sumPhaseTimes(sections.flat()) : undefined;
 }
 
 /** Where the accepted tests went, over the jobs that delivered; a difference between jobs is a warning. */

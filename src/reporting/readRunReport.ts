@@ -38,6 +38,7 @@ const reportSchema = z.looseObject({
   changedLinesBefore: coverage.optional(),
   changedLinesAfter: coverage.optional(),
   uncoveredChangedLines: z.array(z.looseObject({ file: z.string(), lines: z.array(z.number().int().min(1)) })).optional(),
+  phases: z.array(z.looseObject({ phase: z.string().min(1), ms: z.number().min(0) })).optional(),
   candidates: z.array(
     z.looseObject({
       targetFile: z.string(),

@@ -12,6 +12,7 @@ import { formatCount, formatCostUsd, formatCoverageChange, formatDuration, forma
 import { gateLines } from './coverageGates.js';
 import { complianceLine, complianceTable } from './renderCompliance.js';
 import { costTable, routingLine, routingTable } from './renderRouting.js';
+import { mermaidPie, type PieSlice, phaseLine, phaseSlices, phaseTable } from './renderPhases.js';
 import { alertBlock, codeSpan, detailsBlock, escapeHtml, escapeText, markdownTable, sliceToUtf8Bytes, sliceWhole, truncateText } from './markdownText.js';
 
 /** Hidden first line of our PR comment; how a later run finds the comment to update instead of adding another. */
@@ -41,6 +42,8 @@ const COMMENT_REASON_CAPS = [300, 120, 60] as const;
 const MIN_WARNINGS_SHOWN = 10;
 const MAX_TITLE_CHARS = 200;
 const MAX_NOTICE_CHARS = 2_000;
+/** Slices of the outcome chart given to rejection stages; STAGE_ORDER has fewer, so only unknown names are folded. */
+const MAX_STAGE_SLICES = 14;
 
 const STAGE_ORDER: readonly RejectionStage[] = [
   'generation',
@@ -94,9 +97,12 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   }
 
   const rejected = rejectedCandidates(report);
+  // The chart is a few lines whatever the run's size, so even the leanest summary keeps it.
+  const outcomes = mermaidPie('Candidates by outcome', outcomeSlices(report));
   if (level.perFileSections) {
     parts.push(`### Files (${formatCount(report.candidates.length)})`);
     parts.push(report.candidates.length > 0 ? filesTable(report, level, 'summary', options) : '_No test candidates were generated._');
+    if (outcomes) parts.push(outcomes);
     if (rejected.length > 0) {
       parts.push(`### ❌ Rejected candidates (${formatCount(rejected.length)})`);
       parts.push(`By stage: ${escapeText(stageCounts(rejected))}`);
@@ -109,9 +115,15 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
     parts.push(`### Files (${formatCount(report.candidates.length)})`);
     const byStage = rejected.length > 0 ? ` Rejections by stage: ${escapeText(stageCounts(rejected))}.` : '';
     parts.push(`_Per-file detail left out for size.${byStage} See ${jsonReportRef(options)}._`);
+    if (outcomes) parts.push(outcomes);
   }
 
   parts.push('### ⚙️ Inference', inferenceTable(report.inference));
+  if (report.phases && report.phases.length > 0) {
+    parts.push('### ⏱️ Time per phase', phaseTable(report.phases));
+    const chart = mermaidPie('Time per phase in ms', phaseSlices(report.phases));
+    if (chart) parts.push(chart);
+  }
   if (report.routing) parts.push('### 🧭 Routing', routingTable(report.routing, level.maxItems, level.maxReasonChars));
   if (report.cost) parts.push('### 💰 Cost', costTable(report.cost));
   if (report.compliance) parts.push('### 🛡️ Compliance', complianceTable(report.compliance));
@@ -145,7 +157,8 @@ function commentAt(report: RunReport, level: DetailLevel, options: RenderOptions
   }
   const inf = report.inference;
   const inferenceSummary = `⚙️ Inference: ${escapeHtml(inf.model)} on ${escapeHtml(inf.hardware)} · ${formatTokensPerSecond(inf.tokensPerSecond)} tokens/s`;
-  parts.push(detailsBlock(inferenceSummary, inferenceTable(inf)));
+  const phases = report.phases && report.phases.length > 0 ? `\n\nTime per phase: ${phaseLine(report.phases)}` : '';
+  parts.push(detailsBlock(inferenceSummary, inferenceTable(inf) + phases));
   if (report.routing) {
     const r = report.routing;
     parts.push(
@@ -319,6 +332,12 @@ function rejectionList(rejected: CandidateRecord[], level: DetailLevel, options:
 
 /** "compile 2 · fails 3", in pipeline order so the same stage is always in the same place. */
 function stageCounts(rejected: CandidateRecord[]): string {
+  return rejectionsByStage(rejected)
+    .map(([s, n]) => `${s} ${formatCount(n)}`)
+    .join(' · ');
+}
+
+function rejectionsByStage(rejected: CandidateRecord[]): Array<[string, number]> {
   const counts = new Map<string, number>();
   for (const c of rejected) {
     const stage = rejectionOf(c).stage;
@@ -326,7 +345,21 @@ function stageCounts(rejected: CandidateRecord[]): string {
   }
   const known = STAGE_ORDER.filter((s) => counts.has(s));
   const unknown = [...counts.keys()].filter((s) => !STAGE_ORDER.includes(s as RejectionStage)).sort();
-  return [...known, ...unknown].map((s) => `${s} ${formatCount(counts.get(s) ?? 0)}`).join(' · ');
+  return [...known, ...unknown].map((s) => [s, counts.get(s) ?? 0]);
+}
+
+/** Accepted, then rejected by stage: the chart of what became of the candidates. */
+function outcomeSlices(report: RunReport): PieSlice[] {
+  const accepted = report.candidates.filter((c) => c.status === 'accepted').length;
+  const byStage = rejectionsByStage(rejectedCandidates(report));
+  // A report read back may hold any stage names; past MAX_STAGE_SLICES, the rest are one slice.
+  const shown = byStage.slice(0, MAX_STAGE_SLICES);
+  const rest = byStage.slice(MAX_STAGE_SLICES).reduce((n, [, count]) => n + count, 0);
+  return [
+    { label: 'accepted', value: accepted },
+    ...shown.map(([stage, count]) => ({ label: `rejected, ${stage}`, value: count })),
+    ...(rest > 0 ? [{ label: 'rejected, other stages', value: rest }] : [])
+  ];
 }
 
 function skippedList(report: RunReport, level: DetailLevel, options: RenderOptions): string {

@@ -141,8 +141,8 @@ function noWriteAccessWarning(error: unknown): string {
   return (
     `Could not post the PR comment (${describeError(error)}). The workflow token cannot write pull-request comments; ` +
     'pull requests from forks always get a read-only GITHUB_TOKEN. ' +
-    'Grant `permissions: pull-requests: write` to the job, or run on `pull_request_target` with care ' +
-    "(it has write access while handling the fork's untrusted code). " +
+    'Grant `permissions: pull-requests: write` to the job; for forks, post the comment from a second workflow ' +
+    '(on: workflow_run, mode: comment-from-artifact; see README "Fork pull requests"). ' +
     'The job summary still has the full report.'
   );
 }

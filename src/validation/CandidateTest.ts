@@ -19,6 +19,11 @@ export interface CandidateTest {
   cases: CaseRecord[];
   state: 'pending' | 'passing' | 'stable' | 'accepted' | 'rejected';
   rejection?: { stage: RejectionStage; reason: string };
+  /**
+   * The runner's failure output for the code as last judged, as a repair would be shown it (capped
+   * there); unset when that judgement produced none. The run artifact keeps it beside a rejected file.
+   */
+  failureOutput?: string | undefined;
   /** Coverage the file reaches on its own; set when stable. */
   coverage?: CoverageData;
   /** False when accepted without a run next to the suite (the suite did not finish); see CandidateRecord. */

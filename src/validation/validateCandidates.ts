@@ -75,6 +75,8 @@ export async function validateCandidates(candidates: CandidateTest[], ctx: Valid
     const failures: Array<{ candidate: CandidateTest; failure: string }> = [];
     for (const c of pending) {
       const failure = judgeFirstRun(c, outcomes.get(c.testFile), ctx, settings, exec.networkRefused.get(c.testFile));
+      // Replaced each round: an earlier round's output belongs to code the repair has since replaced.
+      c.failureOutput = failure;
       if (failure !== undefined) failures.push({ candidate: c, failure });
     }
     pending = await repairAll(failures, ctx, settings);

@@ -8,7 +8,8 @@ import { runProcess } from '../../src/process/runProcess.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
-import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { startFakeGitHubApi, type FakeComment, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 /**
  * The action as a runner starts it (node dist/index.js), on the example pull request, with the
@@ -25,6 +26,8 @@ describe('action end to end on the example pull request', () => {
   let first: ActionRun;
   let second: ActionRun;
   let userFilesBefore: Map<string, string>;
+  /** Comments others left on the PR before the runs, as JSON, to compare byte for byte afterwards. */
+  let othersComments: Array<{ id: number; json: string }>;
 
   const inputs = (reportName: string): Record<string, string> => ({
     'report-path': path.join(dirs.root, reportName),
@@ -46,6 +49,23 @@ describe('action end to end on the example pull request', () => {
       { filename: 'src/strings.ts', status: 'added' }
     ]);
     userFilesBefore = await hashTree(pr.repoDir);
+    // Another bot's sticky comment, with an HTML marker of its own that shares our prefix, and a person
+    // quoting a near miss of ours: neither is the report's comment, so neither may be edited or removed.
+    const seeded: FakeComment[] = [
+      api.addComment(
+        owner,
+        repo,
+        number,
+        '<!-- aqe/local-inference:report-v0 -->\n<!-- codecov-sticky -->\n## Codecov Report\nAll modified lines are covered; the aqe tests were not counted.',
+        { login: 'codecov[bot]', id: 22429695, type: 'Bot' }
+      ),
+      api.addComment(owner, repo, number, 'Could aqe also cover `src/math.ts`? <!-- aqe/local-inference:report--> was in the last run', {
+        login: 'reviewer',
+        id: 5_000_001,
+        type: 'User'
+      })
+    ];
+    othersComments = seeded.map((c) => ({ id: c.id, json: JSON.stringify(c) }));
     const event = pullRequestPayload({ owner, repo, number, baseSha: pr.baseSha, headSha: pr.headSha, title: pr.title });
     first = await runAction(dirs, { inputs: inputs('first.json'), event, apiUrl: api.url });
     second = await runAction(dirs, { inputs: inputs('second.json'), event, apiUrl: api.url });
@@ -53,6 +73,7 @@ describe('action end to end on the example pull request', () => {
 
   afterAll(async () => {
     await api?.close();
+    expectValidExchanges(api);
     if (dirs) await rm(dirs.root, { recursive: true, force: true });
   });
 
@@ -118,12 +139,20 @@ describe('action end to end on the example pull request', () => {
 
   it('posts one sticky comment and updates it in place on the next run', async () => {
     expect({ exitCode: second.exitCode, log: second.stdout.slice(-4000) }).toEqual({ exitCode: 0, log: expect.not.stringContaining('::error::') });
-    const comments = api.comments.get(number) ?? [];
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain(STICKY_COMMENT_MARKER);
-    const writes = api.requests.filter((r) => r.path.includes('/comments') && r.method !== 'GET').map((r) => r.method);
-    expect(writes).toEqual(['POST', 'PATCH']);
+    const others = new Set(othersComments.map((c) => c.id));
+    const ours = (api.comments.get(number) ?? []).filter((c) => !others.has(c.id));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.body).toContain(STICKY_COMMENT_MARKER);
+    const writes = api.requests.filter((r) => r.path.includes('/comments') && r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+    expect(writes).toEqual([`POST /repos/${owner}/${repo}/issues/${number}/comments`, `PATCH /repos/${owner}/${repo}/issues/comments/${ours[0]!.id}`]);
     expect(api.requests.every((r) => r.headers.authorization === 'token test-token')).toBe(true);
+  });
+
+  it("leaves another tool's comment and a person's comment byte for byte as they were", () => {
+    const now = new Map((api.comments.get(number) ?? []).map((c) => [c.id, JSON.stringify(c)]));
+    for (const { id, json } of othersComments) expect([id, now.get(id)]).toEqual([id, json]);
+    const touched = api.requests.filter((r) => r.method !== 'GET' && othersComments.some((c) => r.path.endsWith(`/comments/${c.id}`)));
+    expect(touched).toEqual([]);
   });
 
   it('on the second run, leaves the now-tested file alone and never overwrites the accepted test', async () => {

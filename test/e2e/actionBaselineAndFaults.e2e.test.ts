@@ -15,6 +15,7 @@ import { git } from '../../src/repo/git.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { commandsTheRunnerWouldRun } from '../support/runnerCommands.js';
 
 const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
@@ -28,6 +29,7 @@ let nextPr = 20;
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await api?.close();
+  expectValidExchanges(api);
 });
 
 interface Scenario {

@@ -8,6 +8,7 @@ import { INPUT_DEFAULTS } from '../../src/config/parseRunOptions.js';
 import { TOOL_VERSION } from '../../src/core/version.js';
 import { makeRunnerDirs, PACKAGE_ROOT, pullRequestPayload, runAction, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 /** Bad inputs and runner faults, through the bundled action: each ends in one clear message. */
 describe('action inputs and faults', () => {
@@ -26,6 +27,7 @@ describe('action inputs and faults', () => {
 
   afterAll(async () => {
     await api?.close();
+    expectValidExchanges(api);
     if (dirs) await rm(dirs.root, { recursive: true, force: true });
   });
 

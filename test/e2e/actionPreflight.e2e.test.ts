@@ -10,6 +10,7 @@ import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { startFakeOpenAiServer } from '../support/fakeOpenAiServer.js';
 import { TmpfsMounts } from '../support/tmpfsMounts.js';
 
@@ -44,6 +45,7 @@ describe('action preflight', () => {
 
   afterAll(async () => {
     await api?.close();
+    expectValidExchanges(api);
     await mounts.cleanUp();
     if (dirs) await rm(dirs.root, { recursive: true, force: true });
   });

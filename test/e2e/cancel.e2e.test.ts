@@ -17,6 +17,7 @@ import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, pullRequestPayload } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { hashTree } from '../support/hashTree.js';
 import { startAction } from '../support/signalledAction.js';
 
@@ -32,6 +33,7 @@ let nextPr = 60;
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await api?.close();
+  expectValidExchanges(api);
 });
 
 /**

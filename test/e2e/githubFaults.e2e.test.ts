@@ -6,6 +6,7 @@ import { git } from '../../src/repo/git.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import { makeRunnerDirs, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 /**
  * A GitHub API that hangs, fails or loses the comment, through the bundled action: the run ends
@@ -37,6 +38,7 @@ describe('action against a faulty GitHub API', () => {
 
   afterAll(async () => {
     await api?.close();
+    expectValidExchanges(api);
     if (dirs) await rm(dirs.root, { recursive: true, force: true });
   });
 

@@ -21,6 +21,7 @@ import type { RunReport } from '../../src/reporting/RunReport.js';
 import { namespaces } from '../support/namespaces.js';
 import { makeRunnerDirs, PACKAGE_ROOT, pullRequestPayload, runAction, type ActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { startGitHttpServer, type GitHttpServer } from '../support/gitHttpServer.js';
 import { hashTree } from '../support/hashTree.js';
 import {
@@ -73,6 +74,7 @@ let nextPr = 70;
 
 afterAll(async () => {
   await api?.close();
+  expectValidExchanges(api);
 });
 
 /** Everything one hostile run set up and left behind. */

@@ -14,6 +14,7 @@ import { FAKE_SECRETS } from '../fixtures/secrets/fakeSecrets.js';
 import { exampleCloudModel, promptText } from '../support/exampleCloudModel.js';
 import { fakeTokenCount, startFakeAnthropicApi, type FakeAnthropicApi } from '../support/fakeAnthropicApi.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 const API_KEY = 'sk-ant-test-e2e-0123456789';
 const MODEL = 'claude-sonnet-4-5';
@@ -89,6 +90,7 @@ describe('hybrid routing end to end', () => {
 
   afterAll(async () => {
     await github?.close();
+    expectValidExchanges(github);
     await cloud?.close();
     if (dirs) await rm(dirs.root, { recursive: true, force: true });
   });

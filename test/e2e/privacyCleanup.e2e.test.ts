@@ -27,6 +27,7 @@ import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, parseFileCommand, prepareActionRun, pullRequestPayload, type PreparedActionRun, type RunnerDirs } from '../support/actionHarness.js';
 import { EGRESS_OWN_TEST_FILE, EGRESS_SOURCE_FILE, egressGeneratedTest, egressOwnTest, egressSource } from '../support/egressAttempts.js';
 import type { FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { asModelAnswer } from '../support/hostileCode.js';
 import { namespaces } from '../support/namespaces.js';
 import {
@@ -78,6 +79,7 @@ afterAll(async () => {
   // close() kills, by pid, whatever still runs in the namespaces: a grandchild or runner a failed test left behind.
   await outside?.close();
   await api?.close();
+  expectValidExchanges(api);
   for (const dirs of runnerDirs) await rm(dirs.root, { recursive: true, force: true });
 });
 

@@ -21,6 +21,7 @@ import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeRunnerDirs, parseFileCommand, prepareActionRun, pullRequestPayload, type RunnerDirs } from '../support/actionHarness.js';
 import { EGRESS_OWN_TEST_FILE, EGRESS_SOURCE_FILE, egressGeneratedTest, egressOwnTest, egressSource, IN_PROCESS_REFUSALS } from '../support/egressAttempts.js';
 import type { FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { asModelAnswer } from '../support/hostileCode.js';
 import { namespaces } from '../support/namespaces.js';
 import { outsideHostSupport, OUTSIDE_TCP_PORTS, OUTSIDE_UDP_PORTS, type OutsideCounts, type OutsideHost } from '../support/outsideHost.js';
@@ -118,6 +119,7 @@ const zeroCounts = (ports: readonly number[]): Record<string, number> => Object.
 afterAll(async () => {
   await outside?.close();
   await api?.close();
+  expectValidExchanges(api);
   for (const dirs of runnerDirs) await rm(dirs.root, { recursive: true, force: true });
 });
 

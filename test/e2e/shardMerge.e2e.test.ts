@@ -16,13 +16,14 @@ const WRONG_LERP =
 
 /**
  * What a merged report may differ in from the unsharded run's, and why:
- * - timings (startedAt, durationMs, every *Ms and per-second figure): each job has its own clock;
+ * - timings (startedAt, durationMs, every *Ms and per-second figure, the phases' ms): each job has its own clock;
+ * - costUsd: local compute is priced from its time (local-cost-per-hour), so it is a timing too;
  * - validation.processes and fileRuns: each job batches its own candidates into its own runner processes;
  * - compliance.auditLog: each run appends to its own audit log file, a path;
  * - shard: the shards' reports have it, the merged and the unsharded report do not.
  */
 function comparable(report: RunReport): unknown {
-  const timing = /(^|[a-z])(Ms|At)$|^durationMs$|^tokensPerSecond$|^latencyMs$/;
+  const timing = /(^|[a-z])(Ms|At)$|^durationMs$|^tokensPerSecond$|^latencyMs$|^ms$|^costUsd$/;
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (typeof value !== 'object' || value === null) return value;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { GitHubPullRequestHost } from '../../src/action/GitHubPullRequestHost.js';
 import type { PullRequestInfo } from '../../src/events/PullRequestEvent.js';
 import { type FakeGitHubApi, startFakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 const lines = (n: number, prefix = 'l'): string => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}\n`).join('');
 
@@ -48,6 +49,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await api.close();
+  expectValidExchanges(api);
 });
 
 function host(pr: Partial<PullRequestInfo>, warnings: string[]): GitHubPullRequestHost {

@@ -13,6 +13,7 @@ import {
   type GitHubClientOptions
 } from '../../src/action/createGitHubClient.js';
 import { type FakeGitHubApi, startFakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 const FILES = '/repos/acme/shop/pulls/5/files';
 const COMMENTS = '/repos/acme/shop/issues/5/comments';
@@ -27,6 +28,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await api.close();
+  expectValidExchanges(api);
 });
 
 const client = (options: Partial<GitHubClientOptions> = {}) =>

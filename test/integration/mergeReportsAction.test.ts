@@ -8,6 +8,7 @@ import { makeReport } from '../reporting/reportFixture.js';
 import { newRecorded, recordingRunner, type Recorded } from '../support/recordingRunner.js';
 import { makeRunnerDirs, pullRequestPayload, type RunnerDirs } from '../support/actionHarness.js';
 import { startFakeGitHubApi, type FakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 
 const fixture = makeReport();
 const PR = fixture.pullRequest!;
@@ -46,6 +47,7 @@ describe('the action with merge-reports', () => {
     if (apiUrl === undefined) delete process.env.GITHUB_API_URL;
     else process.env.GITHUB_API_URL = apiUrl;
     await github?.close();
+    expectValidExchanges(github);
     if (dirs) await rm(dirs.root, { recursive: true, force: true });
   });
 

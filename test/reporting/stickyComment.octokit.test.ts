@@ -5,6 +5,7 @@ import { createOctokitCommentApi } from '../../src/reporting/octokitCommentApi.j
 import { STICKY_COMMENT_MARKER, renderComment } from '../../src/reporting/renderMarkdown.js';
 import { upsertStickyComment } from '../../src/reporting/stickyComment.js';
 import { type FakeGitHubApi, startFakeGitHubApi } from '../support/fakeGitHubApi.js';
+import { expectValidExchanges } from '../support/expectValidExchanges.js';
 import { makeHugeReport, makeReport } from './reportFixture.js';
 
 describe('sticky comment through Octokit against the fake GitHub API', () => {
@@ -17,6 +18,7 @@ describe('sticky comment through Octokit against the fake GitHub API', () => {
 
   afterEach(async () => {
     await api.close();
+    expectValidExchanges(api);
   });
 
   const commentApi = () => createOctokitCommentApi(getOctokit('gh-token', { baseUrl: api.url }), ref);

@@ -93,7 +93,7 @@ describe('upsertStickyComment', () => {
     expect(result.warning).toContain('HTTP 403: Resource not accessible by integration');
     expect(result.warning).toContain('forks');
     expect(result.warning).toContain('permissions: pull-requests: write');
-    expect(result.warning).toContain('pull_request_target');
+    expect(result.warning).toContain('mode: comment-from-artifact');
     expect(result.warning).toContain('job summary still has the full report');
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 
+import { expectValidExchanges } from './expectValidExchanges.js';
 import { type FakeComment, type FakeGitHubApi, startFakeGitHubApi } from './fakeGitHubApi.js';
 
 describe('fake GitHub API', () => {
@@ -11,6 +12,7 @@ describe('fake GitHub API', () => {
 
   afterEach(async () => {
     await api.close();
+    expectValidExchanges(api);
   });
 
   const get = (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${api.url}${path}`, init);
@@ -106,6 +108,15 @@ describe('fake GitHub API', () => {
 
   it('answers 422 for a missing or oversized comment body, like GitHub', async () => {
     expect((await send('POST', '/repos/acme/shop/issues/1/comments', {})).status).toBe(422);
+    // The request was invalid, and the validator says so; the 422 answer itself is as documented.
+    expect(api.openApiProblems.splice(0)).toEqual([
+      {
+        method: 'POST',
+        path: '/repos/acme/shop/issues/1/comments',
+        operationId: 'issues/create-comment',
+        problems: ["request body at #: must have required property 'body'"]
+      }
+    ]);
     const tooLong = await send('POST', '/repos/acme/shop/issues/1/comments', { body: 'x'.repeat(65_537) });
     expect(tooLong.status).toBe(422);
     expect(JSON.stringify(await tooLong.json())).toContain('body is too long');
@@ -124,6 +135,10 @@ describe('fake GitHub API', () => {
         status: 201
       }
     ]);
+    // x is no parameter of the operation.
+    expect(api.openApiProblems.splice(0)).toEqual([
+      expect.objectContaining({ operationId: 'issues/create-comment', problems: ["request parameters at #/query: must NOT have additional properties 'x'"] })
+    ]);
   });
 
   it('answers unknown routes with a JSON 404, and records them too', async () => {
@@ -131,6 +146,15 @@ describe('fake GitHub API', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ message: 'Not Found' });
     expect(api.requests).toEqual([expect.objectContaining({ method: 'GET', path: '/nope/at/all', query: { q: '1' }, status: 404 })]);
+    const unknown = { method: 'GET', path: '/nope/at/all', problems: ["no operation in GitHub's OpenAPI description matches GET /nope/at/all"] };
+    expect(api.openApiProblems.splice(0)).toEqual([unknown, unknown]);
+  });
+
+  it('leaves paths outside the REST API (blob downloads, the results service) to their own checks', async () => {
+    expect((await get('/_blob/artifact/1')).status).toBe(404);
+    expect((await send('POST', '/twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact', {})).status).toBe(404);
+    expect(api.requests).toHaveLength(2);
+    expect(api.openApiProblems).toEqual([]);
   });
 
   it('injects errors for matching requests, optionally a limited number of times', async () => {
@@ -163,6 +187,7 @@ describe('fake GitHub API', () => {
     } finally {
       await guarded.close();
     }
+    expectValidExchanges(guarded);
   });
 
   it('works with Octokit from @actions/github, including paginate over several pages', async () => {

@@ -4,6 +4,7 @@ import { parseRunOptions, type RawInputs } from '../../src/config/parseRunOption
 import type { Logger } from '../../src/core/Logger.js';
 import type { LoadedProvider } from '../../src/inference/LoadedProvider.js';
 import { loadProvider } from '../../src/inference/loadProvider.js';
+import type { RunArtifactTarget } from '../../src/pipeline/runArtifact.js';
 import { runPipeline } from '../../src/pipeline/runPipeline.js';
 import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
@@ -28,6 +29,8 @@ export interface ReplayRun {
   reportName?: string;
   /** Sees the loaded provider before the run uses it (to watch what the model is asked). */
   onProvider?: (loaded: LoadedProvider) => void;
+  /** Where the run artifact goes (report-artifact); none by default. */
+  runArtifact?: RunArtifactTarget;
 }
 
 /** The real pipeline on a git range, its model answered from a replay file written from `answers`. */
@@ -51,6 +54,7 @@ export async function runPipelineOnReplay(run: ReplayRun): Promise<RunReport> {
     tempDir: run.root,
     toolVersion: 'test',
     analysisSearchDirs: [PACKAGE_ROOT],
+    ...(run.runArtifact ? { runArtifact: run.runArtifact } : {}),
     loadProvider: async () => {
       const loaded = await loadProvider(options, { searchFrom: [PACKAGE_ROOT], tempDir: run.root }, logger);
       run.onProvider?.(loaded);

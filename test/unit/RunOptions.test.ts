@@ -47,6 +47,7 @@ describe('parseRunOptions defaults', () => {
       reportPath: path.join('/tmp/runner-temp', 'aqe-report.json'),
       llamaRuntime: '',
       comment: true,
+      reportArtifact: true,
       baseRef: '',
       replay: null,
       onAccepted: 'write',
@@ -54,6 +55,7 @@ describe('parseRunOptions defaults', () => {
       sandbox: 'auto',
       shard: null,
       coverageGates: { failBelow: null, failOnDrop: false },
+      otlp: null,
       testEnv: [],
       // No key and no shared server: every task runs locally.
       routing: routingOptions(),
@@ -338,6 +340,13 @@ describe('parseRunOptions booleans', () => {
     const e = inputError(() => parse({ model: 'demo', comment: text }));
     expect(e.input).toBe('comment');
     expect(e.message).toBe(`Input "comment": "${text}" is not a boolean. Use true or false.`);
+  });
+
+  it('reads report-artifact, and names it for a value that is not a boolean', () => {
+    expect(parse({ model: 'demo', 'report-artifact': 'false' }).reportArtifact).toBe(false);
+    const e = inputError(() => parse({ model: 'demo', 'report-artifact': 'upload' }));
+    expect(e.input).toBe('report-artifact');
+    expect(e.message).toBe('Input "report-artifact": "upload" is not a boolean. Use true or false.');
   });
 });
 

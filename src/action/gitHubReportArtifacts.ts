@@ -1,0 +1,95 @@
+/**
+ * ReportArtifactSource and PullRequestFinder over the action's GitHub client. The zip download
+ * answers 302 to a pre-signed blob URL: the redirect is taken by hand, so the token never goes
+ * to the blob host and the bytes are counted as they arrive instead of buffered whole.
+ */
+
+import type { WorkflowRunInfo } from '../events/WorkflowRunEvent.js';
+import type { OpenPullRequest, PullRequestFinder, ReportArtifact, ReportArtifactSource } from '../reporting/reportFromArtifacts.js';
+import { GITHUB_REQUEST_TIMEOUT_MS, type GitHubClient } from './createGitHubClient.js';
+
+const PAGE_SIZE = 100;
+/** A guard against a misbehaving server: 10 000 artifacts or pull requests is no real run's. */
+const MAX_PAGES = 100;
+
+export class ArtifactDownloadError extends Error {
+  override readonly name = 'ArtifactDownloadError';
+  constructor(
+    message: string,
+    readonly status?: number
+  ) {
+    super(message);
+  }
+}
+
+export function gitHubReportArtifacts(octokit: GitHubClient, run: WorkflowRunInfo, timeoutMs = GITHUB_REQUEST_TIMEOUT_MS): ReportArtifactSource {
+  const repo = { owner: run.owner, repo: run.repo };
+  return {
+    async list() {
+      const all: ReportArtifact[] = [];
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const { data } = await octokit.rest.actions.listWorkflowRunArtifacts({ ...repo, run_id: run.runId, per_page: PAGE_SIZE, page });
+        for (const a of data.artifacts) all.push({ id: a.id, name: a.name, sizeInBytes: a.size_in_bytes, expired: a.expired });
+        if (data.artifacts.length < PAGE_SIZE) break;
+      }
+      return all;
+    },
+    async download(artifact, maxBytes) {
+      const answer = await octokit.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', {
+        ...repo,
+        artifact_id: artifact.id,
+        archive_format: 'zip',
+        request: { redirect: 'manual' }
+      });
+      const location = (answer.headers as Record<string, string | undefined>).location;
+      if ((answer.status as number) !== 302 || !location) {
+        throw new ArtifactDownloadError(`GitHub answered ${answer.status} without a download location for artifact ${artifact.id}`, answer.status);
+      }
+      return fetchBounded(location, maxBytes, timeoutMs);
+    }
+  };
+}
+
+/** Reads at most `maxBytes` from `url`, which must answer within `timeoutMs` as a whole. */
+async function fetchBounded(url: string, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    throw new ArtifactDownloadError(`the artifact's storage did not answer (${(error as Error).message})`);
+  }
+  if (!response.ok || !response.body) throw new ArtifactDownloadError(`the artifact's storage answered ${response.status}`, response.status);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body.cancel();
+    throw new ArtifactDownloadError(`the artifact is ${declared} bytes, more than the ${maxBytes} a report artifact may be`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new ArtifactDownloadError(`the artifact is more than the ${maxBytes} bytes a report artifact may be`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ArtifactDownloadError) throw error;
+    throw new ArtifactDownloadError(`the artifact's download broke off (${(error as Error).message})`);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function gitHubPullRequestFinder(octokit: GitHubClient, owner: string, repo: string): PullRequestFinder {
+  return {
+    async openWithHead(headOwner, headBranch) {
+      const found: OpenPullRequest[] = [];
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const { data } = await octokit.rest.pulls.list({ owner, repo, state: 'open', head: `${headOwner}:${headBranch}`, per_page: PAGE_SIZE, page });
+        for (const p of data) found.push({ number: p.number, headSha: p.head.sha, title: p.title, url: p.html_url });
+        if (data.length < PAGE_SIZE) break;
+      }
+      return found;
+    }
+  };
+}
