@@ -108,7 +108,7 @@ echo "aqe --version: $version (as $user)"
 echo "::group::aqe demo inside the image"
 run_started_ms=$(date +%s%3N)
 set +e
-run_in aqe demo --dir /tmp/aqe-smoke-demo --report /tmp/aqe-smoke-demo/report.json 2>&1 |
+run_in aqe demo --dir /tmp/aqe-smoke-demo --report /tmp/aqe-smoke-demo/report.json --artifact-dir /tmp/aqe-smoke-demo/artifacts 2>&1 |
   while IFS= read -r line; do printf '%s %s\n' "$(date +%s%3N)" "$line"; done >"$work/demo.log"
 demo_rc=${PIPESTATUS[0]}
 set -e
@@ -119,6 +119,11 @@ if [ "$demo_rc" != 0 ]; then
   exit 1
 fi
 run_in cat /tmp/aqe-smoke-demo/report.json >"$work/report.json"
+# The run artifact carries the report's schema from the image's schema/: a missing COPY shows here, not in a user's job.
+if ! run_in test -s /tmp/aqe-smoke-demo/artifacts/aqe-report/run-report.schema.json; then
+  echo "aqe demo inside the image wrote no run-report.schema.json into its run artifact: docker/Dockerfile must copy schema/." >&2
+  exit 1
+fi
 
 mkdir -p "$(dirname "$RESULTS")"
 AQE_SMOKE_LOG="$work/demo.log" AQE_SMOKE_REPORT="$work/report.json" AQE_SMOKE_RUN_STARTED_MS="$run_started_ms" \

@@ -19,7 +19,7 @@ import { RunCancelledError } from '../process/cancellation.js';
 import { cancelOnTerminationSignals, exitCodeFor } from '../process/terminationSignals.js';
 import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
-import { renderComment, renderSummary } from '../reporting/renderMarkdown.js';
+import { renderComment, renderSummary, type RenderOptions } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
 import { upsertStickyComment } from '../reporting/stickyComment.js';
 import { mergeReportFiles } from '../reporting/readShardReports.js';
@@ -32,9 +32,19 @@ import { ActionsRuntimeCache, runtimeInstallRoot } from './actionsRuntimeCache.j
 import { Inputs, Outputs, State } from './constants.js';
 import { createGitHubClient, gitHubClientLimitsFromEnv, type GitHubClient } from './createGitHubClient.js';
 import { GitHubPullRequestHost } from './GitHubPullRequestHost.js';
+import { artifactUrl, workflowRunUrl } from './runLinks.js';
 
 /** The action's main phase: inputs in, pipeline, report out. Every failure ends as one clear message. */
-export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runMain(given: ActionRunner, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Every warning becomes an annotation, and GitHub keeps 10 a step: the uncovered-line warnings get what the run's own left.
+  let warningsShown = 0;
+  const runner: ActionRunner = {
+    ...given,
+    warning: (message, place) => {
+      warningsShown += 1;
+      given.warning(message, place);
+    }
+  };
   // A cancelled job sends SIGINT, then SIGTERM: the run stops its tests, removes its scratch copy and still reports.
   const signals = cancelOnTerminationSignals((m) => runner.warning(m));
   try {
@@ -61,9 +71,11 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
       const octokit = await gitHubClient();
       const found = await reportOfWorkflowRun(octokit, run, options.reportPath, logger);
       if (!found) return;
+      // The pull_request run's page: its job summary is the whole report, written where the fork's run measured it.
+      const rendering: RenderOptions = { ...runLink(workflowRunUrl(env, run.runId)) };
       setOutputs(runner, found.report, options.reportPath);
-      await runner.appendSummary(renderSummary(found.report));
-      if (options.comment) await postComment(runner, octokit, found.pr, found.report);
+      await runner.appendSummary(renderSummary(found.report, rendering));
+      if (options.comment) await postComment(runner, octokit, found.pr, found.report, rendering);
       return;
     }
     const pr = await readPullRequestEvent(env.GITHUB_EVENT_PATH, env.GITHUB_EVENT_NAME, { allowPullRequestTarget: options.allowPullRequestTarget });
@@ -84,17 +96,18 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
         info: (m) => logger.info(m)
       });
       setOutputs(runner, merged, options.reportPath);
-      await runner.appendSummary(renderSummary(merged));
-      await annotate(runner, merged, { workspace, repoDir: options.repoDir });
-      if (options.comment) await postComment(runner, octokit, pr, merged);
+      const rendering: RenderOptions = { ...runLink(workflowRunUrl(env)) };
+      await runner.appendSummary(renderSummary(merged, rendering));
+      await annotate(runner, merged, { workspace, repoDir: options.repoDir }, warningsShown);
+      if (options.comment) await postComment(runner, octokit, pr, merged, rendering);
       await exportMetrics(options, merged, logger);
       applyGates(runner, merged);
       return;
     }
-    let reportArtifactName = '';
+    let uploadedArtifact: { name: string; id?: number } | undefined;
     const reportArtifact = runArtifactTarget(options, runner, env, {
       name: artifactName('aqe-report', pr.number, env, options.repoDir, workspace, options.shard),
-      uploaded: (name) => (reportArtifactName = name)
+      uploaded: (artifact) => (uploadedArtifact = artifact)
     });
     const report = await runPipeline({
       options,
@@ -123,10 +136,16 @@ export async function runMain(runner: ActionRunner, env: NodeJS.ProcessEnv = pro
 
     // Outputs and summary first: the comment is the one step that depends on GitHub answering.
     setOutputs(runner, report, options.reportPath);
-    runner.setOutput(Outputs.ReportArtifact, reportArtifactName);
-    await runner.appendSummary(renderSummary(report));
-    await annotate(runner, report, { workspace, repoDir: options.repoDir });
-    if (options.comment) await postComment(runner, octokit, pr, report);
+    runner.setOutput(Outputs.ReportArtifact, uploadedArtifact?.name ?? '');
+    const runUrl = workflowRunUrl(env);
+    const artifactPage = artifactUrl(runUrl, uploadedArtifact?.id);
+    const rendering: RenderOptions = {
+      ...runLink(runUrl),
+      ...(uploadedArtifact ? { artifact: { name: uploadedArtifact.name, ...(artifactPage ? { url: artifactPage } : {}) } } : {})
+    };
+    await runner.appendSummary(renderSummary(report, rendering));
+    await annotate(runner, report, { workspace, repoDir: options.repoDir }, warningsShown);
+    if (options.comment) await postComment(runner, octokit, pr, report, rendering);
     await exportMetrics(options, report, logger);
     // Last: a failed gate turns the job red only once everything the reader needs is written.
     applyGates(runner, report);
@@ -153,6 +172,10 @@ async function exportMetrics(options: RunOptions, report: RunReport, logger: Log
   await sendRunMetrics(report, options.otlp, logger);
 }
 
+function runLink(runUrl: string | undefined): RenderOptions {
+  return runUrl ? { runUrl } : {};
+}
+
 function applyGates(runner: ActionRunner, report: RunReport): void {
   const gates = report.gates ?? [];
   for (const gate of gates) if (gate.status === 'not-applicable') runner.info(`Gate ${gate.gate}: ${gate.message}.`);
@@ -164,10 +187,10 @@ function applyGates(runner: ActionRunner, report: RunReport): void {
  * The sticky PR comment. Every way it can fail ends as a warning: the work is done, the outputs
  * and the summary already hold the report, and a flaky API must not turn a finished run red.
  */
-async function postComment(runner: ActionRunner, octokit: GitHubClient, pr: PullRequestInfo, report: RunReport): Promise<void> {
+async function postComment(runner: ActionRunner, octokit: GitHubClient, pr: PullRequestInfo, report: RunReport, rendering: RenderOptions): Promise<void> {
   try {
     const api = createOctokitCommentApi(octokit, { owner: pr.owner, repo: pr.repo, pullNumber: pr.number });
-    const result = await upsertStickyComment(api, renderComment(report));
+    const result = await upsertStickyComment(api, renderComment(report, rendering));
     if (result.action === 'skipped') runner.warning(result.warning);
     else runner.info(`PR comment ${result.action}${result.url ? `: ${result.url}` : ''}`);
   } catch (error) {
@@ -196,7 +219,7 @@ function runArtifactTarget(
   options: RunOptions,
   runner: ActionRunner,
   env: NodeJS.ProcessEnv,
-  target: { name: string; uploaded: (name: string) => void }
+  target: Pick<RunArtifactTarget, 'name' | 'uploaded'>
 ): RunArtifactTarget | undefined {
   if (!options.reportArtifact) return undefined;
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {

@@ -137,8 +137,8 @@ export function failureFile(t: RejectedTestFile): string {
 export interface RunArtifactTarget {
   name: string;
   uploader: ArtifactUploader;
-  /** Told the name once the upload went through (the action's report-artifact output). */
-  uploaded?: (name: string) => void;
+  /** Told the name, and the id the artifact service gave it, once the upload went through (the action's report-artifact output). */
+  uploaded?: (artifact: { name: string; id?: number }) => void;
 }
 
 /** A rejected candidate as the artifact keeps it: its code as last judged, with the verdict and the runner's output. */
@@ -174,9 +174,9 @@ export async function artifactTestFiles(
  */
 export async function publishRunArtifact(contents: RunArtifactContents, target: RunArtifactTarget, tempDir: string, logger: Logger): Promise<boolean> {
   try {
-    const { files, size } = await uploadRunArtifact(contents, target, tempDir, (m) => logger.warn(m));
+    const { files, size, id } = await uploadRunArtifact(contents, target, tempDir, (m) => logger.warn(m));
     logger.info(`Run artifact ${target.name} uploaded: ${files} file(s)${size !== undefined ? `, ${size} bytes` : ''}.`);
-    target.uploaded?.(target.name);
+    target.uploaded?.({ name: target.name, ...(id !== undefined ? { id } : {}) });
     return true;
   } catch (error) {
     logger.warn(
@@ -196,13 +196,13 @@ export async function uploadRunArtifact(
   target: RunArtifactTarget,
   tempDir: string,
   warn: (message: string) => void
-): Promise<{ files: number; size?: number }> {
+): Promise<{ files: number; size?: number; id?: number }> {
   await mkdir(tempDir, { recursive: true });
   const dir = await mkdtemp(path.join(tempDir, 'aqe-report-artifact-'));
   try {
     const files = await stageRunArtifact(contents, dir, warn);
     const result = await target.uploader.upload(target.name, files, dir);
-    return { files: files.length, ...(result.size !== undefined ? { size: result.size } : {}) };
+    return { files: files.length, ...(result.size !== undefined ? { size: result.size } : {}), ...(result.id !== undefined ? { id: result.id } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -33,6 +33,10 @@ const SUMMARY_HEADROOM_BYTES = 4_096;
 export interface RenderOptions {
   /** Where the JSON report was written; named wherever detail had to be left out, so readers can find it. */
   reportPath?: string;
+  /** The workflow run's page, which holds the job summary: where a reader of the comment finds the whole report. */
+  runUrl?: string;
+  /** The run artifact (report, audit log, accepted and rejected tests), and its page when the service gave it an id. */
+  artifact?: { name: string; url?: string };
 }
 
 // Reasons can be whole compiler logs. The summary can afford far more of them than the comment.
@@ -127,7 +131,7 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   if (report.routing) parts.push('### 🧭 Routing', routingTable(report.routing, level.maxItems, level.maxReasonChars));
   if (report.cost) parts.push('### 💰 Cost', costTable(report.cost));
   if (report.compliance) parts.push('### 🛡️ Compliance', complianceTable(report.compliance));
-  parts.push(footer(report));
+  parts.push(footer(report, options));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -173,7 +177,7 @@ function commentAt(report: RunReport, level: DetailLevel, options: RenderOptions
     const c = report.compliance;
     parts.push(detailsBlock(`🛡️ Compliance: privacy ${escapeHtml(c.privacy)} · ${formatCount(c.refused)} connection(s) refused`, complianceTable(c)));
   }
-  parts.push(footer(report));
+  parts.push(footer(report, options));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -410,8 +414,15 @@ function inferenceTable(inf: InferenceFigures): string {
   return markdownTable(['Metric', 'Value'], rows, ['left', 'right']);
 }
 
-function footer(report: RunReport): string {
-  return `<sub>${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)} · started ${escapeHtml(report.startedAt)}</sub>`;
+function footer(report: RunReport, options: RenderOptions): string {
+  const links: string[] = [];
+  if (options.runUrl && isSafeUrl(options.runUrl)) links.push(`[job summary](${options.runUrl})`);
+  if (options.artifact) {
+    const name = codeSpan(options.artifact.name);
+    links.push(`run artifact ${options.artifact.url && isSafeUrl(options.artifact.url) ? `[${name}](${options.artifact.url})` : name}`);
+  }
+  const tail = links.length > 0 ? ` · ${links.join(' · ')}` : '';
+  return `<sub>${escapeHtml(report.tool.name)} ${escapeHtml(report.tool.version)} · started ${escapeHtml(report.startedAt)}${tail}</sub>`;
 }
 
 function omitted(count: number, what: string, options: RenderOptions): string {
@@ -420,13 +431,15 @@ function omitted(count: number, what: string, options: RenderOptions): string {
 }
 
 function jsonReportRef(options: RenderOptions): string {
+  // The artifact outlives the runner, whose path no reader of the comment can open.
+  if (options.artifact) return `the JSON report (${codeSpan('aqe-report.json')} in the run artifact ${codeSpan(options.artifact.name)})`;
   return options.reportPath ? `the JSON report (${codeSpan(options.reportPath)})` : 'the JSON report';
 }
 
 function truncationNote(view: 'summary' | 'comment', options: RenderOptions): string {
   return view === 'summary'
     ? `This summary was truncated to stay under GitHub's 1 MiB job-summary limit; the full per-file detail is in ${jsonReportRef(options)}.`
-    : `This comment was truncated to fit GitHub's ${formatCount(MAX_COMMENT_CHARS)}-character limit; the job summary and ${jsonReportRef(options)} have the full detail.`;
+    : `This comment was truncated to fit GitHub's ${formatCount(MAX_COMMENT_CHARS)}-character limit; the ${options.runUrl && isSafeUrl(options.runUrl) ? `[job summary](${options.runUrl})` : 'job summary'} and ${jsonReportRef(options)} have the full detail.`;
 }
 
 /** Only plain http(s) links without characters that would end the markdown link early. */

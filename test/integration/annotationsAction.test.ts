@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { annotate } from '../../src/action/annotate.js';
 import { runMain } from '../../src/action/runMain.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
 import { makeCandidate, makeReport } from '../reporting/reportFixture.js';
@@ -76,5 +77,16 @@ describe('the action annotates the pull request', () => {
       Array.from({ length: 10 }, (_, i) => [`packages/shop/${HOSTILE}`, 2 + i * 10, 2 + i * 10])
     );
     expect(recorded.summary).toContain('and 3 more uncovered ranges not annotated');
+  });
+
+  it("leaves the line warnings what the step's own warnings left of GitHub's limit, and counts the rest", async () => {
+    const recorded = newRecorded();
+    await annotate(recordingRunner({}, recorded), shardReport(2), { workspace: dirs.workspace, repoDir: path.join(dirs.workspace, 'packages', 'shop') }, 4);
+    expect(recorded.annotations.filter((a) => a.level === 'warning')).toHaveLength(6);
+    expect(recorded.summary).toContain('and 6 more uncovered ranges not annotated');
+    const none = newRecorded();
+    await annotate(recordingRunner({}, none), shardReport(2), { workspace: dirs.workspace, repoDir: dirs.workspace }, 12);
+    expect(none.annotations).toEqual([]);
+    expect(none.summary).toContain('and 12 more uncovered ranges not annotated');
   });
 });

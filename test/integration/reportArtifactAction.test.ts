@@ -111,7 +111,8 @@ describe('the action uploads the run artifact', () => {
   }
 
   it('names it in the report-artifact output; the zip holds the report, the schema, the audit log and the test files', async () => {
-    const { recorded, report, reportText } = await action('uploaded', { 'base-ref': baseSha }, service.env);
+    const runPage = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/js-lib', GITHUB_RUN_ID: '777' };
+    const { recorded, report, reportText } = await action('uploaded', { 'base-ref': baseSha }, { ...service.env, ...runPage });
     expect(recorded.failed).toBeUndefined();
     expect(recorded.outputs['report-artifact']).toBe(`aqe-report-pr${PR}-generate`);
     expect(service.artifacts.map((a) => a.name)).toEqual([`aqe-report-pr${PR}-generate`]);
@@ -133,6 +134,9 @@ describe('the action uploads the run artifact', () => {
     expect(entries[`accepted/${accepted!.testFile}`]).toBe(PASSING);
     expect(entries[`rejected/${rejected!.testFile}`]).toBe(FAILING);
     expect(entries[`rejected/${rejected!.testFile}.failure.txt`]).toMatch(/^test file: .*\nstage: fails\n[\s\S]*Expected: 99/);
+    // The summary links the run's page and the artifact under the id the service gave it.
+    expect(recorded.summary).toContain('[job summary](https://github.com/acme/js-lib/actions/runs/777)');
+    expect(recorded.summary).toContain(`run artifact [\`aqe-report-pr${PR}-generate\`](https://github.com/acme/js-lib/actions/runs/777/artifacts/4242)`);
   }, 300_000);
 
   it('skips it with a line in the log, and an empty output, where the runner offers no artifact service', async () => {

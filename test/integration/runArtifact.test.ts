@@ -66,7 +66,7 @@ beforeAll(async () => {
     answers: { 'src/add.js': fence(PASSING), 'src/sub.js': fence(FAILING) },
     inputs: { 'repeat-runs': '1', 'max-repairs': '0', 'audit-log': auditLog },
     repository: 'js-lib',
-    runArtifact: { name: 'aqe-report-pr1', uploader: new DirectoryArtifactUploader(artifacts), uploaded: (name) => uploaded.push(name) }
+    runArtifact: { name: 'aqe-report-pr1', uploader: new DirectoryArtifactUploader(artifacts), uploaded: ({ name }) => uploaded.push(name) }
   });
 }, 300_000);
 

@@ -182,6 +182,38 @@ describe('view-specific content as GitHub renders it', () => {
     expect(table.rows.map((r) => elementsNamed(r[3]!, 'br').length)).toEqual(candidates.map(() => 1));
   });
 
+  it('both views link the run page and the run artifact, and a truncated comment points to them', () => {
+    const options = {
+      runUrl: 'https://github.com/aqe/example/actions/runs/42',
+      artifact: { name: 'aqe-report-pr7', url: 'https://github.com/aqe/example/actions/runs/42/artifacts/9' }
+    };
+    const links = (html: HtmlFragment): Array<[string, string | undefined]> =>
+      elementsNamed(html, 'a').map((a) => [textOf(a), a.attrs.find((x) => x.name === 'href')?.value]);
+    for (const markdown of [renderSummary(makeReport(), options), renderComment(makeReport(), options)]) {
+      expect(links(renderGithubFragment(markdown))).toEqual(
+        expect.arrayContaining([
+          ['job summary', options.runUrl],
+          ['aqe-report-pr7', options.artifact.url]
+        ])
+      );
+    }
+    const cut = renderGithubFragment(renderComment(makeHugeReport(800, 400), options));
+    expect(textOf(cut)).toMatch(
+      /truncated to fit GitHub's 65,536-character limit; the job summary and the JSON report \(aqe-report\.json in the run artifact aqe-report-pr7\)/
+    );
+    expect(links(cut).filter(([text]) => text === 'job summary').length).toBe(2);
+  });
+
+  it('a link that is not a plain http(s) URL is left out, and the names stay text', () => {
+    const markdown = renderComment(makeReport(), { runUrl: 'javascript:alert(1)', artifact: { name: '<b>x</b>](javascript:alert(1))', url: 'https://x/(y' } });
+    const html = renderGithubFragment(markdown);
+    const hrefs = elementsNamed(html, 'a').map((a) => a.attrs.find((x) => x.name === 'href')?.value ?? '');
+    expect(hrefs.filter((h) => !h.startsWith('https://github.com/'))).toEqual([]);
+    expect(elementsNamed(html, 'a').map(textOf)).not.toContain('job summary');
+    expect(elementsNamed(html, 'b')).toEqual([]);
+    expect(textOf(html)).toContain('run artifact <b>x</b>](javascript:alert(1))');
+  });
+
   it('the comment folds the compliance section under a summary line', () => {
     const html = rendered(makeReport({ compliance: strict }), 'comment');
     expect(elementsNamed(html, 'summary').map(textOf)).toContain('🛡️ Compliance: privacy strict · 3 connection(s) refused');
