@@ -72,7 +72,10 @@ export async function runMain(given: ActionRunner, env: NodeJS.ProcessEnv = proc
       const found = await reportOfWorkflowRun(octokit, run, options.reportPath, logger);
       if (!found) return;
       // The pull_request run's page: its job summary is the whole report, written where the fork's run measured it.
-      const rendering: RenderOptions = { ...runLink(workflowRunUrl(env, run.runId)) };
+      const rendering: RenderOptions = {
+        ...runLink(workflowRunUrl(env, run.runId)),
+        ...(found.pr.fromFork ? { measuredBy: run.headRepoFullName } : {})
+      };
       setOutputs(runner, found.report, options.reportPath);
       await runner.appendSummary(renderSummary(found.report, rendering));
       if (options.comment) await postComment(runner, octokit, found.pr, found.report, rendering);

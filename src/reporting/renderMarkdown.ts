@@ -37,6 +37,11 @@ export interface RenderOptions {
   runUrl?: string;
   /** The run artifact (report, audit log, accepted and rejected tests), and its page when the service gave it an id. */
   artifact?: { name: string; url?: string };
+  /**
+   * Set when the report was measured elsewhere than where it is posted (comment-from-artifact): the
+   * repository whose run measured it. The views then say plainly whose figures they show.
+   */
+  measuredBy?: string;
 }
 
 // Reasons can be whole compiler logs. The summary can afford far more of them than the comment.
@@ -95,6 +100,7 @@ function summaryAt(report: RunReport, level: DetailLevel, options: RenderOptions
   if (level.index > 0) parts.push(alertBlock('NOTE', truncationNote('summary', options)));
   if (report.inference.demoModelNotice) parts.push(demoNotice(report.inference.demoModelNotice));
   parts.push(headline(report), contextLines(report).join('  \n'));
+  if (options.measuredBy) parts.push(provenanceNote(options.measuredBy, options));
   if (report.gates && report.gates.length > 0) parts.push('### 🚦 Gates', gateLines(report.gates).map(escapeText).join('  \n'));
   if (report.warnings.length > 0) {
     parts.push(`### ⚠️ Warnings (${formatCount(report.warnings.length)})`, warningList(report, level, options));
@@ -142,6 +148,7 @@ function commentAt(report: RunReport, level: DetailLevel, options: RenderOptions
   const parts: string[] = [STICKY_COMMENT_MARKER + '\n### 🧪 Generated unit tests'];
   if (report.inference.demoModelNotice) parts.push(demoNotice(report.inference.demoModelNotice));
   parts.push(headline(report), contextLines(report).join('  \n'));
+  if (options.measuredBy) parts.push(provenanceNote(options.measuredBy, options));
   if (level.index > 0) parts.push(`_${truncationNote('comment', options)}_`);
   if (report.warnings.length > 0) parts.push(warningList(report, level, options));
 
@@ -428,6 +435,12 @@ function footer(report: RunReport, options: RenderOptions): string {
 function omitted(count: number, what: string, options: RenderOptions): string {
   if (count <= 0) return '';
   return `\n\n_… and ${formatCount(count)} more ${what} not shown; see ${jsonReportRef(options)}._`;
+}
+
+/** The fork controls the run that measured these figures: the reader is told so, next to them. */
+function provenanceNote(measuredBy: string, options: RenderOptions): string {
+  const run = options.runUrl && isSafeUrl(options.runUrl) ? `[its pull_request run](${options.runUrl})` : 'its pull_request run';
+  return `_These figures are the report ${escapeText(measuredBy)} uploaded from ${run}; this repository's workflow posted them without running its code._`;
 }
 
 function jsonReportRef(options: RenderOptions): string {

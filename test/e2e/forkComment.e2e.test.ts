@@ -96,7 +96,8 @@ describe('fork pull requests: the pull_request run uploads, the workflow_run job
       event: workflowRunPayload({ owner: OWNER, repo: REPO, runId, headSha, headOwner: FORK_OWNER }),
       eventName: 'workflow_run',
       apiUrl: api.url,
-      timeoutMs: 60_000
+      timeoutMs: 60_000,
+      extraEnv: { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: `${OWNER}/${REPO}`, GITHUB_RUN_ID: String(runId + 1_000) }
     });
   }
 
@@ -125,6 +126,10 @@ describe('fork pull requests: the pull_request run uploads, the workflow_run job
     expect(body).toContain(`${report.testsAccepted} of ${report.testsGenerated} generated test`);
     expect(first.outputs).toMatchObject({ 'tests-accepted': String(report.testsAccepted), 'tests-generated': String(report.testsGenerated) });
     expect(first.summary).toContain(`${report.testsAccepted} of ${report.testsGenerated} generated test`);
+    // Whose figures these are, next to them, with the run that measured them (not this job's run).
+    const measured = `_These figures are the report ${FORK_OWNER}/${REPO} uploaded from [its pull_request run](https://github.com/${OWNER}/${REPO}/actions/runs/${nextRunId - 1});`;
+    expect(body).toContain(measured);
+    expect(first.summary).toContain(measured);
 
     const second = await commentJob([artifact]);
     expect(second.exitCode).toBe(0);
