@@ -26,14 +26,13 @@ export async function reportOfWorkflowRun(
     return undefined;
   }
   await writeJsonReport(outcome.report, reportPath);
-  const claimed = outcome.report.pullRequest!;
   const pr: PullRequestInfo = {
     owner: run.owner,
     repo: run.repo,
     number: outcome.pull.number,
     title: outcome.pull.title,
     ...(outcome.pull.url ? { url: outcome.pull.url } : {}),
-    baseSha: claimed.baseSha,
+    baseSha: outcome.pull.baseSha,
     headSha: run.headSha,
     baseRef: '',
     headRef: run.headBranch,

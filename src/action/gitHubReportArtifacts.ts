@@ -86,7 +86,7 @@ export function gitHubPullRequestFinder(octokit: GitHubClient, owner: string, re
       const found: OpenPullRequest[] = [];
       for (let page = 1; page <= MAX_PAGES; page++) {
         const { data } = await octokit.rest.pulls.list({ owner, repo, state: 'open', head: `${headOwner}:${headBranch}`, per_page: PAGE_SIZE, page });
-        for (const p of data) found.push({ number: p.number, headSha: p.head.sha, title: p.title, url: p.html_url });
+        for (const p of data) found.push({ number: p.number, headSha: p.head.sha, baseSha: p.base.sha, title: p.title, url: p.html_url });
         if (data.length < PAGE_SIZE) break;
       }
       return found;

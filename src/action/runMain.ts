@@ -21,6 +21,7 @@ import { GitPullRequestHost } from '../repo/GitPullRequestHost.js';
 import { createOctokitCommentApi } from '../reporting/octokitCommentApi.js';
 import { renderComment, renderSummary, type RenderOptions } from '../reporting/renderMarkdown.js';
 import type { RunReport } from '../reporting/RunReport.js';
+import { RUN_ARTIFACT_BASENAME } from '../reporting/reportFromArtifacts.js';
 import { upsertStickyComment } from '../reporting/stickyComment.js';
 import { mergeReportFiles } from '../reporting/readShardReports.js';
 import { gateFailureMessage } from '../reporting/coverageGates.js';
@@ -76,8 +77,16 @@ export async function runMain(given: ActionRunner, env: NodeJS.ProcessEnv = proc
         ...runLink(workflowRunUrl(env, run.runId)),
         ...(found.pr.fromFork ? { measuredBy: run.headRepoFullName } : {})
       };
-      setOutputs(runner, found.report, options.reportPath);
-      await runner.appendSummary(renderSummary(found.report, rendering));
+      try {
+        setOutputs(runner, found.report, options.reportPath, 'fork-artifact');
+        await runner.appendSummary(renderSummary(found.report, rendering));
+      } catch (error) {
+        // The report passed its checks and still does not render: it is the fork's file, not this job's fault.
+        runner.warning(
+          `The report of workflow run ${run.runId} could not be rendered (${error instanceof Error ? error.message : String(error)}), so no comment is posted. Check that run's own job summary.`
+        );
+        return;
+      }
       if (options.comment) await postComment(runner, octokit, found.pr, found.report, rendering);
       return;
     }
@@ -101,15 +110,15 @@ export async function runMain(given: ActionRunner, env: NodeJS.ProcessEnv = proc
       setOutputs(runner, merged, options.reportPath);
       const rendering: RenderOptions = { ...runLink(workflowRunUrl(env)) };
       await runner.appendSummary(renderSummary(merged, rendering));
-      await annotate(runner, merged, { workspace, repoDir: options.repoDir }, warningsShown);
       if (options.comment) await postComment(runner, octokit, pr, merged, rendering);
       await exportMetrics(options, merged, logger);
+      await annotate(runner, merged, { workspace, repoDir: options.repoDir }, warningsShown);
       applyGates(runner, merged);
       return;
     }
     let uploadedArtifact: { name: string; id?: number } | undefined;
     const reportArtifact = runArtifactTarget(options, runner, env, {
-      name: artifactName('aqe-report', pr.number, env, options.repoDir, workspace, options.shard),
+      name: artifactName(RUN_ARTIFACT_BASENAME, pr.number, env, options.repoDir, workspace, options.shard),
       uploaded: (artifact) => (uploadedArtifact = artifact)
     });
     const report = await runPipeline({
@@ -147,9 +156,10 @@ export async function runMain(given: ActionRunner, env: NodeJS.ProcessEnv = proc
       ...(uploadedArtifact ? { artifact: { name: uploadedArtifact.name, ...(artifactPage ? { url: artifactPage } : {}) } } : {})
     };
     await runner.appendSummary(renderSummary(report, rendering));
-    await annotate(runner, report, { workspace, repoDir: options.repoDir }, warningsShown);
     if (options.comment) await postComment(runner, octokit, pr, report, rendering);
     await exportMetrics(options, report, logger);
+    // After the comment and the export: their warnings (a fork's read-only token) count against the same limit.
+    await annotate(runner, report, { workspace, repoDir: options.repoDir }, warningsShown);
     // Last: a failed gate turns the job red only once everything the reader needs is written.
     applyGates(runner, report);
   } catch (error) {
@@ -171,6 +181,11 @@ export async function runMain(given: ActionRunner, env: NodeJS.ProcessEnv = proc
  */
 async function exportMetrics(options: RunOptions, report: RunReport, logger: Logger): Promise<void> {
   if (!options.otlp) return;
+  if (report.shard) {
+    // The merge job exports the whole run; each shard's counts sent as well would be counted twice.
+    logger.info(`Metrics: not sent from shard ${report.shard.index}/${report.shard.count}; the merge-reports job sends the merged run's.`);
+    return;
+  }
   const { sendRunMetrics } = await import('../reporting/exportRunMetrics.js');
   await sendRunMetrics(report, options.otlp, logger);
 }
@@ -277,26 +292,59 @@ function artifactName(prefix: string, prNumber: number, env: NodeJS.ProcessEnv, 
   return [prefix, `pr${prNumber}`, env.GITHUB_JOB, dir, part].filter(Boolean).join('-').slice(0, 200);
 }
 
-function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string): void {
-  runner.setOutput(Outputs.AcceptedFiles, (report.delivery?.files ?? []).join('\n'));
-  runner.setOutput(Outputs.ChangedLinesCoverageBefore, report.changedLinesBefore?.linesPct ?? '');
-  runner.setOutput(Outputs.ChangedLinesCoverageAfter, report.changedLinesAfter?.linesPct ?? '');
+/**
+ * Outputs whose text a fork's report chooses. In the workflow_run job they would reach later steps of a job
+ * that holds a write token (`run: … ${{ steps.aqe.outputs.accepted-files }}` is a script injection), so that
+ * job sets them empty, and the numbers only when they are numbers.
+ */
+const TEXT_OUTPUTS: ReadonlySet<string> = new Set([
+  Outputs.AcceptedFiles,
+  Outputs.Backend,
+  Outputs.GpuDevice,
+  Outputs.GpuVramMb,
+  Outputs.AuditLogPath,
+  Outputs.PrivacyEnforcement
+]);
+
+function setOutputs(runner: ActionRunner, report: RunReport, reportPath: string, source: 'this-run' | 'fork-artifact' = 'this-run'): void {
+  for (const [name, value] of outputValues(report, reportPath)) {
+    if (source === 'this-run' || name === Outputs.ReportPath) {
+      runner.setOutput(name, value());
+      continue;
+    }
+    let claimed: string | number = '';
+    try {
+      claimed = TEXT_OUTPUTS.has(name) ? '' : value();
+    } catch {
+      // A section the fork's report left out or malformed: no figure, rather than a failed job.
+    }
+    const numeric = typeof claimed === 'number' ? Number.isFinite(claimed) : /^-?\d+(\.\d+)?$/.test(claimed);
+    runner.setOutput(name, numeric ? claimed : '');
+  }
+}
+
+function outputValues(report: RunReport, reportPath: string): Array<[string, () => string | number]> {
   const inference = report.inference;
-  runner.setOutput(Outputs.Backend, inference.provider === 'none' ? '' : inference.backend);
-  runner.setOutput(Outputs.GpuDevice, inference.gpu?.device ?? '');
-  runner.setOutput(Outputs.GpuLayers, inference.gpu?.layersOffloaded ?? 0);
   const mib = (bytes: number): number => Math.round(bytes / 1024 ** 2);
-  runner.setOutput(Outputs.GpuVramMb, inference.gpu ? `${mib(inference.gpu.vramTotalBytes)}/${mib(inference.gpu.vramFreeBytes)}` : '');
-  runner.setOutput(Outputs.ModelLoadMs, inference.modelLoadMs);
-  runner.setOutput(Outputs.TestsGenerated, report.testsGenerated);
-  runner.setOutput(Outputs.TestsAccepted, report.testsAccepted);
-  runner.setOutput(Outputs.CoverageBefore, report.coverageBefore.linesPct ?? '');
-  runner.setOutput(Outputs.CoverageAfter, report.coverageAfter.linesPct ?? '');
-  runner.setOutput(Outputs.ReportPath, reportPath);
-  runner.setOutput(Outputs.CloudRequests, report.cost?.cloud.requests ?? 0);
-  runner.setOutput(Outputs.CloudCostUsd, (report.cost?.cloud.costUsd ?? 0).toFixed(6));
-  runner.setOutput(Outputs.CostAvoidedUsd, (report.cost?.avoided?.costUsd ?? 0).toFixed(6));
-  runner.setOutput(Outputs.EgressBlocked, report.compliance?.refused ?? 0);
-  runner.setOutput(Outputs.AuditLogPath, report.compliance?.auditLog ?? '');
-  runner.setOutput(Outputs.PrivacyEnforcement, report.compliance?.enforcement.join(',') || 'none');
+  return [
+    [Outputs.AcceptedFiles, () => (report.delivery?.files ?? []).join('\n')],
+    [Outputs.ChangedLinesCoverageBefore, () => report.changedLinesBefore?.linesPct ?? ''],
+    [Outputs.ChangedLinesCoverageAfter, () => report.changedLinesAfter?.linesPct ?? ''],
+    [Outputs.Backend, () => (inference.provider === 'none' ? '' : inference.backend)],
+    [Outputs.GpuDevice, () => inference.gpu?.device ?? ''],
+    [Outputs.GpuLayers, () => inference.gpu?.layersOffloaded ?? 0],
+    [Outputs.GpuVramMb, () => (inference.gpu ? `${mib(inference.gpu.vramTotalBytes)}/${mib(inference.gpu.vramFreeBytes)}` : '')],
+    [Outputs.ModelLoadMs, () => inference.modelLoadMs],
+    [Outputs.TestsGenerated, () => report.testsGenerated],
+    [Outputs.TestsAccepted, () => report.testsAccepted],
+    [Outputs.CoverageBefore, () => report.coverageBefore.linesPct ?? ''],
+    [Outputs.CoverageAfter, () => report.coverageAfter.linesPct ?? ''],
+    [Outputs.ReportPath, () => reportPath],
+    [Outputs.CloudRequests, () => report.cost?.cloud.requests ?? 0],
+    [Outputs.CloudCostUsd, () => (report.cost?.cloud.costUsd ?? 0).toFixed(6)],
+    [Outputs.CostAvoidedUsd, () => (report.cost?.avoided?.costUsd ?? 0).toFixed(6)],
+    [Outputs.EgressBlocked, () => report.compliance?.refused ?? 0],
+    [Outputs.AuditLogPath, () => report.compliance?.auditLog ?? ''],
+    [Outputs.PrivacyEnforcement, () => report.compliance?.enforcement.join(',') || 'none']
+  ];
 }

@@ -113,16 +113,30 @@ export async function stageRunArtifact(contents: RunArtifactContents, dir: strin
       return undefined;
     }
   };
+  // One test path clashing with another as file and folder (a.test.ts and a.test.ts/x) costs that file, not the artifact.
+  const putTest = async (testFile: string, entries: Array<[string, string]>): Promise<void> => {
+    try {
+      for (const [relative, data] of entries) await put(relative, data);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOTDIR' && code !== 'EISDIR') throw error;
+      warn(
+        `The test file path ${JSON.stringify(testFile)} clashes with another one in the run artifact (${code}), so it was left out; the report still lists it.`
+      );
+    }
+  };
   for (const t of contents.accepted) {
     const entry = place('accepted', t.testFile);
-    if (entry) await put(entry, t.content);
+    if (entry) await putTest(t.testFile, [[entry, t.content]]);
   }
   for (const t of contents.rejected) {
     const entry = place('rejected', t.testFile);
     if (!entry) continue;
     taken.add(`${entry}.failure.txt`);
-    await put(entry, t.content);
-    await put(`${entry}.failure.txt`, failureFile(t));
+    await putTest(t.testFile, [
+      [entry, t.content],
+      [`${entry}.failure.txt`, failureFile(t)]
+    ]);
   }
   return written;
 }

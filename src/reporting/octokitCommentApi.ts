@@ -18,6 +18,7 @@ interface CommentData {
   id: number;
   body?: string | null;
   html_url?: string;
+  user?: { type?: string } | null;
 }
 
 /** The slice of `octokit.rest.issues` that the sticky comment uses. */
@@ -47,11 +48,11 @@ export function createOctokitCommentApi(client: IssueCommentsClient, ref: PullRe
   const issue: IssueRef = { owner: ref.owner, repo: ref.repo, issue_number: ref.pullNumber };
   return {
     async listComments() {
-      const all: Array<{ id: number; body: string }> = [];
+      const all: Array<{ id: number; body: string; authorType?: string }> = [];
       // Paged by hand rather than with octokit.paginate so the structural type above stays small.
       for (let page = 1; page <= MAX_PAGES; page++) {
         const { data } = await client.rest.issues.listComments({ ...issue, per_page: PAGE_SIZE, page });
-        for (const c of data) all.push({ id: c.id, body: c.body ?? '' });
+        for (const c of data) all.push({ id: c.id, body: c.body ?? '', ...(c.user?.type ? { authorType: c.user.type } : {}) });
         if (data.length < PAGE_SIZE) break;
       }
       return all;

@@ -6,6 +6,7 @@
  */
 
 import * as yauzl from 'yauzl';
+import { InputError } from '../core/InputError.js';
 import type { RunReport } from './RunReport.js';
 import { parseRunReport } from './readRunReport.js';
 
@@ -28,8 +29,10 @@ export class ReportArtifactError extends Error {
 }
 
 export interface ReadReportZipOptions {
-  /** Overrides MAX_REPORT_BYTES (tests). */
+  /** Overrides MAX_REPORT_BYTES (tests, and a run's reports sharing one budget). */
   maxReportBytes?: number;
+  /** Told how many bytes the report inflated to. */
+  read?: (bytes: number) => void;
 }
 
 /** Reads and checks `aqe-report.json` from `zip`; `artifact` names the artifact in every error. */
@@ -49,13 +52,19 @@ export async function readReportZip(zip: Buffer, artifact: string, options: Read
     if (isSymlink(entry)) throw new ReportArtifactError(artifact, `holds ${REPORT_ENTRY} as a symbolic link`);
     if (entry.uncompressedSize > limit) throw tooLarge(artifact, limit);
     const text = await readEntry(zipfile, entry, artifact, limit);
+    options.read?.(Buffer.byteLength(text, 'utf8'));
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
       throw new ReportArtifactError(artifact, `holds an ${REPORT_ENTRY} that is not JSON (${(error as Error).message})`);
     }
-    return parseRunReport(value, `${REPORT_ENTRY} of the artifact ${JSON.stringify(artifact)}`, 'mode');
+    try {
+      return parseRunReport(value, `${REPORT_ENTRY} of the artifact ${JSON.stringify(artifact)}`, 'mode');
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new ReportArtifactError(artifact, `holds an ${REPORT_ENTRY} that is not a report this version reads: ${error.problem}`);
+    }
   } finally {
     zipfile.close();
   }

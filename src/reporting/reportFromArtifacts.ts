@@ -5,17 +5,23 @@
  * names another pull request or another commit is not posted at all.
  */
 
+import { InputError } from '../core/InputError.js';
 import type { WorkflowRunInfo } from '../events/WorkflowRunEvent.js';
 import { mergeReports, type ShardReport } from './mergeReports.js';
-import { ReportArtifactError, readReportZip } from './readReportZip.js';
+import { MAX_REPORT_BYTES, ReportArtifactError, readReportZip } from './readReportZip.js';
 import type { RunReport } from './RunReport.js';
 
-/** The artifact names the action uploads its run report under (then pr<N>, job, dir, shard). */
-export const REPORT_ARTIFACT_PREFIX = 'aqe-report-';
+/** The name the action uploads its run artifact under, before -pr<N>[-job][-dir][-shard]. */
+export const RUN_ARTIFACT_BASENAME = 'aqe-report';
+export const REPORT_ARTIFACT_PREFIX = `${RUN_ARTIFACT_BASENAME}-`;
+/** Only names of that shape: another artifact whose name merely starts alike (a workflow's own report upload) is not read. */
+const RUN_ARTIFACT_NAME = /^aqe-report-pr\d+(?:-|$)/;
 /** A report artifact holds the report, its schema, the audit log and the tests: far below this. */
 export const MAX_ARTIFACT_ZIP_BYTES = 64 * 1024 ** 2;
-/** A matrix of more report artifacts than this in one run is not one the merge was made for. */
-const MAX_REPORT_ARTIFACTS = 64;
+/** A shard input goes up to 256/256: one artifact a shard. */
+const MAX_REPORT_ARTIFACTS = 256;
+/** What all of a run's reports may weigh together, inflated: they are parsed and held at once. */
+export const MAX_TOTAL_REPORT_BYTES = 64 * 1024 ** 2;
 
 export interface ReportArtifact {
   id: number;
@@ -34,6 +40,7 @@ export interface ReportArtifactSource {
 export interface OpenPullRequest {
   number: number;
   headSha: string;
+  baseSha: string;
   title: string;
   url?: string;
 }
@@ -48,6 +55,7 @@ export type ArtifactReportOutcome = { kind: 'report'; report: RunReport; pull: O
 export interface ArtifactReportOptions {
   maxZipBytes?: number;
   maxReportBytes?: number;
+  maxTotalReportBytes?: number;
   info: (message: string) => void;
 }
 
@@ -66,7 +74,7 @@ export async function reportFromArtifacts(
   const runLabel = `workflow run ${run.runId}`;
   let artifacts: ReportArtifact[];
   try {
-    artifacts = (await source.list()).filter((a) => a.name.startsWith(REPORT_ARTIFACT_PREFIX));
+    artifacts = (await source.list()).filter((a) => RUN_ARTIFACT_NAME.test(a.name));
   } catch (error) {
     return skipped(`Could not list the artifacts of ${runLabel}: ${apiProblem(error)}`);
   }
@@ -80,6 +88,7 @@ export async function reportFromArtifacts(
   if (live.length > MAX_REPORT_ARTIFACTS)
     return skipped(`${runLabel} has ${live.length} report artifacts, more than the ${MAX_REPORT_ARTIFACTS} one comment is made from`);
   const shards: ShardReport[] = [];
+  let reportBytesLeft = options.maxTotalReportBytes ?? MAX_TOTAL_REPORT_BYTES;
   for (const artifact of live.sort((a, b) => a.name.localeCompare(b.name))) {
     const label = JSON.stringify(artifact.name);
     if (artifact.sizeInBytes > maxZipBytes) {
@@ -92,7 +101,8 @@ export async function reportFromArtifacts(
       return skipped(`Could not download the artifact ${label} of ${runLabel}: ${apiProblem(error)}`);
     }
     try {
-      shards.push({ file: artifact.name, report: await readReportZip(zip, artifact.name, readOptions(options)) });
+      const maxReportBytes = Math.min(options.maxReportBytes ?? MAX_REPORT_BYTES, reportBytesLeft);
+      shards.push({ file: artifact.name, report: await readReportZip(zip, artifact.name, { maxReportBytes, read: (bytes) => (reportBytesLeft -= bytes) }) });
     } catch (error) {
       return skipped(
         `${error instanceof ReportArtifactError ? error.message : `The artifact ${label} holds no usable report: ${(error as Error).message}`} No comment is posted`
@@ -101,9 +111,15 @@ export async function reportFromArtifacts(
   }
   let report: RunReport;
   try {
-    report = shards.length === 1 ? shards[0]!.report : mergeReports(shards, 'mode');
+    // One shard's report alone is not the pull request's: the merge checks that every shard is there.
+    report = shards.length === 1 && !shards[0]!.report.shard ? shards[0]!.report : mergeReports(shards, 'mode');
   } catch (error) {
-    return skipped(`The ${shards.length} report artifacts of ${runLabel} cannot be merged into one comment: ${(error as Error).message}`);
+    // The merge's own fix names the merge-reports input; here the fix is in the pull_request workflow.
+    const problem = error instanceof InputError ? error.problem : (error as Error).message;
+    return skipped(
+      `The ${shards.length} report artifact(s) of ${runLabel} cannot be merged into one comment: ${problem}. ` +
+        "Every shard job of that run must upload its run artifact (report-artifact: true); see that run's jobs that failed or were cancelled"
+    );
   }
   const claimed = report.pullRequest;
   if (!claimed) return skipped(`The report in ${runLabel} names no pull request, so there is nothing to comment on`);
@@ -128,11 +144,13 @@ export async function reportFromArtifacts(
     );
   }
   options.info(`Read the report of pull request #${pull.number} from ${shards.map((s) => JSON.stringify(s.file)).join(', ')}.`);
-  return { kind: 'report', report, pull, artifacts: shards.map((s) => s.file) };
-}
-
-function readOptions(options: ArtifactReportOptions): { maxReportBytes?: number } {
-  return options.maxReportBytes === undefined ? {} : { maxReportBytes: options.maxReportBytes };
+  // What the reader sees of the pull request and the repository comes from the API and the event, not from the fork's report.
+  const trusted: RunReport = {
+    ...report,
+    repository: `${run.owner}/${run.repo}`,
+    pullRequest: { number: pull.number, title: pull.title, baseSha: pull.baseSha, headSha: run.headSha, ...(pull.url ? { url: pull.url } : {}) }
+  };
+  return { kind: 'report', report: trusted, pull, artifacts: shards.map((s) => s.file) };
 }
 
 function skipped(warning: string): ArtifactReportOutcome {

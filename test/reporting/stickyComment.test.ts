@@ -7,13 +7,13 @@ type Call = 'list' | 'create' | 'update';
 
 /** An in-memory PR thread; `fail` (one kind of call) or `failures` (several) make calls throw. */
 class MemoryCommentApi implements CommentApi {
-  comments: Array<{ id: number; body: string }> = [];
+  comments: Array<{ id: number; body: string; authorType?: string }> = [];
   calls: string[] = [];
   fail: { on: Call; error: unknown } | undefined;
   failures: Partial<Record<Call, unknown>> = {};
   private nextId = 100;
 
-  async listComments(): Promise<Array<{ id: number; body: string }>> {
+  async listComments(): Promise<Array<{ id: number; body: string; authorType?: string }>> {
     this.calls.push('list');
     this.maybeFail('list');
     return this.comments.map((c) => ({ ...c }));
@@ -67,6 +67,25 @@ describe('upsertStickyComment', () => {
     const result = await upsertStickyComment(api, body('fresh'));
     expect(result).toMatchObject({ action: 'updated', id: 5 });
     expect(api.comments.map((c) => c.body)).toEqual(['LGTM', body('old report'), body('fresh'), 'please add tests']);
+  });
+
+  it("prefers a bot's marker comment to a newer one a person pasted the marker into", async () => {
+    const api = new MemoryCommentApi();
+    api.comments = [
+      { id: 3, body: body('our report'), authorType: 'Bot' },
+      { id: 8, body: body('a fork author wants the report here'), authorType: 'User' }
+    ];
+    expect(await upsertStickyComment(api, body('fresh'))).toMatchObject({ action: 'updated', id: 3 });
+    expect(api.comments.map((c) => c.body)).toEqual([body('fresh'), body('a fork author wants the report here')]);
+  });
+
+  it("posts its own comment when the only marker comment is someone else's that the token may not edit (PATCH 403)", async () => {
+    const api = new MemoryCommentApi();
+    api.comments = [{ id: 8, body: body('pasted'), authorType: 'User' }];
+    api.failures.update = httpError(403, 'Forbidden');
+    expect(await upsertStickyComment(api, body('fresh'))).toMatchObject({ action: 'created', id: 100 });
+    expect(api.calls).toEqual(['list', 'update 8', 'create']);
+    expect(api.comments[0]).toEqual({ id: 8, body: body('pasted'), authorType: 'User' });
   });
 
   it('adds the marker when the body lacks it, so the next run can find the comment', async () => {

@@ -113,4 +113,20 @@ describe('stageRunArtifact', () => {
       'The test file path "test/a_b.test.ts" takes the place of another file (accepted/test/a_b.test.ts), so it was left out of the run artifact; the report still lists it.'
     );
   });
+
+  it('leaves out a file whose path clashes with another as file and folder, and keeps the rest of the artifact', async () => {
+    const { files, warnings } = await stage('clash', {
+      accepted: [{ testFile: 'test/ok.test.ts', content: 'ok\n' }],
+      rejected: [
+        { testFile: 'test/a.test.ts', content: 'file\n', stage: 'fails', reason: 'x' },
+        { testFile: 'test/a.test.ts/x.test.ts', content: 'under the file\n', stage: 'fails', reason: 'y' }
+      ]
+    });
+    expect(files).toEqual(
+      ['accepted/test/ok.test.ts', 'aqe-report.json', 'rejected/test/a.test.ts', 'rejected/test/a.test.ts.failure.txt', 'run-report.schema.json'].sort()
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(/^The test file path "test\/a\.test\.ts\/x\.test\.ts" clashes with another one in the run artifact \((ENOTDIR|EEXIST)\)/)
+    ]);
+  });
 });
