@@ -4,6 +4,7 @@
  * to the blob host and the bytes are counted as they arrive instead of buffered whole.
  */
 
+import { HttpClient, type HttpClientResponse } from '@actions/http-client';
 import type { WorkflowRunInfo } from '../events/WorkflowRunEvent.js';
 import type { OpenPullRequest, PullRequestFinder, ReportArtifact, ReportArtifactSource } from '../reporting/reportFromArtifacts.js';
 import { GITHUB_REQUEST_TIMEOUT_MS, type GitHubClient } from './createGitHubClient.js';
@@ -50,27 +51,57 @@ export function gitHubReportArtifacts(octokit: GitHubClient, run: WorkflowRunInf
   };
 }
 
-/** Reads at most `maxBytes` from `url`, which must answer within `timeoutMs` as a whole. */
+/**
+ * Reads at most `maxBytes` from `url`, which must answer within `timeoutMs` as a whole. Through
+ * @actions/http-client, which honours the runner's proxy (HTTPS_PROXY, NO_PROXY) as the API calls
+ * do; it is given no token.
+ */
 async function fetchBounded(url: string, maxBytes: number, timeoutMs: number): Promise<Buffer> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response: Response;
+  const client = new HttpClient('aqe-local-inference', [], { socketTimeout: timeoutMs, keepAlive: false, allowRedirects: false });
+  let timer: NodeJS.Timeout | undefined;
+  let response: HttpClientResponse | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      response?.message.destroy();
+      reject(new ArtifactDownloadError(`the artifact's storage did not answer within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    timer.unref();
+  });
   try {
-    response = await fetch(url, { signal });
-  } catch (error) {
-    throw new ArtifactDownloadError(`the artifact's storage did not answer (${(error as Error).message})`);
+    try {
+      response = await Promise.race([client.get(url), deadline]);
+    } catch (error) {
+      if (error instanceof ArtifactDownloadError) throw error;
+      throw new ArtifactDownloadError(`the artifact's storage did not answer (${(error as Error).message})`);
+    }
+    const message = response.message;
+    const status = message.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      message.resume();
+      throw new ArtifactDownloadError(`the artifact's storage answered ${status}`, status);
+    }
+    const declared = Number(message.headers['content-length'] ?? NaN);
+    if (declared > maxBytes) {
+      message.destroy();
+      throw new ArtifactDownloadError(`the artifact is ${declared} bytes, more than the ${maxBytes} a report artifact may be`);
+    }
+    return await Promise.race([readBounded(message, maxBytes), deadline]);
+  } finally {
+    clearTimeout(timer);
+    client.dispose();
   }
-  if (!response.ok || !response.body) throw new ArtifactDownloadError(`the artifact's storage answered ${response.status}`, response.status);
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) {
-    await response.body.cancel();
-    throw new ArtifactDownloadError(`the artifact is ${declared} bytes, more than the ${maxBytes} a report artifact may be`);
-  }
-  const chunks: Uint8Array[] = [];
+}
+
+async function readBounded(stream: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of stream) {
       size += chunk.length;
-      if (size > maxBytes) throw new ArtifactDownloadError(`the artifact is more than the ${maxBytes} bytes a report artifact may be`);
+      if (size > maxBytes) {
+        stream.destroy();
+        throw new ArtifactDownloadError(`the artifact is more than the ${maxBytes} bytes a report artifact may be`);
+      }
       chunks.push(chunk);
     }
   } catch (error) {
