@@ -292,7 +292,7 @@ async function runPackages(
       return { packages: results, ...(inference ? { inference } : {}), routing, isolation: isolation(), ...held };
     // The last moment a cancellation keeps the working tree as it was.
     throwIfCancelled();
-    const artifact = options.reportArtifact ? { artifactFiles: await artifactTestFiles(outcomes, scratch.dir) } : {};
+    const artifact = options.reportArtifact ? { artifactFiles: await readArtifactTestFiles(outcomes, scratch.dir, warn) } : {};
     step = 'delivering the accepted tests';
     const delivery = await clock.time('delivery', () => deliver(ctx, results, scratch.dir, workRoot, warn));
     return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation(), ...held, ...artifact };
@@ -462,4 +462,18 @@ function shuffleSeed(headSha: string | undefined): number {
 
 function fmtPct(f: CoverageFigures): string {
   return f.linesPct === null ? 'n/a' : `${f.linesPct}%`;
+}
+
+/** The run artifact is a reader's copy: a test file it cannot read costs the artifact its test files, never the run. */
+async function readArtifactTestFiles(
+  outcomes: PackageOutcome[],
+  scratchDir: string,
+  warn: (message: string) => void
+): Promise<NonNullable<PackagesWorked['artifactFiles']>> {
+  try {
+    return await artifactTestFiles(outcomes, scratchDir);
+  } catch (error) {
+    warn(`The run artifact will hold no test files: reading them from the scratch copy failed (${(error as Error).message}).`);
+    return { accepted: [], rejected: [] };
+  }
 }
