@@ -1,11 +1,10 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../core/Logger.js';
 import { packageRoot } from '../core/packageRoot.js';
 import type { RejectionStage } from '../core/verdicts.js';
 import type { ArtifactUploader } from '../delivery/ArtifactUploader.js';
 import type { AuditEntry } from '../privacy/AuditLog.js';
-import type { CandidateRecord } from '../reporting/RunReport.js';
 import type { CandidateTest } from '../validation/CandidateTest.js';
 
 /**
@@ -164,21 +163,6 @@ export function rejectedTestFile(c: CandidateTest, inRepo: (file: string) => str
     stage: c.rejection.stage,
     reason: c.rejection.reason,
     ...(c.failureOutput !== undefined ? { failureOutput: c.failureOutput } : {})
-  };
-}
-
-/**
- * The artifact's test files from the packages' outcomes: the accepted ones as proven in the scratch
- * copy (what delivery hands on), the rejected ones as validation left them.
- */
-export async function artifactTestFiles(
-  outcomes: ReadonlyArray<{ result: { candidates: readonly CandidateRecord[] }; rejected?: readonly RejectedTestFile[] }>,
-  scratchDir: string
-): Promise<{ accepted: ArtifactTestFile[]; rejected: RejectedTestFile[] }> {
-  const accepted = outcomes.flatMap((o) => o.result.candidates).filter((c) => c.status === 'accepted');
-  return {
-    accepted: await Promise.all(accepted.map(async (c) => ({ testFile: c.testFile, content: await readFile(path.join(scratchDir, c.testFile), 'utf8') }))),
-    rejected: outcomes.flatMap((o) => o.rejected ?? [])
   };
 }
 

@@ -6,6 +6,7 @@ import type { CoverageFigures } from '../core/CoverageFigures.js';
 import { CONFINEMENT_EVENT_LABELS, type IsolationInEffect } from '../core/Isolation.js';
 import type { Logger } from '../core/Logger.js';
 import type { RunOptions } from '../core/RunOptions.js';
+import type { AcceptedTest } from '../delivery/AcceptedTest.js';
 import { deliverAcceptedTests, type DeliverySettings } from '../delivery/deliverAcceptedTests.js';
 import type { PullRequestInfo } from '../events/PullRequestEvent.js';
 import { ProviderUnavailableError } from '../inference/errors.js';
@@ -29,7 +30,7 @@ import { AuditLog } from '../privacy/AuditLog.js';
 import { type EgressConfinement, type EgressPlan, type FirewallStateStore, planEgressConfinement } from './confineEgress.js';
 import { AuditReader, complianceSection, type EnforcementHeld } from './complianceSection.js';
 import { PackageCancelledError, type PackageOutcome, type PackageServices, runPackage } from './runPackage.js';
-import { type ArtifactTestFile, artifactTestFiles, publishRunArtifact, type RejectedTestFile, type RunArtifactTarget } from './runArtifact.js';
+import { type ArtifactTestFile, publishRunArtifact, type RejectedTestFile, type RunArtifactTarget } from './runArtifact.js';
 
 /** No package's existing suite could start: the run cannot judge any test, and the setup is what to fix. */
 export class BaselineDidNotStartError extends Error {
@@ -292,9 +293,13 @@ async function runPackages(
       return { packages: results, ...(inference ? { inference } : {}), routing, isolation: isolation(), ...held };
     // The last moment a cancellation keeps the working tree as it was.
     throwIfCancelled();
-    const artifact = options.reportArtifact ? { artifactFiles: await readArtifactTestFiles(outcomes, scratch.dir, warn) } : {};
     step = 'delivering the accepted tests';
-    const delivery = await clock.time('delivery', () => deliver(ctx, results, scratch.dir, workRoot, warn));
+    // Read once from the scratch copy, where they were proven: delivery hands them on, the run artifact keeps a copy.
+    const accepted = await readAcceptedTests(results, scratch.dir);
+    const artifact = options.reportArtifact
+      ? { artifactFiles: { accepted: accepted.map(({ testFile, content }) => ({ testFile, content })), rejected: outcomes.flatMap((o) => o.rejected ?? []) } }
+      : {};
+    const delivery = await clock.time('delivery', () => deliver(ctx, accepted, workRoot, warn));
     return { packages: results, ...(inference ? { inference } : {}), routing, delivery, isolation: isolation(), ...held, ...artifact };
   } catch (error) {
     if (error instanceof RunCancelledError) {
@@ -373,19 +378,17 @@ function cancellationWarning(cancelled: CancelledRun, packages: readonly Package
 }
 
 /** The accepted tests, as proven in the scratch copy, go where on-accepted says. */
-async function deliver(
-  ctx: PipelineContext,
-  results: PackageResult[],
-  scratchDir: string,
-  workRoot: string,
-  warn: (message: string) => void
-): Promise<DeliveryFigures> {
-  const accepted = await Promise.all(
+/** The accepted test files as proven in the scratch copy. */
+function readAcceptedTests(results: PackageResult[], scratchDir: string): Promise<AcceptedTest[]> {
+  return Promise.all(
     results
       .flatMap((r) => r.candidates)
       .filter((c) => c.status === 'accepted')
       .map(async (c) => ({ testFile: c.testFile, targetFile: c.targetFile, content: await readFile(path.join(scratchDir, c.testFile), 'utf8') }))
   );
+}
+
+async function deliver(ctx: PipelineContext, accepted: AcceptedTest[], workRoot: string, warn: (message: string) => void): Promise<DeliveryFigures> {
   const delivery = await deliverAcceptedTests(ctx.options.onAccepted, {
     ...ctx.delivery,
     repoDir: ctx.options.repoDir,
@@ -462,18 +465,4 @@ function shuffleSeed(headSha: string | undefined): number {
 
 function fmtPct(f: CoverageFigures): string {
   return f.linesPct === null ? 'n/a' : `${f.linesPct}%`;
-}
-
-/** The run artifact is a reader's copy: a test file it cannot read costs the artifact its test files, never the run. */
-async function readArtifactTestFiles(
-  outcomes: PackageOutcome[],
-  scratchDir: string,
-  warn: (message: string) => void
-): Promise<NonNullable<PackagesWorked['artifactFiles']>> {
-  try {
-    return await artifactTestFiles(outcomes, scratchDir);
-  } catch (error) {
-    warn(`The run artifact will hold no test files: reading them from the scratch copy failed (${(error as Error).message}).`);
-    return { accepted: [], rejected: [] };
-  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/aqeCli.js';
@@ -7,6 +7,7 @@ import type { RunReport } from '../../src/reporting/RunReport.js';
 import { captureCli } from '../support/cliOutput.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.js';
 import { reportProblems } from '../support/reportSchema.js';
+import { filesUnder } from '../support/filesUnder.js';
 
 /**
  * What a CLI run leaves besides its report, on one demo run (a real model run takes a minute here):
@@ -55,10 +56,7 @@ describe('aqe demo with --artifact-dir and --otlp-endpoint', () => {
 
     const written = JSON.parse(await readFile(report, 'utf8')) as RunReport;
     const folder = path.join(artifacts, 'aqe-report');
-    const files = (await readdir(folder, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => path.relative(folder, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-      .sort();
+    const files = await filesUnder(folder);
     const expected = written.candidates.flatMap((c) =>
       c.status === 'accepted' ? [`accepted/${c.testFile}`] : [`rejected/${c.testFile}`, `rejected/${c.testFile}.failure.txt`]
     );

@@ -5,7 +5,7 @@
  * the artifact, and its files are checked against the run.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DirectoryArtifactUploader } from '../../src/delivery/DirectoryArtifactUploader.js';
@@ -14,6 +14,7 @@ import type { RunReport } from '../../src/reporting/RunReport.js';
 import { PACKAGE_ROOT } from '../support/actionHarness.js';
 import { runPipelineOnReplay } from '../support/replayPipeline.js';
 import { reportProblems, reportSchemaPath } from '../support/reportSchema.js';
+import { filesUnder } from '../support/filesUnder.js';
 
 const AUTHOR = ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false'];
 const PASSING = "const { add } = require('../src/add');\n\ntest('adds', () => {\n  expect(add(1, 2)).toBe(3);\n});\n";
@@ -26,15 +27,6 @@ const uploaded: string[] = [];
 let artifact: string;
 let auditLog: string;
 const EARLIER_RUN = { type: 'run', time: '2020-01-01T00:00:00.000Z', event: 'start', privacy: 'off', enforcement: [] };
-
-/** Every file under `dir`, relative, forward slashes. */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'aqe-run-artifact-'));
@@ -82,7 +74,7 @@ describe('the run artifact of a run with one accepted and one rejected test', ()
     ]);
     const [accepted, rejected] = report.candidates.map((c) => c.testFile);
     expect(uploaded).toEqual(['aqe-report-pr1']);
-    expect(await listFiles(artifact)).toEqual(
+    expect(await filesUnder(artifact)).toEqual(
       [`accepted/${accepted}`, 'aqe-report.json', 'audit.jsonl', `rejected/${rejected}`, `rejected/${rejected}.failure.txt`, 'run-report.schema.json'].sort()
     );
   });

@@ -1,6 +1,6 @@
 import type { RouteDecision } from '../../src/core/Routing.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { makeCandidate, makeReport } from './reportFixture.js';
+import { makeCandidate, makeReport, SONNET_PRICING } from './reportFixture.js';
 
 /** What an image in a reported name would do if it reached the page as HTML: fetch, fail, and run its handler. */
 export const INJECTED_IMAGE = '<img src=https://example.com/pixel.png onerror=window.__aqeInjected=1>';
@@ -68,12 +68,7 @@ export function makeHybridReport(): RunReport {
       fallbacks: 1
     },
     cost: {
-      currency: 'USD',
-      cloudModel: {
-        model: 'claude-sonnet-4-5',
-        price: { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 },
-        priceSource: 'built-in'
-      },
+      ...SONNET_PRICING,
       cloud: { requests: 2, promptTokens: 4_000, completionTokens: 1_200, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.03 },
       local: {
         requests: 4,

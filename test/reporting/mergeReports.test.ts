@@ -7,7 +7,7 @@ import { mergeReports, type ShardReport } from '../../src/reporting/mergeReports
 import { readShardReports, resolveReportFiles } from '../../src/reporting/readShardReports.js';
 import type { BaselineFigures, RunReport } from '../../src/reporting/RunReport.js';
 import { thrown } from '../support/thrown.js';
-import { makeCandidate, makeReport } from './reportFixture.js';
+import { makeCandidate, makeReport, SONNET_PRICING } from './reportFixture.js';
 
 const BASELINE: BaselineFigures = {
   testsPassed: 40,
@@ -171,12 +171,7 @@ describe('mergeReports', () => {
         },
         telemetry: [telemetry(requests, 1_000 * requests)],
         cost: {
-          currency: 'USD',
-          cloudModel: {
-            model: 'claude-sonnet-4-5',
-            price: { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 },
-            priceSource: 'built-in'
-          },
+          ...SONNET_PRICING,
           cloud: { requests: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
           local: {
             requests,

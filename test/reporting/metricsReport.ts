@@ -1,6 +1,6 @@
 import type { ProviderTelemetry } from '../../src/routing/RoutingFigures.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { makeReport } from './reportFixture.js';
+import { makeReport, SONNET_PRICING } from './reportFixture.js';
 
 export function providerTelemetry(overrides: Partial<ProviderTelemetry> = {}): ProviderTelemetry {
   return {
@@ -40,12 +40,7 @@ export function metricsReport(overrides: Partial<RunReport> = {}): RunReport {
       })
     ],
     cost: {
-      currency: 'USD',
-      cloudModel: {
-        model: 'claude-sonnet-4-5',
-        price: { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 },
-        priceSource: 'built-in'
-      },
+      ...SONNET_PRICING,
       cloud: { requests: 2, promptTokens: 2_000, completionTokens: 500, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0.0123 },
       local: {
         requests: 3,

@@ -6,7 +6,7 @@ import type { CandidateRecord, RunReport } from '../../src/reporting/RunReport.j
 import type { CostSection, RoutingSection } from '../../src/routing/RoutingFigures.js';
 import { renderComment, renderSummary } from '../../src/reporting/renderMarkdown.js';
 import { type HtmlFragment, elementShape, elementsIn, elementsNamed, renderGithubFragment, tablesIn, textOf } from '../support/githubMarkdown.js';
-import { makeCandidate, makeHugeReport, makeReport } from './reportFixture.js';
+import { makeCandidate, makeHugeReport, makeReport, SONNET_PRICING } from './reportFixture.js';
 
 type View = 'summary' | 'comment';
 const VIEWS: readonly View[] = ['summary', 'comment'];
@@ -77,12 +77,7 @@ const routing: RoutingSection = {
 };
 
 const cost: CostSection = {
-  currency: 'USD',
-  cloudModel: {
-    model: 'claude-sonnet-4-5',
-    price: { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 },
-    priceSource: 'built-in'
-  },
+  ...SONNET_PRICING,
   cloud: { requests: 2, promptTokens: 4_000, completionTokens: 1_200, cacheReadTokens: 1_000, cacheWriteTokens: 500, costUsd: 0.0315 },
   local: {
     requests: 1,

@@ -1,3 +1,4 @@
+import type { CostSection } from '../../src/routing/RoutingFigures.js';
 import type { CandidateRecord, RunReport } from '../../src/reporting/RunReport.js';
 
 /** A realistic small run: one accepted candidate, one rejected, one skipped file. */
@@ -104,3 +105,13 @@ export function makeHugeReport(count: number, reasonChars: number): RunReport {
     targets: candidates.map((c) => c.targetFile)
   });
 }
+
+/** The cost section's pricing part as most fixtures have it: USD, Claude Sonnet at its built-in price. */
+export const SONNET_PRICING: Pick<CostSection, 'currency' | 'cloudModel'> = {
+  currency: 'USD',
+  cloudModel: {
+    model: 'claude-sonnet-4-5',
+    price: { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 },
+    priceSource: 'built-in'
+  }
+};

@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { artifactEntryPath, type RunArtifactContents, stageRunArtifact, UnsafeArtifactPathError } from '../../src/pipeline/runArtifact.js';
 import { reportSchemaPath } from '../support/reportSchema.js';
-
-/** Every file under `dir`, relative, forward slashes. */
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .sort();
-}
+import { filesUnder } from '../support/filesUnder.js';
 
 describe('artifactEntryPath', () => {
   it.each([
@@ -70,8 +62,8 @@ describe('stageRunArtifact', () => {
     const warnings: string[] = [];
     const written = await stageRunArtifact({ reportFile, schemaVersion: 1, audit: [], accepted: [], rejected: [], ...contents }, dir, (m) => warnings.push(m));
     for (const file of written) expect(path.relative(dir, file).startsWith('..')).toBe(false);
-    expect(written.map((f) => path.relative(dir, f).split(path.sep).join('/')).sort()).toEqual(await listFiles(dir));
-    return { dir, files: await listFiles(dir), warnings };
+    expect(written.map((f) => path.relative(dir, f).split(path.sep).join('/')).sort()).toEqual(await filesUnder(dir));
+    return { dir, files: await filesUnder(dir), warnings };
   }
 
   it('holds the report and its schema, and no audit.jsonl when the run has no audit entries', async () => {
