@@ -13,6 +13,8 @@ export const Inputs = {
   TestTimeout: 'test-timeout',
   RepeatRuns: 'repeat-runs',
   MaxRepairs: 'max-repairs',
+  /** Worker processes of each test-runner run: auto, or at most N (the repository's suite included). */
+  TestWorkers: 'test-workers',
   ReportPath: 'report-path',
   LlamaRuntime: 'llama-runtime',
   Comment: 'comment',

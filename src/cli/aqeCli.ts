@@ -70,6 +70,8 @@ Options (same meaning and defaults as the action inputs):
   --test-timeout S      seconds one test run may take               default 120
   --repeat-runs N       further shuffled runs a kept test must pass default 5
   --max-repairs N       times a failing test goes back to the model default 1
+  --test-workers N|auto worker processes of each test run; auto: one per CPU for the generated
+                        tests, the suite as its config says; N bounds every run   default auto
   --report FILE         JSON report path                            default <tmp>/aqe-report.json
   --llama-runtime DIR   directory holding node-llama-cpp
   --replay-file FILE    JSONL of model answers (see README: Record and replay)
@@ -128,6 +130,7 @@ const FLAG_INPUTS = {
   'test-timeout': 'test-timeout',
   'repeat-runs': 'repeat-runs',
   'max-repairs': 'max-repairs',
+  'test-workers': 'test-workers',
   report: 'report-path',
   'report-artifact': 'report-artifact',
   'llama-runtime': 'llama-runtime',

@@ -50,6 +50,11 @@ export interface RunOptions {
   repeatRuns: number;
   /** Times a failing test file goes back to the model with its failure output. */
   maxRepairs: number;
+  /**
+   * Worker processes of each test-runner run; 0 = auto: candidate batches use one per CPU (at most one per
+   * candidate), and the repository's suite runs as its own config says.
+   */
+  testWorkers: number;
   /** Where the JSON report is written (absolute). */
   reportPath: string;
   /** Directory holding (or to receive) the node-llama-cpp runtime; '' = find or install it. */

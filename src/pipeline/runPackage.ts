@@ -111,12 +111,15 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
       rootDir: scratch.dir,
       outputDir,
       coverageFiles: work.targets,
-      timeoutMs: suiteTimeoutMs
+      timeoutMs: suiteTimeoutMs,
+      ...(options.testWorkers > 0 ? { workers: options.testWorkers } : {})
     });
     await throwOnMachineFault(result, [outputDir, scratch.dir]);
     services.sandbox.recordFailures(`${name}${label}`, code, runFailures(result));
     return result;
   };
+  /** One worker per CPU, or test-workers when set, and never more than the batch has candidates. */
+  const batchWorkers = (candidates: number): number => Math.max(1, Math.min(options.testWorkers || os.availableParallelism(), candidates));
   const changed = work.targets.map((filename) => ({ filename, changedLines: work.changedLines.get(filename) }));
   const figures = (
     before: CoverageData,
@@ -261,7 +264,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
     repeatRuns: options.repeatRuns,
     maxRepairs: options.maxRepairs,
     testTimeoutMs: options.testTimeoutMs,
-    workers: Math.max(1, Math.min(os.availableParallelism(), first.length)),
+    workers: batchWorkers(first.length),
     strategy: 'batched',
     seed: services.seed
   };
@@ -289,7 +292,7 @@ export async function runPackage(work: PackageWork, services: PackageServices): 
             ),
           log: (m) => logger.info(m)
         },
-        { ...settings, maxRepairs: repairs, workers: Math.max(1, Math.min(os.availableParallelism(), batch.length)) }
+        { ...settings, maxRepairs: repairs, workers: batchWorkers(batch.length) }
       )
     );
   const firstValidation = await stage('validation', () =>

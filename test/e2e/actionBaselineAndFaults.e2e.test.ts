@@ -116,13 +116,13 @@ describe('the existing suite, as the baseline', () => {
       'test/spin.test.ts':
         "import { it } from '@jest/globals';\n\nit('spins forever', () => {\n  for (;;) {\n    // never yields, so no per-test timeout can end it\n  }\n});\n"
     });
-    const run = await runAction(s.dirs, { inputs: inputs(s, { 'test-timeout': '15' }), event: s.event, apiUrl: api.url, timeoutMs: 400_000 });
+    const run = await runAction(s.dirs, { inputs: inputs(s, { 'test-timeout': '10' }), event: s.event, apiUrl: api.url, timeoutMs: 400_000 });
     expect({ exitCode: run.exitCode, errors: errorLines(run) }).toEqual({ exitCode: 0, errors: [] });
     const r = await report(run);
-    expect(r.baseline.runFailures).toEqual([{ kind: 'timed-out', packageDir: '', error: expect.stringContaining('stopped after 75 s') }]);
+    expect(r.baseline.runFailures).toEqual([{ kind: 'timed-out', packageDir: '', error: expect.stringContaining('stopped after 50 s') }]);
     expect(r.candidates.find((c) => c.targetFile === 'src/strings.ts')).toMatchObject({ status: 'accepted', confirmedWithSuite: false });
     expect(r.candidates.some((c) => c.rejection?.stage === 'suite-conflict')).toBe(false);
-    expect(warningLines(run).some((l) => l.includes('did not finish within 75 s'))).toBe(true);
+    expect(warningLines(run).some((l) => l.includes('did not finish within 50 s'))).toBe(true);
     expect(run.summary).toContain('not confirmed next to the suite');
   }, 500_000);
 });

@@ -7,7 +7,7 @@ import { examplesDir } from '../../src/core/packageRoot.js';
 import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import { runProcess, type ProcessResult } from '../../src/process/runProcess.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { PACKAGE_ROOT } from '../support/actionHarness.js';
+import { PACKAGE_ROOT, SUITE_CLI_FLAGS } from '../support/actionHarness.js';
 import { TmpfsMounts } from '../support/tmpfsMounts.js';
 
 const mounts = await TmpfsMounts.create('aqe-cli-preflight-mounts-');
@@ -39,7 +39,7 @@ describe('aqe run preflight', () => {
     const [command, ...prefix] = [...(extra.wrapper ?? []), process.execPath];
     return runProcess({
       command: command!,
-      args: [...prefix, path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'run', '--base', pr.baseSha, '--head', pr.headSha, ...args],
+      args: [...prefix, path.join(PACKAGE_ROOT, 'bin', 'aqe.js'), 'run', '--base', pr.baseSha, '--head', pr.headSha, ...SUITE_CLI_FLAGS, ...args],
       cwd: path.join(root, 'checkout'),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: tmpdir, XDG_CACHE_HOME: path.join(root, 'cache'), ...extra.env },
       timeoutMs: 300_000

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { prepareExamplePullRequest } from '../../src/cli/exampleRepo.js';
 import { runProcess } from '../../src/process/runProcess.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { PACKAGE_ROOT } from '../support/actionHarness.js';
+import { PACKAGE_ROOT, SUITE_CLI_FLAGS } from '../support/actionHarness.js';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 const fence = (code: string): string => `\`\`\`ts\n${code}\`\`\`\n`;
@@ -82,6 +82,7 @@ describe.each(INSTALLS)('aqe run on the vitest example with vitest $major', ({ m
           replayFile,
           '--report',
           reportFile,
+          ...SUITE_CLI_FLAGS,
           '--repeat-runs',
           '2'
         ],

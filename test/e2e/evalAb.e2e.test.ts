@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AbComparison } from '../../src/cli/abComparison.js';
 import { runProcess, type ProcessResult } from '../../src/process/runProcess.js';
-import { PACKAGE_ROOT } from '../support/actionHarness.js';
+import { PACKAGE_ROOT, SUITE_CLI_FLAGS } from '../support/actionHarness.js';
 import { exampleCloudModel, promptText, stringsAnswer } from '../support/exampleCloudModel.js';
 import { startFakeAnthropicApi, type FakeAnthropicApi } from '../support/fakeAnthropicApi.js';
 
@@ -47,7 +47,8 @@ describe('aqe eval --ab', () => {
         '--cloud-model',
         'claude-haiku-4-5',
         '--repeat-runs',
-        '1'
+        '1',
+        ...SUITE_CLI_FLAGS
       ],
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ANTHROPIC_API_KEY: API_KEY },

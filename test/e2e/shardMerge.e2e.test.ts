@@ -9,6 +9,7 @@ import { examplesDir } from '../../src/core/packageRoot.js';
 import { DEMO_ANSWER_FILE } from '../../src/inference/model/demoModel.js';
 import { STICKY_COMMENT_MARKER } from '../../src/reporting/renderMarkdown.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
+import { SUITE_CLI_FLAGS } from '../support/actionHarness.js';
 
 /** A lerp test with a wrong expectation: rejected at the fails stage, so the merge has a rejection to carry too. */
 const WRONG_LERP =
@@ -68,6 +69,7 @@ describe('a run split into shards and merged', () => {
       reportPath,
       '--audit-log',
       path.join(root, `${name}-audit.jsonl`),
+      ...SUITE_CLI_FLAGS,
       ...(shard ? ['--shard', shard] : [])
     ]);
     expect([name, code]).toEqual([name, 0]);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../src/cli/aqeCli.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
+import { SUITE_CLI_FLAGS } from '../support/actionHarness.js';
 import { captureCli } from '../support/cliOutput.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlpReceiver.js';
 import { reportProblems } from '../support/reportSchema.js';
@@ -41,7 +42,18 @@ describe('aqe demo with --artifact-dir and --otlp-endpoint', () => {
     const report = path.join(dir, 'report.json');
     process.env.AQE_OTLP_HEADERS = 'Authorization=Bearer%20cli-s3cret';
     const run = await captureCli(() =>
-      runCli(['demo', '--dir', path.join(dir, 'demo'), '--artifact-dir', artifacts, '--report', report, '--otlp-endpoint', `${receiver.url}/v1/metrics`])
+      runCli([
+        'demo',
+        '--dir',
+        path.join(dir, 'demo'),
+        '--artifact-dir',
+        artifacts,
+        '--report',
+        report,
+        '--otlp-endpoint',
+        `${receiver.url}/v1/metrics`,
+        ...SUITE_CLI_FLAGS
+      ])
     );
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toEqual({ code: 0, stderr: expect.stringContaining('Run artifact aqe-report uploaded') });
     expect(run.stderr).toContain('points sent to');

@@ -8,7 +8,7 @@ import type { RunArtifactTarget } from '../../src/pipeline/runArtifact.js';
 import { runPipeline } from '../../src/pipeline/runPipeline.js';
 import { GitPullRequestHost } from '../../src/repo/GitPullRequestHost.js';
 import type { RunReport } from '../../src/reporting/RunReport.js';
-import { PACKAGE_ROOT } from './actionHarness.js';
+import { PACKAGE_ROOT, SUITE_RUN_INPUTS } from './actionHarness.js';
 
 export const quietLogger: Logger = { info: () => undefined, warn: () => undefined, group: (_n, task) => task() };
 
@@ -42,7 +42,13 @@ export async function runPipelineOnReplay(run: ReplayRun): Promise<RunReport> {
   );
   await writeFile(replayFile, `${lines.join('\n')}\n`);
   const options = parseRunOptions(
-    { ...run.inputs, 'replay-file': replayFile, 'working-directory': run.repoDir, 'report-path': path.join(run.root, `${run.reportName ?? 'report'}.json`) },
+    {
+      ...SUITE_RUN_INPUTS,
+      ...run.inputs,
+      'replay-file': replayFile,
+      'working-directory': run.repoDir,
+      'report-path': path.join(run.root, `${run.reportName ?? 'report'}.json`)
+    },
     { cwd: run.root, tempDir: run.root }
   );
   return runPipeline({

@@ -44,6 +44,7 @@ describe('parseRunOptions defaults', () => {
       testTimeoutMs: 120_000,
       repeatRuns: 5,
       maxRepairs: 1,
+      testWorkers: 0,
       reportPath: path.join('/tmp/runner-temp', 'aqe-report.json'),
       llamaRuntime: '',
       comment: true,
@@ -75,6 +76,11 @@ describe('parseRunOptions defaults', () => {
   it('reads max-parallel auto (any case) as 0, chosen later from the hardware', () => {
     expect(parse({ model: 'demo', 'max-parallel': 'auto' }).maxParallel).toBe(0);
     expect(parse({ model: 'demo', 'max-parallel': 'AUTO' }).maxParallel).toBe(0);
+  });
+
+  it('reads test-workers auto (any case) as 0, and a number as the bound on every test run', () => {
+    expect(parse({ model: 'demo', 'test-workers': 'Auto' }).testWorkers).toBe(0);
+    expect(parse({ model: 'demo', 'test-workers': ' 3 ' }).testWorkers).toBe(3);
   });
 
   it('trims surrounding whitespace from given values', () => {
@@ -262,7 +268,9 @@ describe('parseRunOptions numbers', () => {
     ['repeat-runs', '0', 0],
     ['repeat-runs', '50', 50],
     ['max-repairs', '0', 0],
-    ['max-repairs', '10', 10]
+    ['max-repairs', '10', 10],
+    ['test-workers', '1', 1],
+    ['test-workers', '256', 256]
   ] as const)('accepts the boundary %s=%s', (input, text, expected) => {
     const o = parse({ model: 'demo', [input]: text });
     const key = {
@@ -271,7 +279,8 @@ describe('parseRunOptions numbers', () => {
       'max-tokens': 'maxTokens',
       threads: 'threads',
       'repeat-runs': 'repeatRuns',
-      'max-repairs': 'maxRepairs'
+      'max-repairs': 'maxRepairs',
+      'test-workers': 'testWorkers'
     }[input];
     expect(o[key as 'maxParallel']).toBe(expected);
   });
@@ -291,7 +300,9 @@ describe('parseRunOptions numbers', () => {
     ['test-timeout', '0', 1, 86_400],
     ['test-timeout', '86401', 1, 86_400],
     ['repeat-runs', '51', 0, 50],
-    ['max-repairs', '11', 0, 10]
+    ['max-repairs', '11', 0, 10],
+    ['test-workers', '0', 1, 256],
+    ['test-workers', '257', 1, 256]
   ] as const)('rejects out-of-range %s=%s naming the input and the allowed range', (input, text, min, max) => {
     const e = inputError(() => parse({ model: 'demo', [input]: text }));
     expect(e.input).toBe(input);
