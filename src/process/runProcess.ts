@@ -18,12 +18,21 @@ export interface ProcessSpec {
   /** Bytes kept of stdout and of stderr each; the rest is dropped and `truncated` set. */
   maxOutputBytes?: number;
   input?: string;
+  /** Asked every `everyMs`; true stops the process as its time limit would, with `stalled` set in the result. */
+  stalled?: StallCheck;
+}
+
+export interface StallCheck {
+  everyMs: number;
+  check: () => boolean;
 }
 
 export interface ProcessResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** Stopped early by the spec's stall check (timedOut is set too). */
+  stalled?: boolean;
   stdout: string;
   stderr: string;
   truncated: boolean;
@@ -71,15 +80,27 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
     };
     let closed!: () => void;
     const untrack = trackProcess({ killGroup, closed: new Promise<void>((done) => (closed = done)) });
-    const timer = setTimeout(() => {
+    const stop = (): void => {
+      if (timedOut) return;
       timedOut = true;
+      clearInterval(stallTimer);
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-    }, spec.timeoutMs);
+    };
+    const timer = setTimeout(stop, spec.timeoutMs);
+    let stalled = false;
+    const stallTimer = spec.stalled
+      ? setInterval(() => {
+          if (timedOut || !spec.stalled!.check()) return;
+          stalled = true;
+          stop();
+        }, spec.stalled.everyMs)
+      : undefined;
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
+      clearInterval(stallTimer);
       clearTimeout(killTimer);
       untrack();
       closed();
@@ -87,6 +108,7 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      clearInterval(stallTimer);
       clearTimeout(killTimer);
       // Reap anything the process left behind in its group (jest workers, servers a test started), whether it
       // ended on its own or at the time limit: nothing a run started may outlive it.
@@ -103,6 +125,7 @@ export function runProcess(input: ProcessSpec): Promise<ProcessResult> {
         exitCode,
         signal,
         timedOut,
+        ...(stalled ? { stalled } : {}),
         stdout: out.text(),
         stderr: err.text(),
         truncated: out.truncated || err.truncated,

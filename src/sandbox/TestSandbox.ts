@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ConfinementEvent, IsolationInEffect } from '../core/Isolation.js';
 import type { SandboxOption } from '../core/RunOptions.js';
-import { type ProcessResult, runProcess } from '../process/runProcess.js';
+import { type ProcessResult, runProcess, type StallCheck } from '../process/runProcess.js';
 import { type BubblewrapProbe, filesystemArguments, findBubblewrap, namespaceArguments, probeBubblewrap } from './bubblewrap.js';
 import { nodeInstallation } from './nodeInstallation.js';
 import { networkEvidence, writeRefusedEvidence } from './confinementEvidence.js';
@@ -64,6 +64,8 @@ export interface SandboxedRun {
   set?: Readonly<Record<string, string>>;
   timeoutMs: number;
   maxOutputBytes?: number;
+  /** Stops the run early, as its time limit would (see ProcessSpec.stalled). */
+  stalled?: StallCheck;
 }
 
 const GUARANTEES = {
@@ -171,7 +173,8 @@ export class TestSandbox {
         cwd: spec.cwd,
         env,
         timeoutMs: spec.timeoutMs,
-        ...(spec.maxOutputBytes ? { maxOutputBytes: spec.maxOutputBytes } : {})
+        ...(spec.maxOutputBytes ? { maxOutputBytes: spec.maxOutputBytes } : {}),
+        ...(spec.stalled ? { stalled: spec.stalled } : {})
       });
       const status = await readReaperStatus(statusFile);
       if (status && status.survivors > 0) {

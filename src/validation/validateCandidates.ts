@@ -221,6 +221,8 @@ class Executor {
       coverageFiles: options.coverage ? this.ctx.coverageFiles : [],
       perFileCoverage: options.coverage && files.length > 1,
       timeoutMs,
+      // A batch whose files have all ended but those that outlived one file's limit need not wait for its own.
+      ...(files.length > 1 ? { stallMs: this.settings.testTimeoutMs } : {}),
       outputDir,
       testCaseTimeoutMs: caseTimeout(this.settings.testTimeoutMs),
       workers: this.settings.strategy === 'batched' ? this.settings.workers : 1,

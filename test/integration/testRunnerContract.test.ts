@@ -176,8 +176,8 @@ interface HangingRun {
  * runs, with two workers and the fixture's time limit. In an example and a scratch copy of its own, as it starts
  * before the other scenarios and runs beside them: it mostly waits for its limit.
  */
-async function hangingRun(f: RunnerFixture): Promise<HangingRun> {
-  const root = realpathSync(await mkdtemp(path.join(tmpdir(), `aqe-contract-${f.name}-hang-`)));
+async function hangingRun(f: RunnerFixture, watch: { stall: boolean } = { stall: false }): Promise<HangingRun> {
+  const root = realpathSync(await mkdtemp(path.join(tmpdir(), `aqe-contract-${f.name}-${watch.stall ? 'stall' : 'hang'}-`)));
   try {
     const { repoDir } = await prepareExamplePullRequest(path.join(root, 'repos'), f.example);
     const copy = await ScratchCopy.create(repoDir, path.join(root, 'scratch'));
@@ -204,7 +204,8 @@ async function hangingRun(f: RunnerFixture): Promise<HangingRun> {
       rootDir: copy.dir,
       testFiles: [HANG_FILES.hangs, HANG_FILES.meets],
       coverageFiles: [],
-      timeoutMs: limit,
+      // Watched for stalls, the run has room to show it ended long before its own limit.
+      ...(watch.stall ? { timeoutMs: limit * 4, stallMs: limit } : { timeoutMs: limit }),
       outputDir,
       workers: 2
     });
@@ -223,15 +224,21 @@ async function hangingRun(f: RunnerFixture): Promise<HangingRun> {
 }
 
 const hangingRuns = new Map<string, Promise<HangingRun>>();
+/** The same files again, after the first run (not beside it, which would slow both), watched for a stall. */
+const stalledRuns = new Map<string, Promise<HangingRun>>();
 beforeAll(() => {
   for (const f of FIXTURES) {
-    const started = hangingRun(f);
-    started.catch(() => undefined); // the fixture's own test reports a failure
-    hangingRuns.set(f.name, started);
+    const hang = hangingRun(f);
+    const stall = hang.catch(() => undefined).then(() => hangingRun(f, { stall: true }));
+    // The fixture's own tests report a failure.
+    hang.catch(() => undefined);
+    stall.catch(() => undefined);
+    hangingRuns.set(f.name, hang);
+    stalledRuns.set(f.name, stall);
   }
 });
 afterAll(async () => {
-  await Promise.allSettled(hangingRuns.values());
+  await Promise.allSettled([...hangingRuns.values(), ...stalledRuns.values()]);
 });
 
 /** 1-based line of the first line of `text` that contains `needle`. */
@@ -528,6 +535,17 @@ describe.each(FIXTURES)('the $name driver', (f) => {
     // Both the worker that ran the hanging test and the process it started are gone.
     expect(pids).toHaveLength(2);
     expect(run).toMatch(/^\d+-\d+-[0-9a-f]{12}$/);
+    expect(await processesOfRunStillAlive(run)).toEqual([]);
+  });
+
+  it('stops a run once no file has finished for its stall limit, long before its own limit, keeping the file that ended', async () => {
+    const { result, elapsed, run } = await stalledRuns.get(f.name)!;
+    const limit = f.hangLimitMs;
+    expect(result.timedOut).toBe(true);
+    expect(result.runnerError).toBe(`${f.name} was stopped when no test file had finished for ${limit / 1000} s (test-timeout)`);
+    expect(result.suites.map((s) => [s.file, s.status])).toEqual([[HANG_FILES.meets, 'passed']]);
+    // The passing file ended within one limit, and the stall a limit after it: well short of the run's 4.
+    expect(elapsed).toBeLessThan(limit * 3);
     expect(await processesOfRunStillAlive(run)).toEqual([]);
   });
 

@@ -75,6 +75,20 @@ describe('runProcess', () => {
     expect(await processesStillAlive([backgroundPid], 2_000)).toEqual([]);
   });
 
+  it('stops the process group when its stall check says so, marked stalled and timed out, and only then', async () => {
+    let checks = 0;
+    const started = Date.now();
+    const r = await sh('sleep 30 & echo $!; sleep 30', { timeoutMs: 20_000, stalled: { everyMs: 50, check: () => ++checks >= 3 } });
+    expect(r).toMatchObject({ timedOut: true, stalled: true, signal: 'SIGTERM' });
+    expect(checks).toBe(3);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await processesStillAlive([Number(r.stdout.trim())], 2_000)).toEqual([]);
+    // A check that never fires leaves the process to end on its own, and nothing says it stalled.
+    const calm = await sh('sleep 0.3; echo done', { stalled: { everyMs: 50, check: () => false } });
+    expect(calm).toMatchObject({ exitCode: 0, timedOut: false, stdout: 'done\n' });
+    expect(calm.stalled).toBeUndefined();
+  });
+
   it('ends what a process left running in its group when it exits on its own', async () => {
     // The background sleep lets go of the output pipes, so the run ends at once and the sleep would live on.
     const r = await sh('sleep 30 >/dev/null 2>&1 </dev/null & echo $!');

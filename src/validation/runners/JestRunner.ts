@@ -93,7 +93,15 @@ export class JestRunner implements TestRunner {
     }
     // Its transform cache would otherwise go to the temp directory, which the sandbox gives each run afresh.
     args.push(`--cacheDirectory=${request.sandbox.cacheDirectory('jest')}`);
-    const result = await runRunnerProcess(request, { bin: this.jestBin, args, cwd: rootDir, nodeOptions: this.nodeOptions, set: reporterSettings });
+    // Our reporter writes each file's record as it ends (onTestResult), in every jest version.
+    const result = await runRunnerProcess(request, {
+      bin: this.jestBin,
+      args,
+      cwd: rootDir,
+      nodeOptions: this.nodeOptions,
+      set: reporterSettings,
+      ...(request.testFiles ? { progressDir: perFileDir } : {})
+    });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const perFile = request.testFiles ? await readPerTestFileRecords(perFileDir) : [];
     const byTestFile =
@@ -108,7 +116,7 @@ export class JestRunner implements TestRunner {
     if (!parsed) {
       // Files that finished before a time limit or crash still count: the reporter wrote them as they ended.
       const finished = toOutcomes({ testResults: perFile.map((r) => r.result) }, rootDir);
-      return { timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs), ...finished, ...measured };
+      return { timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs, request.stallMs), ...finished, ...measured };
     }
     return { ...parsed, timedOut: result.timedOut, ...measured };
   }

@@ -40,6 +40,12 @@ export interface TestRunRequest {
   coverageFiles: readonly string[];
   /** Limit for the whole runner process. */
   timeoutMs: number;
+  /**
+   * Stop the run once no test file has finished for this long, where the runner reports files as they end: every
+   * file still running has then outlived a limit this long, and the files without a result are left to be run again
+   * alone. Stopped so, the result is timedOut. Undefined: only timeoutMs.
+   */
+  stallMs?: number;
   /** Empty directory for the runner's result and coverage files. */
   outputDir: string;
   /** Also report coverage per test file (TestRunResult.coverageByTestFile); needs capabilities.perFileCoverage. */

@@ -99,7 +99,9 @@ export class VitestRunner implements TestRunner {
       bin: this.vitestBin,
       args: this.arguments(request, reporter, coverageDir, perFileCoverage),
       cwd: rootDir,
-      set: { AQE_VITEST_RECORDS_DIR: recordsDir, ...(perFileCoverage ? { AQE_VITEST_PER_FILE_COVERAGE: '1' } : {}) }
+      set: { AQE_VITEST_RECORDS_DIR: recordsDir, ...(perFileCoverage ? { AQE_VITEST_PER_FILE_COVERAGE: '1' } : {}) },
+      // vitest 1 and 2 tell reporters of files only when the whole run ends (onFinished): nothing to watch before.
+      ...(majorVersion(this.version) >= 3 ? { progressDir: recordsDir } : {})
     });
     const coverage = await CoverageData.readIstanbulJson(path.join(coverageDir, 'coverage-final.json'), rootDir);
     const records = await readRecords(recordsDir);
@@ -117,7 +119,7 @@ export class VitestRunner implements TestRunner {
     );
     const outcome = { suites, ...countCases(suites), coverage, ...(byTestFile ? { coverageByTestFile: byTestFile } : {}), durationMs: result.durationMs };
     if (result.timedOut || records.unhandled === undefined) {
-      return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs) };
+      return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs, request.stallMs) };
     }
     return { ...outcome, timedOut: false };
   }

@@ -1,9 +1,9 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoverageData } from '../../coverage/CoverageData.js';
 import { repoRelativePath } from '../../coverage/repoRelativePath.js';
-import type { ProcessResult } from '../../process/runProcess.js';
+import type { ProcessResult, StallCheck } from '../../process/runProcess.js';
 import { condenseFailureText } from '../condenseFailureText.js';
 import { isIstanbulCoverageData } from '../istanbulCoverageData.js';
 import type { SuiteOutcome, TestRunner, TestRunRequest } from './TestRunner.js';
@@ -19,12 +19,14 @@ const MAX_OUTPUT_BYTES = 256 * 1024;
 /**
  * Starts the runner's entry script with the Node running aqe, inside the request's sandbox, capped
  * in time and output. The sandbox builds the environment from an allow-list; the runner adds only
- * the NODE_OPTIONS it needs (jest's ESM flag) and its reporters' settings.
+ * the NODE_OPTIONS it needs (jest's ESM flag) and its reporters' settings. `progressDir` is where the runner's
+ * reporter writes a record as each test file ends, which the request's stallMs watches.
  */
 export function runRunnerProcess(
   request: TestRunRequest,
-  spec: { bin: string; args: readonly string[]; cwd: string; nodeOptions?: string; set?: Readonly<Record<string, string>> }
+  spec: { bin: string; args: readonly string[]; cwd: string; nodeOptions?: string; set?: Readonly<Record<string, string>>; progressDir?: string }
 ): Promise<ProcessResult> {
+  const stalled = request.stallMs !== undefined && spec.progressDir !== undefined ? stallCheck(spec.progressDir, request.stallMs) : undefined;
   return request.sandbox.run({
     label: request.label,
     code: request.code,
@@ -35,12 +37,39 @@ export function runRunnerProcess(
     ...(spec.nodeOptions ? { nodeOptions: spec.nodeOptions } : {}),
     ...(spec.set ? { set: spec.set } : {}),
     timeoutMs: request.timeoutMs,
-    maxOutputBytes: MAX_OUTPUT_BYTES
+    maxOutputBytes: MAX_OUTPUT_BYTES,
+    ...(stalled ? { stalled } : {})
   });
 }
 
+/**
+ * True once `dir` has gained no entry for `stallMs`. The run's code can write there too: a record it fakes only keeps
+ * the run going up to its time limit, and one it holds back only sends its files to be run again alone.
+ */
+function stallCheck(dir: string, stallMs: number): StallCheck {
+  let entries = 0;
+  let changed = Date.now();
+  return {
+    everyMs: Math.max(100, Math.min(1000, Math.floor(stallMs / 10))),
+    check: () => {
+      let now: number;
+      try {
+        now = readdirSync(dir).length;
+      } catch {
+        now = entries;
+      }
+      if (now !== entries) {
+        entries = now;
+        changed = Date.now();
+      }
+      return Date.now() - changed >= stallMs;
+    }
+  };
+}
+
 /** TestRunResult.runnerError for a run that left no complete results: stopped at its time limit, or failed before reporting (bad config, crash). */
-export function noResultsError(runner: TestRunner['name'], result: ProcessResult, timeoutMs: number): string {
+export function noResultsError(runner: TestRunner['name'], result: ProcessResult, timeoutMs: number, stallMs?: number): string {
+  if (result.stalled && stallMs !== undefined) return `${runner} was stopped when no test file had finished for ${Math.round(stallMs / 1000)} s (test-timeout)`;
   if (result.timedOut) return `${runner} was stopped after ${Math.round(timeoutMs / 1000)} s (test-timeout)`;
   const output = `${result.stderr}\n${result.stdout}`.trim();
   return `${runner} produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`;
