@@ -34,6 +34,7 @@ describe('aqe eval --ab', () => {
       args: [
         path.join(PACKAGE_ROOT, 'bin', 'aqe.js'),
         'eval',
+        ...SUITE_CLI_FLAGS,
         '--ab',
         '--demo',
         '--dir',
@@ -47,8 +48,7 @@ describe('aqe eval --ab', () => {
         '--cloud-model',
         'claude-haiku-4-5',
         '--repeat-runs',
-        '1',
-        ...SUITE_CLI_FLAGS
+        '1'
       ],
       cwd: dir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ANTHROPIC_API_KEY: API_KEY },

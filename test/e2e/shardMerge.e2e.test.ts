@@ -58,6 +58,7 @@ describe('a run split into shards and merged', () => {
       pr.baseSha,
       '--head',
       pr.headSha,
+      ...SUITE_CLI_FLAGS,
       '--replay-file',
       answers,
       // One verdict per file, no repetitions or repairs: the split, not the validation, is under test here.
@@ -69,7 +70,6 @@ describe('a run split into shards and merged', () => {
       reportPath,
       '--audit-log',
       path.join(root, `${name}-audit.jsonl`),
-      ...SUITE_CLI_FLAGS,
       ...(shard ? ['--shard', shard] : [])
     ]);
     expect([name, code]).toEqual([name, 0]);

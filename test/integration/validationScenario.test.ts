@@ -108,7 +108,7 @@ describe('validation of generated tests', () => {
   beforeAll(async () => {
     // Relative: the tests run in the scratch copy, the only place all runs of a file can share a file (each run's
     // temp directory is its own).
-    scenario = await runScenario(answers('flaky-counter.txt'), { 'max-repairs': '0' });
+    scenario = await runScenario(answers('flaky-counter.txt'), { 'max-repairs': '0', 'repeat-runs': '5' });
   }, 600_000);
 
   it('keeps exactly the correct test and the good cases of the mixed file', () => {

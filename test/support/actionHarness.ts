@@ -61,10 +61,11 @@ export interface PreparedActionRun {
 /**
  * Inputs every run this suite starts has unless a test gives its own. The suite runs two files at once on CI's 2
  * cores: a run whose test runner starts one worker per CPU (a ts-jest type-checker in each) fights the other file
- * for them, and one worker made the runs 35 to 40% faster under that load.
+ * for them, and one worker made the runs 35 to 40% faster under that load. One repetition (one process instead of
+ * two) unless a test is about flakiness: the default of 5 is proven by validationScenario, the demo and the image.
  */
-export const SUITE_RUN_INPUTS: Readonly<Record<string, string>> = { 'test-workers': '1' };
-/** SUITE_RUN_INPUTS as the CLI's flags (each input has a flag of its name). */
+export const SUITE_RUN_INPUTS: Readonly<Record<string, string>> = { 'test-workers': '1', 'repeat-runs': '1' };
+/** SUITE_RUN_INPUTS as the CLI's flags (each input has a flag of its name); a test's own flags after them win. */
 export const SUITE_CLI_FLAGS: readonly string[] = Object.entries(SUITE_RUN_INPUTS).flatMap(([name, value]) => [`--${name}`, value]);
 
 export interface ActionRunOptions {
