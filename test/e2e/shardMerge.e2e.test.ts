@@ -24,7 +24,8 @@ const WRONG_LERP =
  * - shard: the shards' reports have it, the merged and the unsharded report do not.
  */
 function comparable(report: RunReport): unknown {
-  const timing = /(^|[a-z])(Ms|At)$|^durationMs$|^tokensPerSecond$|^latencyMs$|^ms$|^costUsd$/;
+  // Local cost is measured inference time × price, so it and the total it enters are timings too.
+  const timing = /(^|[a-z])(Ms|At)$|^durationMs$|^tokensPerSecond$|^latencyMs$|^ms$|^costUsd$|^totalUsd$/;
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (typeof value !== 'object' || value === null) return value;
