@@ -377,7 +377,6 @@ function cancellationWarning(cancelled: CancelledRun, packages: readonly Package
   ].join(' ');
 }
 
-/** The accepted tests, as proven in the scratch copy, go where on-accepted says. */
 /** The accepted test files as proven in the scratch copy. */
 function readAcceptedTests(results: PackageResult[], scratchDir: string): Promise<AcceptedTest[]> {
   return Promise.all(
@@ -388,6 +387,7 @@ function readAcceptedTests(results: PackageResult[], scratchDir: string): Promis
   );
 }
 
+/** The accepted tests, as proven in the scratch copy, go where on-accepted says. */
 async function deliver(ctx: PipelineContext, accepted: AcceptedTest[], workRoot: string, warn: (message: string) => void): Promise<DeliveryFigures> {
   const delivery = await deliverAcceptedTests(ctx.options.onAccepted, {
     ...ctx.delivery,

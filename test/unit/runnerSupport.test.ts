@@ -120,13 +120,15 @@ describe('noResultsError', () => {
   });
 
   it('says a run stopped at its limit, in whole seconds', () => {
-    expect(noResultsError('vitest', result({ timedOut: true, exitCode: null, signal: 'SIGTERM' }), 8400)).toBe('vitest was stopped after 8 s (test-timeout)');
+    expect(noResultsError('vitest', result({ timedOut: true, exitCode: null, signal: 'SIGTERM' }), { timeoutMs: 8400 })).toBe(
+      'vitest was stopped after 8 s (test-timeout)'
+    );
   });
 
   it('gives the exit and what the runner printed, without colour', () => {
-    expect(noResultsError('jest', result({ stderr: '\u001b[31mSyntaxError: bad config\u001b[39m', stdout: 'more' }), 1000)).toBe(
+    expect(noResultsError('jest', result({ stderr: '\u001b[31mSyntaxError: bad config\u001b[39m', stdout: 'more' }), { timeoutMs: 1000 })).toBe(
       'jest produced no results (exit 1): SyntaxError: bad config\nmore'
     );
-    expect(noResultsError('jest', result({ exitCode: null, signal: 'SIGSEGV' }), 1000)).toBe('jest produced no results (exit SIGSEGV): ');
+    expect(noResultsError('jest', result({ exitCode: null, signal: 'SIGSEGV' }), { timeoutMs: 1000 })).toBe('jest produced no results (exit SIGSEGV): ');
   });
 });

@@ -116,7 +116,7 @@ export class JestRunner implements TestRunner {
     if (!parsed) {
       // Files that finished before a time limit or crash still count: the reporter wrote them as they ended.
       const finished = toOutcomes({ testResults: perFile.map((r) => r.result) }, rootDir);
-      return { timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs, request.stallMs), ...finished, ...measured };
+      return { timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request), ...finished, ...measured };
     }
     return { ...parsed, timedOut: result.timedOut, ...measured };
   }

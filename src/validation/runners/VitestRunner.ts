@@ -119,7 +119,7 @@ export class VitestRunner implements TestRunner {
     );
     const outcome = { suites, ...countCases(suites), coverage, ...(byTestFile ? { coverageByTestFile: byTestFile } : {}), durationMs: result.durationMs };
     if (result.timedOut || records.unhandled === undefined) {
-      return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request.timeoutMs, request.stallMs) };
+      return { ...outcome, timedOut: result.timedOut, runnerError: noResultsError(this.name, result, request) };
     }
     return { ...outcome, timedOut: false };
   }

@@ -68,9 +68,11 @@ function stallCheck(dir: string, stallMs: number): StallCheck {
 }
 
 /** TestRunResult.runnerError for a run that left no complete results: stopped at its time limit, or failed before reporting (bad config, crash). */
-export function noResultsError(runner: TestRunner['name'], result: ProcessResult, timeoutMs: number, stallMs?: number): string {
-  if (result.stalled && stallMs !== undefined) return `${runner} was stopped when no test file had finished for ${Math.round(stallMs / 1000)} s (test-timeout)`;
-  if (result.timedOut) return `${runner} was stopped after ${Math.round(timeoutMs / 1000)} s (test-timeout)`;
+export function noResultsError(runner: TestRunner['name'], result: ProcessResult, request: Pick<TestRunRequest, 'timeoutMs' | 'stallMs'>): string {
+  const seconds = (ms: number): number => Math.round(ms / 1000);
+  if (result.stalled && request.stallMs !== undefined)
+    return `${runner} was stopped when no test file had finished for ${seconds(request.stallMs)} s (test-timeout)`;
+  if (result.timedOut) return `${runner} was stopped after ${seconds(request.timeoutMs)} s (test-timeout)`;
   const output = `${result.stderr}\n${result.stdout}`.trim();
   return `${runner} produced no results (exit ${result.exitCode ?? result.signal}): ${condenseFailureText(output, MESSAGE_CAP)}`;
 }
